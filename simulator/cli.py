@@ -1,0 +1,181 @@
+"""The ``eipsim`` command line.
+
+Errors are for people: bad input prints every problem as ``FILE:LINE:COL: field: message`` and
+exits with code 2, without a traceback (``--debug`` shows it); a crash exits with code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import EipsimError, ScenarioError, SimulationError
+
+EXIT_OK, EXIT_CRASH, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return args.handler(args, argv)
+    except ScenarioError as exc:
+        if args.debug:
+            raise
+        print(exc.report(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except SimulationError as exc:
+        if args.debug:
+            raise
+        print(f"eipsim: {exc}", file=sys.stderr)
+        return EXIT_CRASH
+    except EipsimError as exc:
+        if args.debug:
+            raise
+        print(f"eipsim: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("\neipsim: interrupted; nothing half-written was kept.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
+        if args.debug:
+            raise
+        print(f"eipsim crashed: {type(exc).__name__}: {exc}\n"
+              "This is a bug in eipsim; run again with --debug for the traceback and report it.",
+              file=sys.stderr)
+        return EXIT_CRASH
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show the full traceback of any error")
+    parser = argparse.ArgumentParser(
+        prog="eipsim", parents=[common],
+        description="Simulate circular-economy material and money flows in an eco-industrial park.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    validate = commands.add_parser("validate", parents=[common], help="check scenario files (all problems at once)")
+    validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    validate.set_defaults(handler=cmd_validate)
+
+    run = commands.add_parser("run", parents=[common], help="run a scenario and write a result folder")
+    run.add_argument("file", type=Path, metavar="FILE")
+    _scenario_options(run)
+    run.add_argument("--seed", type=int, help="root seed (default: run.seed of the scenario)")
+    run.add_argument("--out", type=Path, default=Path("results"), help="results folder (default: results)")
+    run.add_argument("--no-figures", action="store_true", help="skip the charts (faster)")
+    run.add_argument("--dpi", type=int, default=150, help="resolution of PNG charts (default 150)")
+    run.add_argument("--quiet", action="store_true", help="print only the result folder")
+    run.set_defaults(handler=cmd_run)
+
+    schema = commands.add_parser("schema", parents=[common], help="print the JSON Schema of scenario files")
+    schema.set_defaults(handler=cmd_schema)
+    return parser
+
+
+def _scenario_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--variant", help="apply a named variant of the scenario")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                        help="override a field, e.g. --set run.horizon_days=90 (repeatable)")
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_validate(args, argv) -> int:
+    from .validation import load_scenario
+    from .loader import load_document
+
+    failed = 0
+    for path in args.files:
+        problems = []
+        try:
+            scenario, document = load_scenario(path)
+            variants = list(document.variants)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+            variants = _variants_of(path, load_document)
+        for name in variants:
+            try:
+                load_scenario(path, variant=name)
+            except ScenarioError as exc:
+                problems.extend(p for p in exc.problems if p not in problems)
+        if problems:
+            failed += 1
+            print(ScenarioError(problems).report(), file=sys.stderr)
+        else:
+            extra = f" and {len(variants)} variant(s)" if variants else ""
+            print(f"{path}: OK ({len(scenario.firms)} firm entries, {len(scenario.materials)} materials{extra})")
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _variants_of(path, load_document) -> list[str]:
+    try:
+        return list(load_document(path).variants)
+    except ScenarioError:
+        return []
+
+
+def cmd_run(args, argv) -> int:
+    from .runs import run_and_save
+    from .validation import load_scenario
+
+    overrides = list(args.overrides) + ([f"run.seed={args.seed}"] if args.seed is not None else [])
+    scenario, document = load_scenario(args.file, variant=args.variant, overrides=overrides)
+    if not args.quiet:
+        print(f"Running {scenario.name}: {scenario.run.horizon_days} days, seed {scenario.run.seed} ...",
+              file=sys.stderr)
+    saved = run_and_save(scenario, document, out=args.out, argv=["eipsim", *argv],
+                         figures=not args.no_figures, dpi=args.dpi)
+    if not args.quiet:
+        print(kpi_table(saved.metrics, scenario.currency))
+    print(saved.folder)
+    return EXIT_OK
+
+
+def cmd_schema(args, argv) -> int:
+    from .config import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- output
+
+
+def kpi_table(values: dict[str, float], currency: str) -> str:
+    """The headline indicators as an aligned text table with units."""
+    from .metrics.registry import REGISTRY, unit_of
+
+    rows = [(m.label, format_value(values[name], unit_of(name, currency)))
+            for name, m in REGISTRY.items() if m.headline and name in values]
+    width = max(len(label) for label, _ in rows)
+    return "\n".join(f"  {label:<{width}}  {value}" for label, value in rows)
+
+
+def format_value(value: float, unit: str) -> str:
+    """A number for people: shares as %, money in thousands/millions/billions, thousands separators."""
+    if value is None or value != value:
+        return "n/a"
+    if unit == "share":
+        return f"{100 * value:.1f} %"
+    if unit in ("index 0-1", "relative"):
+        return f"{value:.3g}"
+    if len(unit) == 3 and unit.isupper():  # a currency
+        for scale, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+            if abs(value) >= scale:
+                return f"{value / scale:,.2f} {word} {unit}"
+        return f"{value:,.0f} {unit}"
+    if abs(value) >= 100 or value == int(value):
+        return f"{value:,.0f} {unit}"
+    return f"{value:,.3g} {unit}"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,455 @@
+"""The scenario schema: what a park, its materials, firms, levers and run settings are.
+
+Every field is typed, documented with its unit and given a default that is either cited or
+marked *illustrative*. A validated :class:`Scenario` is frozen: the model never changes it.
+Turning a YAML document into a Scenario (and reporting problems with file:line) is the job of
+:mod:`simulator.validation`; the JSON Schema for editors is :func:`json_schema`.
+
+Units: quantities are in the unit each material declares (``t``, ``m3``, ``mwh`` ...), money in
+the scenario's ``currency``, time in days, distance in km, land in hectares.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION = 1
+BOUNDARY_NODES = ("environment", "market", "region")
+"""Boundary nodes of the park graph: virgin supply, landfill and emissions (`environment`),
+product buyers outside the park (`market`), local suppliers and households (`region`)."""
+
+CONSERVED_UNITS = ("t", "m3")
+"""Units whose quantities are conserved: recipes and runs must balance in each of them."""
+UNITS = CONSERVED_UNITS + ("mwh", "gj", "pcs", "m2")
+LOSS_KEY = "loss"
+"""Reserved output key: mass (t) leaving a recipe as emissions or evaporation; ``loss_m3`` etc.
+close the balance of other conserved units."""
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
+NonNegative = Annotated[float, Field(ge=0)]
+Positive = Annotated[float, Field(gt=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+Day = Annotated[float, Field(ge=0)]
+
+
+class Strict(BaseModel):
+    """Base: unknown keys, NaN and infinity are errors; validated objects are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# --------------------------------------------------------------------------- materials
+
+
+class Material(Strict):
+    """A material, product, by-product or utility, with its prices and emission factors."""
+
+    label: str | None = Field(None, description="Human-readable name for tables and charts.")
+    unit: Literal["t", "m3", "mwh", "gj", "pcs", "m2"] = Field(
+        "t", description="Unit of every quantity of this material (t = tonnes).")
+    category: Literal["virgin", "product", "byproduct", "utility"] = Field(
+        description="virgin: bought from outside the park; product: what firms make and sell; "
+                    "byproduct: waste or by-product a firm emits; utility: steam, heat, water by pipe.")
+    price_per_unit: NonNegative = Field(
+        0.0, description="Purchase price of a virgin material or market price of a product "
+                         "(currency per unit).")
+    disposal_cost_per_unit: NonNegative = Field(
+        0.0, description="Landfill gate fee or treatment cost paid by the emitter (currency per unit).")
+    co2e_t_per_unit: NonNegative = Field(
+        0.0, description="Emissions caused by using one unit of the virgin material: cradle-to-gate "
+                         "production, plus combustion for fuels (t CO2e per unit); avoided when a "
+                         "secondary material replaces it.")
+    disposal_co2e_t_per_unit: NonNegative = Field(
+        0.0, description="Emissions of disposing one unit (t CO2e per unit, e.g. landfill methane).")
+    hazardous: bool = Field(
+        False, description="Hazardous waste (Indonesian limbah B3): only firms with `b3_licence` may receive it.")
+    storable: bool | None = Field(
+        None, description="Whether the material can be stored and trucked; default true, false for utilities "
+                          "(steam and heat must be used when produced).")
+    shelf_life_days: Positive | None = Field(
+        None, description="Longest time a lot may be stored before it spoils and is disposed (days).")
+    mass_t_per_unit: NonNegative | None = Field(
+        None, description="Mass of one unit in tonnes, for products counted in pieces or m2 "
+                          "(default 1 for t, 0 otherwise).")
+
+    @property
+    def is_storable(self) -> bool:
+        return self.storable if self.storable is not None else self.category != "utility"
+
+    @property
+    def mass_t(self) -> float:
+        """Tonnes per unit (1 for materials measured in t)."""
+        if self.mass_t_per_unit is not None:
+            return self.mass_t_per_unit
+        return 1.0 if self.unit == "t" else 0.0
+
+    def conserved(self, quantity: float) -> dict[str, float]:
+        """``quantity`` of this material expressed in the conserved units it counts in."""
+        if self.unit in CONSERVED_UNITS:
+            return {self.unit: quantity}
+        if self.mass_t:
+            return {"t": quantity * self.mass_t}
+        return {}
+
+
+# --------------------------------------------------------------------------- firms
+
+
+class Substitute(Strict):
+    """A secondary material that may replace part of a recipe input."""
+
+    ratio: Positive = Field(1.0, description="Units of the secondary material per unit of the input it "
+                                             "replaces (1.0 for FGD gypsum replacing natural gypsum).")
+    max_share: Share = Field(1.0, description="Largest share of the input's need it may replace "
+                                              "(0.3 for fly ash replacing clinker).")
+
+
+class InputSpec(Strict):
+    """One recipe input: how much per unit of product, and what may replace it."""
+
+    per_unit: NonNegative = Field(description="Units of this input per unit of product.")
+    substitutes: dict[Identifier, Substitute] = Field(
+        default_factory=dict, description="Secondary materials that may replace part of this input.")
+    local_share: Share | None = Field(
+        None, description="Share bought from regional suppliers (default: the firm's local_purchase_share).")
+
+
+class ProductSpec(Strict):
+    """The main product of a firm and its capacity."""
+
+    material: Identifier = Field(description="Material id of the product.")
+    capacity_per_day: Positive = Field(description="Largest output per operating day (product units).")
+    utilisation: Share = Field(1.0, description="Mean share of capacity used on an operating day.")
+    price_per_unit: NonNegative | None = Field(
+        None, description="Selling price (currency per unit); default: the material's price_per_unit.")
+    region_sales_share: Share = Field(
+        0.0, description="Share of sales to buyers in the region (the rest goes to the outside market).")
+
+
+class Variability(Strict):
+    """Day-to-day variation of output around the planned level."""
+
+    distribution: Literal["none", "normal", "lognormal", "uniform"] = Field(
+        "none", description="none: exactly the planned output; normal (truncated at 0) and lognormal have "
+                            "mean 1 and coefficient of variation `cv`; uniform spans 1 +/- cv*sqrt(3).")
+    cv: NonNegative = Field(0.0, le=1.0, description="Coefficient of variation of daily output.")
+
+
+class Breakdowns(Strict):
+    """Random failures: exponential time between failures and to repair (days)."""
+
+    mtbf_days: Positive = Field(description="Mean operating time between failures (days).")
+    mttr_days: Positive = Field(description="Mean time to repair (days).")
+
+
+class Shutdown(Strict):
+    start_day: Day = Field(description="First day of the shutdown (day of the run).")
+    days: Positive = Field(description="Length (days).")
+
+
+class Calendar(Strict):
+    """When a firm operates."""
+
+    closed_weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        default_factory=list, description="Days of the week without production, 0 = first day of the run.")
+    shutdowns: list[Shutdown] = Field(default_factory=list, description="Planned maintenance stops.")
+
+
+class FirmSpec(Strict):
+    """A firm (or, with `count`, several identical firms) and its production recipe."""
+
+    archetype: Identifier | None = Field(
+        None, description="Archetype whose fields this firm inherits (fields given here win).")
+    count: int = Field(1, ge=1, le=100_000, description="Number of identical firms generated from this entry "
+                                                         "(ids get a suffix _1, _2 ...).")
+    label: str | None = None
+    kind: Literal["anchor", "sme", "recycler", "utility", "service"] = Field(
+        "anchor", description="anchor: large tenant; sme: small or medium industry (IKM); recycler; utility; service.")
+    sector: str = Field("", description="Sector code or name (ISIC/KBLI), used to group the input-output table.")
+    location_km: tuple[float, float] | None = Field(
+        None, description="Position in the park (km east, km north); firms with a count are laid out "
+                          "on a grid around it.")
+    plot_ha: NonNegative = Field(0.0, description="Land the firm occupies (ha).")
+    product: ProductSpec
+    inputs: dict[Identifier, InputSpec] = Field(
+        default_factory=dict, description="Inputs per unit of product; a number is shorthand for {per_unit: n}.")
+    outputs: dict[str, NonNegative] = Field(
+        default_factory=dict, description="By-products and wastes per unit of product; `loss` (t) and "
+                                          "`loss_m3` close the mass and water balances.")
+    storage: dict[Identifier, Positive] = Field(
+        default_factory=dict, description="On-site storage capacity per material (material units); "
+                                          "what does not fit is disposed.")
+    variability: Variability = Field(default_factory=Variability)
+    breakdowns: Breakdowns | None = None
+    calendar: Calendar = Field(default_factory=Calendar)
+    b3_licence: bool = Field(False, description="Licensed to receive hazardous (B3) materials.")
+    employees: NonNegative = Field(0.0, description="Jobs (full-time equivalents).")
+    wage_per_year: NonNegative = Field(0.0, description="Mean wage per employee (currency per year).")
+    local_staff_share: Share = Field(
+        1.0, description="Share of staff living in the region (their wages count as local spending).")
+    local_purchase_share: Share = Field(
+        0.0, description="Default share of purchased inputs bought from regional suppliers.")
+    fixed_cost_per_year: NonNegative = Field(
+        0.0, description="Fixed costs other than wages (maintenance, services; currency per year).")
+    fixed_cost_local_share: Share = Field(0.0, description="Share of fixed costs spent in the region.")
+
+    @property
+    def output_materials(self) -> list[str]:
+        """Materials among the outputs (without the ``loss`` entries)."""
+        return [k for k in self.outputs if not (k == LOSS_KEY or k.startswith(LOSS_KEY + "_"))]
+
+    @property
+    def losses(self) -> dict[str, float]:
+        """Declared loss per unit of product, by conserved unit (``loss`` is tonnes)."""
+        losses = {}
+        for key, value in self.outputs.items():
+            if key == LOSS_KEY:
+                losses["t"] = value
+            elif key.startswith(LOSS_KEY + "_"):
+                losses[key[len(LOSS_KEY) + 1:]] = value
+        return losses
+
+    @field_validator("inputs", mode="before")
+    @classmethod
+    def _number_is_per_unit(cls, value):
+        if isinstance(value, dict):
+            return {k: ({"per_unit": v} if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
+                    for k, v in value.items()}
+        return value
+
+
+# --------------------------------------------------------------------------- park, network, market
+
+
+class TruckFleet(Strict):
+    """The trucks that carry by-products between firms (a shared SimPy resource)."""
+
+    trucks: int = Field(4, ge=1, le=10_000, description="Number of trucks (illustrative).")
+    load: Positive = Field(20.0, description="Payload per trip in the material's unit; 20 t is a common "
+                                              "Indonesian dump-truck payload (illustrative).")
+    speed_km_per_h: Positive = Field(30.0, description="Mean speed on park and regional roads (illustrative).")
+    cost_per_km: NonNegative = Field(0.0, description="Cost per km driven, loaded or empty (currency per km).")
+    loading_hours: NonNegative = Field(1.0, description="Hours to load and unload one trip (illustrative).")
+    min_load_share: Annotated[float, Field(gt=0, le=1)] = Field(
+        1.0, description="A lot is shipped only when it fills at least this share of a truck.")
+    co2e_kg_per_km: NonNegative = Field(
+        0.9, description="Emissions per truck-km driven (kg CO2e); ~0.9 for an average laden diesel HGV "
+                         "(UK DESNZ/DEFRA GHG conversion factors 2023), illustrative for Indonesia.")
+
+
+class Park(Strict):
+    area_ha: Positive | None = Field(None, description="Gross area of the estate (ha).")
+    truck_fleet: TruckFleet = Field(default_factory=TruckFleet)
+    default_storage_days: NonNegative = Field(
+        7.0, description="Storage for an exchanged material when a firm declares none: days of its "
+                         "nominal flow, and at least one truckload (illustrative).")
+
+
+class NetworkSpec(Strict):
+    """How candidate exchange links are generated from compatibility and distance."""
+
+    generate: bool = Field(True, description="Generate candidate links wherever a firm emits what "
+                                             "another can use, within the distances below.")
+    max_distance_km: NonNegative = Field(25.0, description="Longest road distance for a trucked exchange "
+                                                           "(illustrative).")
+    pipeline_max_distance_km: NonNegative = Field(
+        3.0, description="Longest pipeline for non-storable utilities (illustrative).")
+    road_factor: Annotated[float, Field(ge=1)] = Field(
+        1.3, description="Road distance / straight-line distance (circuity; 1.2-1.4 is typical: "
+                         "Ballou, Rahardja & Sakai 2002, Transp. Res. A 36:843).")
+    pipeline_cost_per_unit_km: NonNegative = Field(
+        0.0, description="Cost of moving one unit one km by pipeline (currency per unit per km).")
+    known_from_day: Day | None = Field(
+        None, description="Day all generated links are known (existing ties); left out: each link is "
+                          "found by discovery.")
+
+
+class ExchangeSpec(Strict):
+    """An explicit candidate link: supplier -> consumer for one material."""
+
+    supplier: Identifier
+    consumer: Identifier
+    material: Identifier
+    mode: Literal["truck", "pipeline"] | None = Field(
+        None, description="Default: pipeline for non-storable materials, truck otherwise.")
+    distance_km: NonNegative | None = Field(None, description="Road or pipe length; default from locations.")
+    capacity_per_day: Positive | None = Field(None, description="Most that can flow per day (material units).")
+    known_from_day: Day | None = Field(
+        None, description="Day the partners know each other (existing tie); left out: found by discovery.")
+    price_per_unit: float | None = Field(
+        None, description="Fixed contract price paid by the consumer (negative: a gate fee paid by the "
+                          "supplier); default: the surplus-sharing rule.")
+
+
+class Discovery(Strict):
+    """How partners find each other, negotiate and contract."""
+
+    base_rate_per_year: NonNegative = Field(
+        1.0, description="Rate at which the two ends of a candidate link find each other without help "
+                         "(per year; illustrative).")
+    negotiation_days: NonNegative = Field(30.0, description="Delay from discovery to a signed contract "
+                                                            "(days; illustrative).")
+    contract_days: Positive = Field(365.0, description="Contract duration (days).")
+    renewal_probability: Share = Field(0.8, description="Chance a contract is renewed at its end "
+                                                        "(illustrative).")
+    renegotiation_days: NonNegative = Field(
+        90.0, description="Pause before partners whose contract lapsed negotiate again (days; illustrative).")
+    supplier_surplus_share: Share = Field(
+        0.5, description="Share of the exchange surplus that goes to the supplier through the price "
+                         "(0.5: symmetric Nash bargaining).")
+    handling_cost_per_unit: NonNegative = Field(
+        0.0, description="Handling, testing and paperwork per unit exchanged (currency per unit).")
+
+
+class Platform(Strict):
+    """A digital by-product exchange platform (the 'smart EIP' lever)."""
+
+    opens_day: Day = Field(0.0, description="Day the platform opens.")
+    coverage: Share = Field(1.0, description="Share of firms connected (depends on telecom coverage).")
+    discovery_multiplier: Annotated[float, Field(ge=1)] = Field(
+        4.0, description="Discovery rate multiplier for links between two connected firms (illustrative).")
+    negotiation_factor: Share = Field(
+        0.5, description="Negotiation delay multiplier for links found on the platform (illustrative).")
+
+
+class Policy(Strict):
+    landfill_tax_per_t: NonNegative = Field(
+        0.0, description="Tax on every tonne disposed, on top of the gate fee (currency per t).")
+    exchange_subsidy_per_t: NonNegative = Field(
+        0.0, description="Subsidy paid to the consumer per tonne of by-product exchanged (currency per t).")
+
+
+class Region(Strict):
+    """The local economy around the park (for the local multiplier)."""
+
+    household_local_spending_share: Share = Field(
+        0.6, description="Share of local households' income spent in the region (illustrative).")
+    supplier_local_respend_share: Share = Field(
+        0.4, description="Share of regional suppliers' receipts re-spent in the region (illustrative; "
+                         "NEF's Northumberland study found 0.76 for local suppliers).")
+    supplier_wage_share: Share = Field(
+        0.3, description="Share of regional suppliers' receipts paid as wages to local households "
+                         "(illustrative).")
+    supplier_jobs_per_million: NonNegative = Field(
+        0.0, description="Jobs in regional suppliers per million currency units of their sales.")
+    landfill_operator: Literal["region", "outside"] = Field(
+        "region", description="Where disposal fees go.")
+    transport_operator: Literal["region", "outside"] = Field(
+        "region", description="Where transport payments go.")
+
+
+# --------------------------------------------------------------------------- events
+
+
+class _Event(Strict):
+    day: Day = Field(description="Day of the run the change happens.")
+
+
+class LandfillTaxEvent(_Event):
+    type: Literal["landfill_tax"]
+    per_t: NonNegative = Field(description="New landfill tax (currency per t).")
+
+
+class DisposalCostEvent(_Event):
+    type: Literal["disposal_cost"]
+    material: Identifier
+    per_unit: NonNegative = Field(description="New gate fee or treatment cost (currency per unit).")
+
+
+class PriceEvent(_Event):
+    type: Literal["price"]
+    material: Identifier
+    factor: Positive = Field(description="Multiplier on the material's price (1.5 = +50%).")
+
+
+class FirmEntryEvent(_Event):
+    type: Literal["firm_entry"]
+    firm: Identifier = Field(description="Firm (or firm entry with a count) that starts operating on `day`.")
+
+
+class FirmExitEvent(_Event):
+    type: Literal["firm_exit"]
+    firm: Identifier = Field(description="Firm (or firm entry with a count) that closes on `day`.")
+
+
+class SubsidyEvent(_Event):
+    type: Literal["exchange_subsidy"]
+    per_t: NonNegative
+
+
+Event = Annotated[
+    Union[LandfillTaxEvent, DisposalCostEvent, PriceEvent, FirmEntryEvent, FirmExitEvent, SubsidyEvent],
+    Field(discriminator="type"),
+]
+EVENT_TYPES = ("landfill_tax", "disposal_cost", "price", "firm_entry", "firm_exit", "exchange_subsidy")
+
+
+# --------------------------------------------------------------------------- run and scenario
+
+
+class RunSpec(Strict):
+    horizon_days: int = Field(365, ge=1, le=36_500, description="Simulated days.")
+    warmup_days: int = Field(0, ge=0, description="Days excluded from the reported indicators "
+                                                  "(mass balance covers the whole run).")
+    seed: int = Field(20241006, ge=0, description="Root seed; same scenario and seed give identical results.")
+    matching_interval_days: int = Field(1, ge=1, description="Days between exchange-market rounds.")
+    ledger_period_days: int = Field(
+        30, ge=1, description="Length of an accounting period: ledger and boundary-flow rows are summed per "
+                              "period (1 = daily rows).")
+
+
+class Scenario(Strict):
+    """A whole park scenario, validated and frozen."""
+
+    schema_version: Literal[1] = Field(1, description="Version of this scenario format.")
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80)] = Field(
+        description="Short name; used for the results folder.")
+    description: str = ""
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(
+        "IDR", description="ISO 4217 code of all money amounts.")
+    run: RunSpec = Field(default_factory=RunSpec)
+    park: Park = Field(default_factory=Park)
+    materials: dict[Identifier, Material] = Field(min_length=1)
+    archetypes: dict[Identifier, FirmSpec] = Field(
+        default_factory=dict, description="Reusable firm definitions (firms name one with `archetype`).")
+    firms: dict[Identifier, FirmSpec] = Field(min_length=1)
+    network: NetworkSpec = Field(default_factory=NetworkSpec)
+    exchanges: list[ExchangeSpec] = Field(default_factory=list)
+    discovery: Discovery = Field(default_factory=Discovery)
+    platform: Platform | None = Field(None, description="Digital exchange platform; null for none.")
+    policy: Policy = Field(default_factory=Policy)
+    region: Region = Field(default_factory=Region)
+    events: list[Event] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _warmup_inside_horizon(self):
+        if self.run.warmup_days >= self.run.horizon_days:
+            raise ValueError(f"run.warmup_days ({self.run.warmup_days}) must be shorter than "
+                             f"run.horizon_days ({self.run.horizon_days})")
+        return self
+
+
+def json_schema() -> dict:
+    """JSON Schema of the scenario format as written in a file, for editors and other tools.
+
+    It adds what the loader resolves before validation: ``extends`` (base files), ``variants``
+    (named overrides) and the shorthand of a bare number for a recipe input.
+    """
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "eipsim scenario"
+    properties = schema["properties"]
+    properties["extends"] = {
+        "description": "Base scenario file(s), relative to this file; this file's values win.",
+        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    properties["variants"] = {
+        "description": "Named overrides, selected with --variant NAME.",
+        "type": "object", "additionalProperties": {"type": "object"}}
+    inputs = schema["$defs"]["FirmSpec"]["properties"]["inputs"]
+    inputs["additionalProperties"] = {"anyOf": [{"type": "number", "minimum": 0},
+                                                 inputs["additionalProperties"]]}
+    # Firms that name an archetype inherit their required fields from it.
+    schema["$defs"]["FirmSpec"].pop("required", None)
+    return schema

@@ -1,0 +1,142 @@
+"""The money ledger: who paid whom, how much, for what, and where the payee sits.
+
+Every physical flow and every wage of a run is booked here. Flows are summed per accounting
+period (``run.ledger_period_days``; 1 = daily rows) and per (payer, payee, category, material),
+then written as rows of preallocated arrays. The local-economy indicators (LM3, the
+input-output table) are computed from these rows, not estimated separately.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+CATEGORIES = ("product_sale", "input_purchase", "byproduct_sale", "disposal_fee", "transport", "wage",
+              "fixed_cost", "handling", "subsidy")
+LOCATIONS = ("park", "region", "outside")
+
+MARKET, REGION_BUYERS = "market", "region_buyers"
+REGION_SUPPLIERS, REGION_HOUSEHOLDS = "region_suppliers", "region_households"
+OUTSIDE_SUPPLIERS, OUTSIDE_HOUSEHOLDS = "outside_suppliers", "outside_households"
+LANDFILL, TRANSPORT, GOVERNMENT = "landfill_operator", "transport_operator", "government"
+
+
+def parties(firm_ids: list[str], landfill_location: str, transport_location: str) -> dict[str, str]:
+    """Every party that pays or is paid, mapped to its location (park, region or outside)."""
+    located = {fid: "park" for fid in firm_ids}
+    located.update({
+        MARKET: "outside", REGION_BUYERS: "region",
+        REGION_SUPPLIERS: "region", REGION_HOUSEHOLDS: "region",
+        OUTSIDE_SUPPLIERS: "outside", OUTSIDE_HOUSEHOLDS: "outside",
+        LANDFILL: landfill_location, TRANSPORT: transport_location, GOVERNMENT: "region",
+    })
+    return located
+
+
+class Channel:
+    """A fixed set of (payer, payee, category, material) flows booked together each day."""
+
+    def __init__(self, payer: np.ndarray, payee: np.ndarray, category: int, material: np.ndarray):
+        self.payer = np.asarray(payer, dtype=np.int32)
+        self.payee = np.asarray(payee, dtype=np.int32)
+        self.category = category
+        self.material = np.asarray(material, dtype=np.int32)
+        self.quantity = np.zeros(len(self.payer))
+        self.amount = np.zeros(len(self.payer))
+
+    def add(self, quantity: np.ndarray | float, amount: np.ndarray) -> None:
+        self.quantity += quantity
+        self.amount += amount
+
+
+@dataclass(frozen=True)
+class LedgerTable:
+    """The ledger as columns (one row per period, payer, payee, category and material)."""
+
+    time_days: np.ndarray      # start of the accounting period
+    payer: np.ndarray          # index into parties
+    payee: np.ndarray
+    category: np.ndarray       # index into CATEGORIES
+    material: np.ndarray       # index into materials, -1 for none (wages, fixed costs)
+    quantity: np.ndarray       # material units (0 where no material)
+    amount: np.ndarray         # currency
+    parties: tuple[str, ...]
+    locations: tuple[str, ...]  # location of each party
+
+    def __len__(self) -> int:
+        return len(self.amount)
+
+
+class LedgerBook:
+    """Accumulates flows during a period and closes them into rows."""
+
+    def __init__(self, located_parties: dict[str, str], period_days: int):
+        self.parties = tuple(located_parties)
+        self.locations = tuple(located_parties.values())
+        self.index = {p: i for i, p in enumerate(self.parties)}
+        self.period_days = period_days
+        self.channels: list[Channel] = []
+        self._single: dict[tuple[int, int, int, int], list[float]] = {}
+        self._chunks: list[tuple[np.ndarray, ...]] = []
+
+    def channel(self, payer, payee, category: str, material) -> Channel:
+        """Register a vectorised channel; ``payer``/``payee`` are party names or indices."""
+        sizes = [np.size(x) for x in (payer, payee) if not isinstance(x, str)]
+        sizes += [np.size(material)] if np.ndim(material) > 0 else []
+        n = sizes[0] if sizes else 1
+        ch = Channel(self._ids(payer, n), self._ids(payee, n), CATEGORIES.index(category),
+                     np.broadcast_to(np.asarray(material), (n,)))
+        self.channels.append(ch)
+        return ch
+
+    def _ids(self, who, n: int) -> np.ndarray:
+        if isinstance(who, str):
+            return np.full(n, self.index[who])
+        values = np.asarray(who)
+        if values.dtype.kind in "US" or values.dtype == object:
+            values = np.array([self.index[w] for w in values])
+        return np.broadcast_to(values, (n,))
+
+    def book(self, payer: str | int, payee: str | int, category: str, material: int, quantity: float,
+             amount: float) -> None:
+        """Book one flow (a shipment, a pipeline delivery ...)."""
+        payer = self.index[payer] if isinstance(payer, str) else int(payer)
+        payee = self.index[payee] if isinstance(payee, str) else int(payee)
+        key = (payer, payee, CATEGORIES.index(category), int(material))
+        acc = self._single.get(key)
+        if acc is None:
+            self._single[key] = [quantity, amount]
+        else:
+            acc[0] += quantity
+            acc[1] += amount
+
+    def close_period(self, start_day: float) -> None:
+        """Turn everything booked since the last close into rows dated ``start_day``."""
+        for ch in self.channels:
+            nz = np.flatnonzero(ch.amount != 0.0)
+            if len(nz):
+                self._chunks.append((np.full(len(nz), start_day), ch.payer[nz], ch.payee[nz],
+                                     np.full(len(nz), ch.category), ch.material[nz],
+                                     ch.quantity[nz].copy(), ch.amount[nz].copy()))
+            ch.quantity[:] = 0.0
+            ch.amount[:] = 0.0
+        if self._single:
+            keys = np.array(list(self._single), dtype=np.int64).reshape(-1, 4)
+            values = np.array(list(self._single.values()), dtype=float).reshape(-1, 2)
+            keep = values[:, 1] != 0.0
+            self._chunks.append((np.full(int(keep.sum()), start_day), keys[keep, 0], keys[keep, 1],
+                                 keys[keep, 2], keys[keep, 3], values[keep, 0], values[keep, 1]))
+            self._single.clear()
+
+    def table(self) -> LedgerTable:
+        """All closed rows."""
+        if self._chunks:
+            cols = [np.concatenate([c[k] for c in self._chunks]) for k in range(7)]
+        else:
+            cols = [np.zeros(0)] * 7
+        return LedgerTable(
+            time_days=cols[0].astype(float), payer=cols[1].astype(np.int32), payee=cols[2].astype(np.int32),
+            category=cols[3].astype(np.int8), material=cols[4].astype(np.int32),
+            quantity=cols[5].astype(float), amount=cols[6].astype(float),
+            parties=self.parties, locations=self.locations)

@@ -1,0 +1,109 @@
+"""Resource-efficiency, network and logistics indicators of one run.
+
+Daily series count from the end of the warm-up; per-firm totals (MCI, connectance) cover the
+whole run. Masses add only materials measured in tonnes or with a declared mass per unit; water
+(m3) and energy (MWh) are reported on their own. Definitions: :mod:`simulator.metrics.registry`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..results import RunResult
+from .mci import flow_weighted_mci, material_circularity_indicator
+
+HOURS_PER_DAY = 24.0
+
+
+def _mass(result: RunResult, series: str) -> float:
+    """Tonnes of a daily (day, material) series after the warm-up."""
+    return float(result.after_warmup(result.daily[series]).sum(axis=0) @ result.materials.mass_t)
+
+
+def material_metrics(result: RunResult) -> dict[str, float]:
+    """By-product fate, virgin material, circularity, CO2e and water indicators."""
+    mats = result.materials
+    virgin = np.array([c == "virgin" for c in mats.categories])
+    window = lambda name: result.after_warmup(result.daily[name]).sum(axis=0)  # noqa: E731
+    generated, exchanged, disposed = _mass(result, "generated"), _mass(result, "exchanged"), _mass(result, "disposed")
+    secondary = _mass(result, "secondary_used")
+    purchased_virgin = float(window("virgin_purchased") @ (mats.mass_t * virgin))
+    avoided = window("virgin_avoided")
+    ship = result.shipments[result.shipments["arrival_day"] >= result.warmup_days]
+    truck_km = 2.0 * result.links.distance_km[ship["link"]].sum()
+    transport_co2e = truck_km * result.truck_co2e_kg_per_km / 1000.0
+    co2e_avoided = float(avoided @ mats.co2e_t_per_unit + window("exchanged") @ mats.disposal_co2e_t_per_unit
+                         - transport_co2e)
+    water = np.array([u == "m3" for u in mats.units])
+    return {
+        "byproducts_generated_t": generated,
+        "byproducts_exchanged_t": exchanged,
+        "byproducts_disposed_t": disposed,
+        "byproducts_stockpiled_t": float(result.daily["stock"][-1] @ mats.mass_t),
+        "landfill_diversion_rate": _share(exchanged, exchanged + disposed),
+        "byproduct_utilisation_rate": _share(secondary, generated),
+        "virgin_material_purchased_t": purchased_virgin,
+        "virgin_material_avoided_t": float(avoided @ mats.mass_t),
+        "circular_input_rate": _share(secondary, secondary + purchased_virgin),
+        "co2e_avoided_t": co2e_avoided,
+        "transport_co2e_t": float(transport_co2e),
+        "water_reused_m3": float(window("exchanged") @ water),
+        "material_circularity_indicator": park_mci(result),
+        "mass_balance_residual": max(b["max_relative"] for b in result.mass_balance.values()),
+    }
+
+
+def firm_circularity(result: RunResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per firm over the whole run: input mass M (t), recycled input share F_R, recovered output share C_R.
+
+    F_R = secondary materials (by-products, utilities) in the firm's consumed inputs / all consumed
+    input mass; C_R = by-products it shipped to other firms / by-products it generated (0 when it
+    generates none).
+    """
+    mats, totals = result.materials, result.totals
+    secondary = np.array([c in ("byproduct", "utility") for c in mats.categories])
+    consumed = totals["consumed"] * mats.mass_t
+    mass_in = consumed.sum(axis=1)
+    recycled_in = (consumed * secondary).sum(axis=1)
+    made = totals["produced"] * mats.mass_t * secondary
+    shipped = (totals["shipped"] * mats.mass_t * secondary).sum(axis=1)
+    generated = made.sum(axis=1)
+    f_r = np.divide(recycled_in, mass_in, out=np.zeros_like(mass_in), where=mass_in > 0)
+    c_r = np.divide(shipped, generated, out=np.zeros_like(generated), where=generated > 0)
+    return mass_in, np.clip(f_r, 0.0, 1.0), np.clip(c_r, 0.0, 1.0)
+
+
+def park_mci(result: RunResult) -> float:
+    """Input-mass-weighted Material Circularity Indicator of the park's firms (see registry)."""
+    mass, f_r, c_r = firm_circularity(result)
+    firms = np.flatnonzero(mass > 0)
+    if not len(firms):
+        return 0.0
+    values = [material_circularity_indicator(mass[i], f_r[i], 0.0, c_r[i], 0.0) for i in firms]
+    return float(flow_weighted_mci(values, mass[firms]))
+
+
+def network_metrics(result: RunResult) -> dict[str, float]:
+    """Discovery, contracts, connectance and truck logistics."""
+    links, n = result.links, len(result.firms.ids)
+    found = links.found_day[np.isfinite(links.found_day) & (links.found_day < result.horizon_days)]
+    events = result.link_events
+    contracted = np.unique(events["link"][events["event"] == "contract_start"])
+    moved = links.quantity > 0
+    pairs = {tuple(sorted(p)) for p in zip(links.supplier[moved].tolist(), links.consumer[moved].tolist())}
+    ship = result.shipments[result.shipments["arrival_day"] >= result.warmup_days]
+    horizon = result.horizon_days
+    return {
+        "links_candidate": float(len(links)),
+        "links_found": float(len(found)),
+        "links_contracted": float(len(contracted)),
+        "median_discovery_day": float(np.median(found)) if len(found) else float("nan"),
+        "connectance": _share(len(pairs), n * (n - 1) / 2),
+        "truck_trips": float(len(ship)),
+        "truck_wait_hours_mean": float(ship["wait_days"].mean() * HOURS_PER_DAY) if len(ship) else 0.0,
+        "truck_utilisation": float(result.trucks_busy[-1] / (result.fleet_trucks * horizon)),
+    }
+
+
+def _share(part: float, whole: float) -> float:
+    return float(part / whole) if whole > 0 else 0.0

@@ -1,0 +1,1 @@
+"""The SimPy park model: firms, storage, exchange market, logistics, discovery and events."""

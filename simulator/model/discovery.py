@@ -1,0 +1,193 @@
+"""How partners find each other, negotiate, contract, renew and lapse.
+
+A candidate link is not known on day one. Its two firms find each other at a rate (per day)
+
+    rate = base_rate_per_year / 365 x (platform multiplier when both are connected and it is open)
+
+so the discovery time is exponential with that (piecewise constant) rate, computed for all
+links at once from one unit-exponential clock each. A found link is negotiated for
+``negotiation_days`` (shorter on the platform); if the exchange is worth it then, a contract
+runs for ``contract_days`` and is renewed with ``renewal_probability``. A lapsed pair talks again
+after ``renegotiation_days``. Links known from the scenario (``known_from_day``) are existing
+ties: their contract starts that day without negotiation. A link that is not worth it is
+reconsidered whenever prices or fees change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Callable
+
+import numpy as np
+import simpy
+
+from ..config import Scenario
+from .exchange import ACTIVE, KNOWN, Contracts
+from .firm import FirmTable
+
+DAYS_PER_YEAR = 365.0
+
+
+def platform_connected(firm_ids: list[str], coverage: float) -> np.ndarray:
+    """Which firms are on the platform: a stable pseudo-random draw from each firm's id.
+
+    The same firm is connected in every run and variant, and raising ``coverage`` only adds
+    firms, so comparisons between coverage levels are not blurred by who happens to connect.
+    """
+    u = np.array([int.from_bytes(hashlib.sha256(fid.encode()).digest()[:8], "big") / 2 ** 64
+                  for fid in firm_ids])
+    return u < coverage
+
+
+def discovery_times(clock: np.ndarray, start: np.ndarray, rate_before: np.ndarray,
+                    change: np.ndarray, rate_after: np.ndarray) -> np.ndarray:
+    """Day each link is found, given unit-exponential ``clock`` draws and a rate that steps from
+    ``rate_before`` to ``rate_after`` on day ``change`` (all per link; rates per day).
+
+    The link is found when the cumulative hazard since ``start`` reaches its clock. A zero rate
+    never finds it (``inf``).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        first = start + clock / rate_before
+        span = np.maximum(change - start, 0.0)
+        hazard_before = rate_before * span
+        second = np.maximum(change, start) + (clock - hazard_before) / rate_after
+    found = np.where(first <= np.maximum(change, start), first, second)
+    return np.where(np.isnan(found), np.inf, found)
+
+
+class LinkLifecycle:
+    """Runs discovery and the contract life of every candidate link as SimPy processes."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, contracts: Contracts, firms: FirmTable,
+                 entry_day: np.ndarray, discovery_rng: np.random.Generator,
+                 contract_rng: np.random.Generator, log: Callable[[float, int, str], None],
+                 outlet_lost: Callable[[int], None]):
+        self.env = env
+        self.spec = scenario.discovery
+        self.platform = scenario.platform
+        self.contracts = contracts
+        self.firms = firms
+        self.contract_rng = contract_rng
+        self.log = log
+        self.outlet_lost = outlet_lost
+        links = contracts.links
+        n = len(links)
+        self.busy = np.zeros(n, dtype=bool)   # a negotiation or contract process is running
+        connected = (platform_connected(firms.ids, self.platform.coverage) if self.platform
+                     else np.zeros(len(firms), dtype=bool))
+        both = connected[links.supplier] & connected[links.consumer]
+        start = np.maximum(entry_day[links.supplier], entry_day[links.consumer])
+        rate = np.full(n, self.spec.base_rate_per_year / DAYS_PER_YEAR)
+        if self.platform:
+            change = np.full(n, self.platform.opens_day)
+            rate_after = np.where(both, rate * self.platform.discovery_multiplier, rate)
+        else:
+            change, rate_after = np.full(n, np.inf), rate
+        clock = discovery_rng.exponential(size=n)
+        self.found_day = discovery_times(clock, start, rate, change, rate_after)
+        known = ~np.isnan(links.known_from_day)
+        self.found_day[known] = np.maximum(links.known_from_day[known], start[known])
+        self.via_platform = both & ~known & (self.found_day >= (change if self.platform else np.inf))
+        self.existing = known
+
+    def start(self, horizon_days: float) -> None:
+        """Schedule the discovery of every link found before the horizon."""
+        order = np.argsort(self.found_day, kind="stable")
+        order = order[self.found_day[order] < horizon_days]
+        self.env.process(self._discover(order))
+
+    def _discover(self, order: np.ndarray):
+        env = self.env
+        for link in order.tolist():
+            wait = self.found_day[link] - env.now
+            if wait > 0:
+                yield env.timeout(wait)
+            if self._closed(link):
+                continue
+            self.contracts.state[link] = KNOWN
+            self.log(env.now, link, "discovered")
+            self.busy[link] = True
+            if self.existing[link]:
+                # An existing tie contracts at once, before that day's production.
+                if self._try_contract(link):
+                    env.process(self._existing_tie(link))
+                else:
+                    self.busy[link] = False
+            else:
+                env.process(self._negotiate(link, self._negotiation_days(link)))
+
+    def _negotiation_days(self, link: int) -> float:
+        factor = self.platform.negotiation_factor if self.via_platform[link] else 1.0
+        return self.spec.negotiation_days * factor
+
+    def _closed(self, link: int) -> bool:
+        links = self.contracts.links
+        return bool(self.firms.exited[links.supplier[link]] or self.firms.exited[links.consumer[link]])
+
+    def _try_contract(self, link: int) -> bool:
+        """Sign a contract now if both firms are open and the exchange is worth it."""
+        if self._closed(link):
+            return False
+        if not self.contracts.viable(link):
+            self.log(self.env.now, link, "not_viable")
+            return False
+        self.contracts.activate(link)
+        self.log(self.env.now, link, "contract_start")
+        return True
+
+    def _negotiate(self, link: int, delay: float):
+        """Negotiate for ``delay`` days, contract if worth it; after a lapse, start again."""
+        while True:
+            if delay > 0:
+                yield self.env.timeout(delay)
+            if not self._try_contract(link):
+                self.busy[link] = False
+                return
+            lapsed = yield from self._contract(link)
+            if not lapsed:
+                return
+            delay = self.spec.renegotiation_days
+
+    def _existing_tie(self, link: int):
+        """An existing tie's contract (already signed); renegotiated like any other if it lapses."""
+        if (yield from self._contract(link)):
+            yield from self._negotiate(link, self.spec.renegotiation_days)
+
+    def _contract(self, link: int):
+        """Run contracts back to back while renewed; return True if it lapsed, False if a firm closed."""
+        env, contracts = self.env, self.contracts
+        while True:
+            yield env.timeout(self.spec.contract_days)
+            if contracts.state[link] != ACTIVE:
+                self.busy[link] = False
+                return False
+            renew = self.contract_rng.random() < self.spec.renewal_probability
+            if renew and contracts.viable(link) and not self._closed(link):
+                self.log(env.now, link, "renewed")
+                continue
+            self._end(link, "lapsed")
+            return True
+
+    def _end(self, link: int, why: str) -> None:
+        slot = self.contracts.deactivate(link)
+        self.log(self.env.now, link, why)
+        if slot >= 0:
+            self.outlet_lost(slot)
+
+    def reconsider(self) -> None:
+        """After a price or fee change: renegotiate known links that have become worth it."""
+        contracts = self.contracts
+        idle = np.flatnonzero((contracts.state == KNOWN) & ~self.busy & (contracts.benefit > 0))
+        for link in idle.tolist():
+            if not self._closed(link):
+                self.busy[link] = True
+                self.env.process(self._negotiate(link, self._negotiation_days(link)))
+
+    def close_firm(self, firm: int) -> None:
+        """A firm left the park: end its contracts now."""
+        links = self.contracts.links
+        mine = np.flatnonzero(((links.supplier == firm) | (links.consumer == firm))
+                              & (self.contracts.state == ACTIVE))
+        for link in mine.tolist():
+            self._end(link, "firm_exit")

@@ -1,0 +1,213 @@
+"""The exchange market: what a link is worth, which contracts are active, who gets what.
+
+Net benefit of moving one unit of a by-product along a link (DESIGN.md section 2):
+
+    benefit = virgin cost avoided + disposal avoided + subsidy - transport - handling
+
+where the virgin cost avoided is the price of the input it replaces divided by the substitution
+ratio (or the by-product's own reference price when it is a main input), the disposal avoided
+is the supplier's gate fee plus landfill tax, and transport is a loaded trip and the empty
+return over the link, shared by a full truckload. Links are exchanged only when the benefit is
+positive. The price splits the surplus: the supplier gets ``supplier_surplus_share`` of it,
+
+    price = -disposal avoided + share x benefit,
+
+so a negative price is a gate fee the supplier pays the consumer. Each market round gives stock
+to the links with the highest benefit first, within the consumer's storage room.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..config import Scenario
+from ..network import ParkNetwork
+from .production import RecipeTables, Slots
+
+UNKNOWN, KNOWN, ACTIVE = 0, 1, 2
+"""Link states: not yet found, known (negotiating or not worth it now), under contract."""
+
+
+class MarketPrices:
+    """Current prices, fees and policy levels; scheduled events change them."""
+
+    def __init__(self, scenario: Scenario, materials: tuple[str, ...]):
+        specs = [scenario.materials[m] for m in materials]
+        self.price = np.array([m.price_per_unit for m in specs], dtype=float)
+        self.disposal = np.array([m.disposal_cost_per_unit for m in specs], dtype=float)
+        self.is_tonnes = np.array([m.unit == "t" for m in specs], dtype=bool)
+        self.landfill_tax = scenario.policy.landfill_tax_per_t
+        self.subsidy = scenario.policy.exchange_subsidy_per_t
+
+    def disposal_cost(self) -> np.ndarray:
+        """Cost of disposing one unit of each material: gate fee plus landfill tax on tonnes."""
+        return self.disposal + self.landfill_tax * self.is_tonnes
+
+
+class Contracts:
+    """State, economics and active lists of every candidate link."""
+
+    def __init__(self, scenario: Scenario, network: ParkNetwork, slots: Slots, recipes: RecipeTables,
+                 prices: MarketPrices):
+        links = network.links
+        n = len(links)
+        self.links = links
+        self.prices = prices
+        self.state = np.full(n, UNKNOWN, dtype=np.int8)
+        self.supplier_slot = np.full(n, -1, dtype=np.int64)
+        self.consumer_slot = np.full(n, -1, dtype=np.int64)
+        self.point = np.full(n, -1, dtype=np.int64)
+        self.out_entry = np.full(n, -1, dtype=np.int64)
+        out_entry_of = {(int(f), int(m)): k for k, (f, m) in enumerate(zip(recipes.out_firm, recipes.out_material))}
+        for i in range(n):
+            s, c, m = int(links.supplier[i]), int(links.consumer[i]), int(links.material[i])
+            if links.pipeline[i]:
+                self.point[i] = slots.point_of[(c, m)]
+                self.out_entry[i] = out_entry_of[(s, m)]
+            else:
+                self.supplier_slot[i] = slots.slot_of[(s, m)]
+                self.consumer_slot[i] = slots.slot_of[(c, m)]
+        self._use_input, self._use_ratio, self._primary = _valuation_basis(network)
+        fleet = scenario.park.truck_fleet
+        self.transport_per_unit = np.where(
+            links.pipeline, links.distance_km * scenario.network.pipeline_cost_per_unit_km,
+            2.0 * links.distance_km * fleet.cost_per_km / fleet.load)
+        self.handling = scenario.discovery.handling_cost_per_unit
+        self.surplus_share = scenario.discovery.supplier_surplus_share
+        self.benefit = np.zeros(n)
+        self.price = np.zeros(n)
+        self.active_trucks: list[int] = []
+        self.active_pipes: list[int] = []
+        self.outlets = np.zeros(len(slots.slot_firm), dtype=np.int64)
+        self.reprice()
+
+    # ---------------------------------------------------------------- economics
+
+    def reprice(self) -> None:
+        """Recompute every link's benefit and price from current prices and fees."""
+        p = self.prices
+        material = self.links.material
+        substitute_value = np.where(self._use_input >= 0,
+                                    p.price[np.maximum(self._use_input, 0)] / self._use_ratio, 0.0)
+        value = np.maximum(substitute_value, np.where(self._primary, p.price[material], 0.0))
+        disposal_avoided = p.disposal_cost()[material]
+        subsidy = p.subsidy * p.is_tonnes[material]
+        self.benefit = value + disposal_avoided + subsidy - self.transport_per_unit - self.handling
+        rule_price = -disposal_avoided + self.surplus_share * self.benefit
+        self.price = np.where(np.isnan(self.links.fixed_price), rule_price, self.links.fixed_price)
+        self._sort_active()
+
+    def viable(self, link: int) -> bool:
+        return bool(self.benefit[link] > 0.0)
+
+    # ---------------------------------------------------------------- contract state
+
+    def activate(self, link: int) -> None:
+        self.state[link] = ACTIVE
+        if self.links.pipeline[link]:
+            self.active_pipes.append(link)
+        else:
+            self.active_trucks.append(link)
+            self.outlets[self.supplier_slot[link]] += 1
+        self._sort_active()
+
+    def deactivate(self, link: int) -> int:
+        """End a contract; return the supplier slot that lost its last outlet, or -1."""
+        self.state[link] = KNOWN
+        if self.links.pipeline[link]:
+            self.active_pipes.remove(link)
+            return -1
+        self.active_trucks.remove(link)
+        slot = int(self.supplier_slot[link])
+        self.outlets[slot] -= 1
+        return slot if self.outlets[slot] == 0 else -1
+
+    def outlet(self) -> np.ndarray:
+        """Per storage slot: does an active contract take its by-product?"""
+        return self.outlets > 0
+
+    def _sort_active(self) -> None:
+        key = lambda link: (-self.benefit[link], link)  # noqa: E731 - highest benefit first, stable
+        self.active_trucks.sort(key=key)
+        self.active_pipes.sort(key=key)
+
+
+def _valuation_basis(network: ParkNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per link: the consumer input a by-product replaces (index, ratio), and whether it is a
+    main input of the consumer (valued at its own reference price)."""
+    links = network.links
+    m_index = {m: i for i, m in enumerate(network.materials)}
+    use_input = np.full(len(links), -1, dtype=np.int64)
+    use_ratio = np.ones(len(links))
+    primary = np.zeros(len(links), dtype=bool)
+    for i in range(len(links)):
+        spec = network.firms[links.consumer[i]].spec
+        name = network.materials[links.material[i]]
+        primary[i] = name in spec.inputs
+        for input_name, inp in spec.inputs.items():
+            rule = inp.substitutes.get(name)
+            if rule is not None:
+                use_input[i], use_ratio[i] = m_index[input_name], rule.ratio
+                break
+    return use_input, use_ratio, primary
+
+
+class Pipelines:
+    """Allocates non-storable utilities along active pipeline contracts, best benefit first."""
+
+    def __init__(self, contracts: Contracts):
+        self.contracts = contracts
+        self.capacity = contracts.links.capacity_per_day
+
+    def allocate(self, supply: np.ndarray, demand: np.ndarray):
+        """Split today's utility ``supply`` (per output entry) over ``demand`` (per receiving point).
+
+        Returns (delivered per point, piped per output entry, [(link, quantity), ...]).
+        """
+        delivered = np.zeros(len(demand))
+        piped = np.zeros(len(supply))
+        flows = []
+        if not self.contracts.active_pipes:
+            return delivered, piped, flows
+        left_supply = supply.tolist()
+        left_demand = demand.tolist()
+        out_entry, point = self.contracts.out_entry, self.contracts.point
+        for link in self.contracts.active_pipes:
+            o, p = int(out_entry[link]), int(point[link])
+            q = min(left_supply[o], left_demand[p], float(self.capacity[link]))
+            if q <= 0.0:
+                continue
+            left_supply[o] -= q
+            left_demand[p] -= q
+            delivered[p] += q
+            piped[o] += q
+            flows.append((link, q))
+        return delivered, piped, flows
+
+
+def truck_round(contracts: Contracts, bank, load: float, min_lot: float, interval_days: float,
+                dispatch: Callable[[int, float], None]) -> None:
+    """One market round: offer stock to active truck contracts, best benefit first.
+
+    A lot leaves only when it is at least ``min_lot``; full truckloads are preferred. Stock and
+    room are reserved at dispatch so later rounds and arrivals never over-commit a store.
+    """
+    level, reserved_out = bank.level, bank.reserved_out
+    capacity, reserved_in = bank.capacity, bank.reserved_in
+    cap_per_day = contracts.links.capacity_per_day
+    for link in contracts.active_trucks:
+        s = contracts.supplier_slot[link]
+        available = level[s] - reserved_out[s]
+        if available < min_lot:
+            continue
+        c = contracts.consumer_slot[link]
+        room = capacity[c] - level[c] - reserved_in[c]
+        quantity = min(available, room, cap_per_day[link] * interval_days)
+        while quantity >= min_lot and quantity > 0.0:
+            lot = min(load, quantity)
+            reserved_out[s] += lot
+            reserved_in[c] += lot
+            dispatch(link, lot)
+            quantity -= lot

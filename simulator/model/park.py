@@ -1,0 +1,368 @@
+"""ParkModel: wires firms, storage, the exchange market, trucks and discovery into one SimPy run.
+
+``run_scenario(scenario, seed) -> RunResult`` is the core contract of eipsim: no file I/O, no
+plotting, no global state; picklable in and out.
+
+Order of a simulated day ``d`` (one driver process keeps it deterministic):
+scheduled events of day d -> production of all firms (utilities piped as produced) -> money
+booked -> market round (every ``matching_interval_days``) dispatching trucks. Trucks,
+breakdowns, discovery and contracts run as their own SimPy processes in continuous time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import simpy
+
+from ..config import Scenario
+from ..errors import SimulationError
+from ..ledger import (GOVERNMENT, LANDFILL, MARKET, OUTSIDE_HOUSEHOLDS, OUTSIDE_SUPPLIERS, REGION_BUYERS,
+                      REGION_HOUSEHOLDS, REGION_SUPPLIERS, TRANSPORT, LedgerBook, parties)
+from ..network import ParkNetwork, build_network
+from ..recorder import Recorder
+from ..results import FirmInfo, LinkInfo, MaterialInfo, RunResult
+from .discovery import LinkLifecycle
+from .exchange import ACTIVE, UNKNOWN, Contracts, MarketPrices, Pipelines, truck_round
+from .firm import FirmTable, breakdown_process
+from .logistics import Fleet
+from .production import Production, build_recipes, build_slots
+from .storage import StorageBank
+
+MASS_BALANCE_TOLERANCE = 1e-9
+"""Largest relative residual of any balance before a run is stopped as wrong."""
+DAYS_PER_YEAR = 365.0
+STREAMS = ("production", "discovery", "contracts", "breakdowns")
+"""Independent random streams, spawned in this order from the run's SeedSequence."""
+
+
+def run_scenario(scenario: Scenario, seed: int | None = None, network: ParkNetwork | None = None) -> RunResult:
+    """Simulate a scenario once.
+
+    Parameters
+    ----------
+    scenario : a validated Scenario.
+    seed : root seed; default ``scenario.run.seed``. Same scenario and seed give identical results.
+    network : a prebuilt network of this scenario (saves rebuilding it across replications).
+    """
+    model = ParkModel(scenario, scenario.run.seed if seed is None else seed, network)
+    return model.run()
+
+
+class ParkModel:
+    """One simulation of a park; build it, call :meth:`run` once."""
+
+    def __init__(self, scenario: Scenario, seed: int, network: ParkNetwork | None = None):
+        self.scenario = scenario
+        self.seed = int(seed)
+        self.net = network if network is not None else build_network(scenario)
+        self.horizon = scenario.run.horizon_days
+        children = np.random.SeedSequence(self.seed).spawn(len(STREAMS))
+        self.rng = {name: np.random.default_rng(child) for name, child in zip(STREAMS, children)}
+        self._breakdown_seeds = children[STREAMS.index("breakdowns")]
+        self.env = simpy.Environment()
+        firms = self.net.firms
+        self.firms = FirmTable(firms, self.horizon)
+        self.entry_day = np.zeros(len(firms))
+        self._events_by_day = self._schedule_events()
+        self.slots = build_slots(scenario, self.net)
+        self.recipes = build_recipes(scenario, self.net, self.slots)
+        self.bank = StorageBank(self.env, self.slots.slot_firm, self.slots.slot_material, self.slots.slot_capacity)
+        self.prices = MarketPrices(scenario, self.net.materials)
+        self.contracts = Contracts(scenario, self.net, self.slots, self.recipes, self.prices)
+        self.pipelines = Pipelines(self.contracts)
+        self.production = Production(self.recipes, len(self.slots.point_firm), len(firms))
+        fleet = scenario.park.truck_fleet
+        self.fleet = Fleet(self.env, fleet.trucks, fleet.speed_km_per_h, fleet.loading_hours)
+        self.load = fleet.load
+        self.min_lot = fleet.min_load_share * fleet.load
+        self.trip_cost = 2.0 * self.net.links.distance_km * fleet.cost_per_km
+        materials = [scenario.materials[m] for m in self.net.materials]
+        self.material_index = {m: i for i, m in enumerate(self.net.materials)}
+        self.product_material = np.array([self.material_index[f.spec.product.material] for f in firms],
+                                         dtype=np.int64)
+        self.fixed_product_price = np.array(
+            [np.nan if f.spec.product.price_per_unit is None else f.spec.product.price_per_unit for f in firms])
+        self.in_transit = np.zeros(len(materials))
+        self.recorder = Recorder(self.horizon, len(firms), self.net.materials, self.recipes, self.slots,
+                                 self.net.links, [m.unit for m in materials],
+                                 np.array([m.mass_t for m in materials]), self.product_material)
+        self.lifecycle = LinkLifecycle(self.env, scenario, self.contracts, self.firms, self.entry_day,
+                                       self.rng["discovery"], self.rng["contracts"], self._link_event,
+                                       self._outlet_lost)
+        region = scenario.region
+        self.ledger = LedgerBook(parties(list(self.firms.ids), region.landfill_operator,
+                                         region.transport_operator), scenario.run.ledger_period_days)
+        self._channels()
+
+    # ---------------------------------------------------------------- setup
+
+    def _schedule_events(self) -> dict[int, list]:
+        """Scheduled events by day; firms with an entry event start outside the park."""
+        members: dict[str, list[int]] = {}
+        for i, inst in enumerate(self.net.firms):
+            members.setdefault(inst.entry, []).append(i)
+            if inst.id != inst.entry:
+                members[inst.id] = [i]
+        by_day: dict[int, list] = {}
+        for event in self.scenario.events:
+            day = int(np.ceil(event.day))
+            if event.type == "firm_entry":
+                for f in members[event.firm]:
+                    self.firms.entered[f] = day <= 0
+                    self.entry_day[f] = day
+            if day < self.horizon:
+                by_day.setdefault(day, []).append((event, members.get(getattr(event, "firm", None), [])))
+        return by_day
+
+    def _channels(self) -> None:
+        """Ledger channels of the flows booked every day."""
+        r, led = self.recipes, self.ledger
+        ids = np.array(self.firms.ids, dtype=object)
+        specs = [f.spec for f in self.net.firms]
+        self.ch_buy_region = led.channel(ids[r.in_firm], REGION_SUPPLIERS, "input_purchase", r.in_material)
+        self.ch_buy_outside = led.channel(ids[r.in_firm], OUTSIDE_SUPPLIERS, "input_purchase", r.in_material)
+        self.ch_sale_outside = led.channel(MARKET, ids, "product_sale", self.product_material)
+        self.ch_sale_region = led.channel(REGION_BUYERS, ids, "product_sale", self.product_material)
+        self.ch_dispose_out = led.channel(ids[r.out_firm], LANDFILL, "disposal_fee", r.out_material)
+        self.ch_dispose_slot = led.channel(ids[self.slots.slot_firm], LANDFILL, "disposal_fee",
+                                           np.array(self.slots.slot_material, dtype=np.int64))
+        self.ch_dispose_point = led.channel(ids[self.slots.point_firm], LANDFILL, "disposal_fee",
+                                            np.array(self.slots.point_material, dtype=np.int64))
+        self.ch_wage_local = led.channel(ids, REGION_HOUSEHOLDS, "wage", -1)
+        self.ch_wage_outside = led.channel(ids, OUTSIDE_HOUSEHOLDS, "wage", -1)
+        self.ch_fixed_local = led.channel(ids, REGION_SUPPLIERS, "fixed_cost", -1)
+        self.ch_fixed_outside = led.channel(ids, OUTSIDE_SUPPLIERS, "fixed_cost", -1)
+        wage_bill = np.array([s.employees * s.wage_per_year for s in specs]) / DAYS_PER_YEAR
+        local_staff = np.array([s.local_staff_share for s in specs])
+        fixed = np.array([s.fixed_cost_per_year for s in specs]) / DAYS_PER_YEAR
+        fixed_local = np.array([s.fixed_cost_local_share for s in specs])
+        self.daily_wage_local, self.daily_wage_outside = wage_bill * local_staff, wage_bill * (1 - local_staff)
+        self.daily_fixed_local, self.daily_fixed_outside = fixed * fixed_local, fixed * (1 - fixed_local)
+        self.sales_region_share = np.array([s.product.region_sales_share for s in specs])
+
+    # ---------------------------------------------------------------- the run
+
+    def run(self) -> RunResult:
+        env = self.env
+        self._start_breakdowns()
+        self.lifecycle.start(self.horizon)
+        env.process(self._days())
+        env.run(until=self.horizon)
+        return self._finish()
+
+    def _start_breakdowns(self) -> None:
+        prone = [f for f, inst in enumerate(self.net.firms) if inst.spec.breakdowns is not None]
+        seeds = self._breakdown_seeds.spawn(len(self.net.firms))  # one stream per firm: stable under edits
+        for f in prone:
+            spec = self.net.firms[f].spec.breakdowns
+            self.env.process(breakdown_process(self.env, self.firms, f, spec.mtbf_days, spec.mttr_days,
+                                               np.random.default_rng(seeds[f]), self._firm_log))
+
+    def _days(self):
+        env, rec = self.env, self.recorder
+        period = self.scenario.run.ledger_period_days
+        interval = self.scenario.run.matching_interval_days
+        for day in range(self.horizon):
+            if day > 0:
+                self._end_of_day(day - 1)
+                if day % period == 0:
+                    self._close_period(day - period)
+            for event, members in self._events_by_day.get(day, ()):
+                self._apply(event, members)
+            planned = self.firms.planned_output(day, self.rng["production"])
+            flows = self.production.step(planned, self.bank, self.contracts.outlet(), self.pipelines)
+            rec.record_day(day, flows, self.contracts.price, self.prices.price, self.prices.disposal_cost())
+            self._book_day(flows)
+            if day % interval == 0:
+                truck_round(self.contracts, self.bank, self.load, self.min_lot, interval, self._dispatch)
+            yield env.timeout(1)
+
+    def _end_of_day(self, day: int) -> None:
+        state = self.contracts.state
+        self.recorder.end_of_day(day, self.bank, self.in_transit.copy(),
+                                 int(np.count_nonzero(state != UNKNOWN)), int(np.count_nonzero(state == ACTIVE)),
+                                 self.fleet.busy_days)
+
+    def _close_period(self, start_day: int) -> None:
+        self.ledger.close_period(float(start_day))
+        self.recorder.close_period(float(start_day), self.prices.price, self.prices.disposal_cost())
+
+    # ---------------------------------------------------------------- money of a day
+
+    def _book_day(self, f) -> None:
+        r, price = self.recipes, self.prices.price
+        disposal = self.prices.disposal_cost()
+        spend = f.purchased * price[r.in_material]
+        self.ch_buy_region.add(f.purchased * r.in_local_share, spend * r.in_local_share)
+        self.ch_buy_outside.add(f.purchased * (1 - r.in_local_share), spend * (1 - r.in_local_share))
+        unit_price = np.where(np.isnan(self.fixed_product_price), price[self.product_material],
+                              self.fixed_product_price)
+        revenue = f.output * unit_price
+        share = self.sales_region_share
+        self.ch_sale_outside.add(f.output * (1 - share), revenue * (1 - share))
+        self.ch_sale_region.add(f.output * share, revenue * share)
+        self.ch_dispose_out.add(f.disposed, f.disposed * disposal[r.out_material])
+        self.ch_dispose_slot.add(f.spoiled, f.spoiled * disposal[self.slots.slot_material])
+        self.ch_dispose_point.add(f.vented_in, f.vented_in * disposal[self.slots.point_material])
+        present = self.firms.active()
+        self.ch_wage_local.add(0.0, self.daily_wage_local * present)
+        self.ch_wage_outside.add(0.0, self.daily_wage_outside * present)
+        self.ch_fixed_local.add(0.0, self.daily_fixed_local * present)
+        self.ch_fixed_outside.add(0.0, self.daily_fixed_outside * present)
+        links = self.net.links
+        for link, quantity in f.pipe_flows:
+            self._book_exchange(link, quantity, int(links.supplier[link]), int(links.consumer[link]))
+
+    def _book_exchange(self, link: int, quantity: float, supplier: int, consumer: int) -> None:
+        """By-product payment, handling and subsidy of one delivered lot."""
+        led, material = self.ledger, int(self.net.links.material[link])
+        price = float(self.contracts.price[link])
+        if price >= 0:
+            led.book(consumer, supplier, "byproduct_sale", material, quantity, price * quantity)
+        else:
+            led.book(supplier, consumer, "byproduct_sale", material, quantity, -price * quantity)
+        handling = self.contracts.handling * quantity
+        if handling:
+            led.book(consumer, REGION_SUPPLIERS, "handling", material, quantity, handling)
+        if self.prices.subsidy and self.prices.is_tonnes[material]:
+            led.book(GOVERNMENT, consumer, "subsidy", material, quantity, self.prices.subsidy * quantity)
+
+    # ---------------------------------------------------------------- trucks
+
+    def _dispatch(self, link: int, lot: float) -> None:
+        self.env.process(self._shipment(link, lot))
+
+    def _shipment(self, link: int, lot: float):
+        env, bank, rec = self.env, self.bank, self.recorder
+        links = self.net.links
+        s_slot, c_slot = int(self.contracts.supplier_slot[link]), int(self.contracts.consumer_slot[link])
+        material = int(links.material[link])
+        distance = float(links.distance_km[link])
+        dispatched = env.now
+        times = {}
+
+        def pickup():
+            bank.reserved_out[s_slot] -= lot
+            rec.picked_up(s_slot, lot)
+            self.in_transit[material] += lot
+            times["pickup"] = env.now
+            return bank.stores[s_slot].get(lot)
+
+        def dropoff():
+            bank.reserved_in[c_slot] -= lot
+            self.in_transit[material] -= lot
+            supplier, consumer = int(links.supplier[link]), int(links.consumer[link])
+            price = float(self.contracts.price[link])
+            rec.delivered(int(env.now), link, c_slot, lot, price * lot,
+                          lot * float(self.prices.disposal_cost()[material]))
+            self._book_exchange(link, lot, supplier, consumer)
+            trip = float(self.trip_cost[link])
+            if trip:
+                self.ledger.book(consumer, TRANSPORT, "transport", material, lot, trip)
+            rec.shipments.append(dispatched, times["pickup"], env.now, link, lot, price, trip,
+                                 times["pickup"] - dispatched)
+            return bank.stores[c_slot].put(lot)
+
+        yield from self.fleet.haul(self.fleet.loaded_days(distance), self.fleet.empty_days(distance),
+                                   pickup, dropoff)
+
+    # ---------------------------------------------------------------- events and logs
+
+    def _apply(self, event, members: list[int]) -> None:
+        """Apply one scheduled event (see config.Event)."""
+        kind, now = event.type, self.env.now
+        if kind == "firm_entry":
+            for f in members:
+                self.firms.entered[f] = True
+                self._firm_log(now, f, "entry")
+            return
+        if kind == "firm_exit":
+            for f in members:
+                self.firms.exited[f] = True
+                self._firm_log(now, f, "exit")
+                self.lifecycle.close_firm(f)
+            return
+        if kind == "landfill_tax":
+            self.prices.landfill_tax = event.per_t
+        elif kind == "exchange_subsidy":
+            self.prices.subsidy = event.per_t
+        elif kind == "disposal_cost":
+            self.prices.disposal[self.material_index[event.material]] = event.per_unit
+        elif kind == "price":
+            self.prices.price[self.material_index[event.material]] *= event.factor
+        self.contracts.reprice()
+        self.lifecycle.reconsider()
+
+    def _link_event(self, time: float, link: int, event: str) -> None:
+        self.recorder.link_events.append(time, link, event)
+
+    def _firm_log(self, time: float, firm: int, event: str) -> None:
+        self.recorder.firm_events.append(time, firm, event)
+
+    def _outlet_lost(self, slot: int) -> None:
+        """A supplier's last contract for a by-product ended: it clears the pile to disposal."""
+        amount = float(self.bank.available(np.array([slot]))[0])
+        if amount <= 0:
+            return
+        self.bank.level[slot] -= amount
+        self.recorder.slot_disposed(int(self.env.now), slot, amount)
+        cost = amount * float(self.prices.disposal_cost()[self.slots.slot_material[slot]])
+        self.ledger.book(self.firms.ids[self.slots.slot_firm[slot]], LANDFILL, "disposal_fee",
+                         int(self.slots.slot_material[slot]), amount, cost)
+
+    # ---------------------------------------------------------------- the result
+
+    def _finish(self) -> RunResult:
+        rec, sc = self.recorder, self.scenario
+        self._end_of_day(self.horizon - 1)
+        period = sc.run.ledger_period_days
+        self._close_period((self.horizon - 1) // period * period)
+        totals = rec.totals(self.bank)
+        losses = rec.losses()
+        balance = rec.mass_balance(totals, losses, self.in_transit)
+        worst = max(balance.values(), key=lambda b: b["max_relative"])
+        if worst["max_relative"] > MASS_BALANCE_TOLERANCE:
+            raise SimulationError(
+                f"mass balance does not close (relative residual {worst['max_relative']:.3g} at {worst['at']}); "
+                "this is a bug in eipsim, please report it with the scenario")
+        return self._result(totals, losses, balance)
+
+    def _result(self, totals, losses, balance) -> RunResult:
+        sc, net, rec = self.scenario, self.net, self.recorder
+        specs = [f.spec for f in net.firms]
+        mats = [sc.materials[m] for m in net.materials]
+        links = net.links
+        return RunResult(
+            scenario_name=sc.name, seed=self.seed, currency=sc.currency, horizon_days=self.horizon,
+            warmup_days=sc.run.warmup_days,
+            firms=FirmInfo(
+                ids=tuple(self.firms.ids), kind=tuple(s.kind for s in specs), sector=tuple(s.sector for s in specs),
+                entry=tuple(f.entry for f in net.firms),
+                location_km=np.array([f.location_km for f in net.firms], dtype=float).reshape(-1, 2),
+                product_material=self.product_material,
+                employees=np.array([s.employees for s in specs], dtype=float),
+                wage_per_year=np.array([s.wage_per_year for s in specs], dtype=float),
+                local_staff_share=np.array([s.local_staff_share for s in specs], dtype=float)),
+            materials=MaterialInfo(
+                ids=net.materials, labels=tuple(m.label or mid for m, mid in zip(mats, net.materials)),
+                units=tuple(m.unit for m in mats), categories=tuple(m.category for m in mats),
+                co2e_t_per_unit=np.array([m.co2e_t_per_unit for m in mats]),
+                disposal_co2e_t_per_unit=np.array([m.disposal_co2e_t_per_unit for m in mats]),
+                hazardous=np.array([m.hazardous for m in mats]), mass_t=np.array([m.mass_t for m in mats])),
+            links=LinkInfo(
+                supplier=links.supplier, consumer=links.consumer, material=links.material,
+                pipeline=links.pipeline, distance_km=links.distance_km, found_day=self.lifecycle.found_day,
+                quantity=rec.link_quantity, value=rec.link_value, benefit_per_unit=self.contracts.benefit,
+                state=self.contracts.state.copy()),
+            daily={name: getattr(rec, name) for name in
+                   ("generated", "exchanged", "disposed", "stock", "in_transit", "virgin_purchased",
+                    "secondary_used", "virgin_avoided")},
+            output=rec.output, links_known=rec.links_known, links_active=rec.links_active,
+            trucks_busy=rec.trucks_busy,
+            slot_firm=rec.slot_firm, slot_material=rec.slot_material, slot_capacity=self.bank.capacity.copy(),
+            slot_level=rec.slot_level, shipments=rec.shipments.array(), link_events=rec.link_events.array(),
+            firm_events=rec.firm_events.array(), flows=rec.flows.array(), totals=totals, losses=losses,
+            mass_balance=balance, ledger=self.ledger.table(), truck_waits=np.array(self.fleet.waits),
+            fleet_trucks=sc.park.truck_fleet.trucks, truck_co2e_kg_per_km=sc.park.truck_fleet.co2e_kg_per_km,
+            value_disposal_avoided=rec.value_disposal_avoided, value_virgin_avoided=rec.value_virgin_avoided,
+            sim_events=next(self.env._eid))

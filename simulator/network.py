@@ -1,0 +1,137 @@
+"""The park graph: firms and boundary nodes, and the candidate exchange links between firms.
+
+A candidate link (supplier, consumer, material) exists where the supplier emits a material the
+consumer can use as an input or substitute, within a road distance (trucks) or a pipeline
+distance (non-storable utilities), or where the scenario lists it under ``exchanges``.
+Links are found once, per material, with a k-d tree of consumer locations: never by scanning
+all pairs of firms during the simulation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .config import BOUNDARY_NODES, FirmSpec, Scenario
+from .layout import FirmInstance, park_firms
+
+
+@dataclass(frozen=True)
+class CandidateLinks:
+    """Candidate exchange links as parallel arrays (one entry per link)."""
+
+    supplier: np.ndarray        # firm index
+    consumer: np.ndarray        # firm index
+    material: np.ndarray        # material index
+    pipeline: np.ndarray        # bool: pipeline (True) or truck (False)
+    distance_km: np.ndarray
+    capacity_per_day: np.ndarray  # inf when unlimited
+    known_from_day: np.ndarray  # nan when found by discovery
+    fixed_price: np.ndarray     # nan when priced by the surplus-sharing rule
+    explicit: np.ndarray        # bool: written in the scenario
+
+    def __len__(self) -> int:
+        return len(self.supplier)
+
+
+@dataclass(frozen=True)
+class ParkNetwork:
+    """Firms, materials and candidate links of a scenario, plus the networkx graph of them."""
+
+    firms: tuple[FirmInstance, ...]
+    materials: tuple[str, ...]
+    links: CandidateLinks
+    graph: nx.MultiDiGraph
+
+    @property
+    def firm_ids(self) -> tuple[str, ...]:
+        return tuple(f.id for f in self.firms)
+
+
+def uses_of(spec: FirmSpec) -> set[str]:
+    """Materials a firm can take in: its inputs and their substitutes."""
+    return set(spec.inputs) | {s for inp in spec.inputs.values() for s in inp.substitutes}
+
+
+def build_network(scenario: Scenario) -> ParkNetwork:
+    """Candidate links and graph of a validated scenario."""
+    firms = tuple(park_firms(scenario))
+    materials = tuple(scenario.materials)
+    firm_index = {f.id: i for i, f in enumerate(firms)}
+    material_index = {m: i for i, m in enumerate(materials)}
+    xy = np.array([f.location_km for f in firms], dtype=float).reshape(len(firms), 2)
+    spec_net = scenario.network
+
+    links: dict[tuple[int, int, int], dict] = {}
+    if spec_net.generate:
+        for material_id, material in scenario.materials.items():
+            if material.category not in ("byproduct", "utility"):
+                continue
+            suppliers = [i for i, f in enumerate(firms) if material_id in f.spec.outputs]
+            consumers = [i for i, f in enumerate(firms) if material_id in uses_of(f.spec)
+                         and (f.spec.b3_licence or not material.hazardous)]
+            if not suppliers or not consumers:
+                continue
+            pipeline = not material.is_storable
+            factor = 1.0 if pipeline else spec_net.road_factor
+            reach = spec_net.pipeline_max_distance_km if pipeline else spec_net.max_distance_km
+            tree = cKDTree(xy[consumers])
+            for s in suppliers:
+                for j in tree.query_ball_point(xy[s], r=reach / factor + 1e-12):
+                    c = consumers[j]
+                    if c == s:
+                        continue
+                    distance = float(np.hypot(*(xy[c] - xy[s]))) * factor
+                    links[(s, c, material_index[material_id])] = dict(
+                        pipeline=pipeline, distance_km=distance, capacity_per_day=np.inf,
+                        known_from_day=_known_day(spec_net.known_from_day), fixed_price=np.nan,
+                        explicit=False)
+    for ex in scenario.exchanges:
+        s, c, m = firm_index[ex.supplier], firm_index[ex.consumer], material_index[ex.material]
+        material = scenario.materials[ex.material]
+        pipeline = (ex.mode == "pipeline") if ex.mode else not material.is_storable
+        factor = 1.0 if pipeline else spec_net.road_factor
+        distance = ex.distance_km if ex.distance_km is not None else float(np.hypot(*(xy[c] - xy[s]))) * factor
+        links[(s, c, m)] = dict(
+            pipeline=pipeline, distance_km=distance,
+            capacity_per_day=ex.capacity_per_day if ex.capacity_per_day is not None else np.inf,
+            known_from_day=_known_day(ex.known_from_day), fixed_price=_or_nan(ex.price_per_unit),
+            explicit=True)
+
+    keys = sorted(links)
+    column = lambda name, dtype: np.array([links[k][name] for k in keys], dtype=dtype)  # noqa: E731
+    candidate = CandidateLinks(
+        supplier=np.array([k[0] for k in keys], dtype=np.int64),
+        consumer=np.array([k[1] for k in keys], dtype=np.int64),
+        material=np.array([k[2] for k in keys], dtype=np.int64),
+        pipeline=column("pipeline", bool), distance_km=column("distance_km", float),
+        capacity_per_day=column("capacity_per_day", float), known_from_day=column("known_from_day", float),
+        fixed_price=column("fixed_price", float), explicit=column("explicit", bool))
+    graph = _graph(firms, materials, candidate)
+    return ParkNetwork(firms=firms, materials=materials, links=candidate, graph=graph)
+
+
+def _known_day(day: float | None) -> float:
+    return np.nan if day is None else float(day)
+
+
+def _or_nan(value: float | None) -> float:
+    return np.nan if value is None else float(value)
+
+
+def _graph(firms, materials, links: CandidateLinks) -> nx.MultiDiGraph:
+    graph = nx.MultiDiGraph()
+    for node in BOUNDARY_NODES:
+        graph.add_node(node, boundary=True)
+    for f in firms:
+        graph.add_node(f.id, boundary=False, kind=f.spec.kind, sector=f.spec.sector,
+                       location_km=f.location_km, entry=f.entry)
+    for i in range(len(links)):
+        graph.add_edge(firms[links.supplier[i]].id, firms[links.consumer[i]].id,
+                       key=materials[links.material[i]], link=i,
+                       mode="pipeline" if links.pipeline[i] else "truck",
+                       distance_km=float(links.distance_km[i]))
+    return graph

@@ -1,0 +1,298 @@
+"""Records a run into preallocated arrays and typed row buffers, and checks its mass balance.
+
+Daily series are (day, material) or (day, firm) arrays allocated once. Event-like records
+(shipments, link events, breakdowns, boundary flows per accounting period) go into
+:class:`RowBuffer` s: typed numpy arrays that grow by doubling, never lists of dicts.
+Cumulative flows are kept per recipe entry and folded into (firm, material) totals at the end,
+where the mass balance of every firm, material and the park is checked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .config import CONSERVED_UNITS
+from .model.production import DayFlows, RecipeTables, Slots
+
+SHIPMENT_DTYPE = np.dtype([("dispatch_day", "f8"), ("pickup_day", "f8"), ("arrival_day", "f8"),
+                           ("link", "i8"), ("quantity", "f8"), ("price_per_unit", "f8"),
+                           ("transport_cost", "f8"), ("wait_days", "f8")])
+LINK_EVENT_DTYPE = np.dtype([("time_days", "f8"), ("link", "i8"), ("event", "U16")])
+FIRM_EVENT_DTYPE = np.dtype([("time_days", "f8"), ("firm", "i8"), ("event", "U16")])
+FLOW_DTYPE = np.dtype([("time_days", "f8"), ("source", "i8"), ("target", "i8"), ("material", "i8"),
+                       ("quantity", "f8"), ("value", "f8"), ("kind", "U10")])
+"""Boundary and pipeline flows per accounting period; source/target index firms, or are
+negative for boundary nodes (see ``BOUNDARY_CODES``)."""
+BOUNDARY_CODES = {"environment": -1, "market": -2, "region": -3}
+
+
+class RowBuffer:
+    """A growable typed array of rows (amortised O(1) append)."""
+
+    def __init__(self, dtype: np.dtype, capacity: int = 256):
+        self._rows = np.zeros(capacity, dtype=dtype)
+        self._n = 0
+
+    def append(self, *values) -> None:
+        if self._n == len(self._rows):
+            self._rows = np.concatenate([self._rows, np.zeros(len(self._rows), dtype=self._rows.dtype)])
+        self._rows[self._n] = values
+        self._n += 1
+
+    def extend(self, columns: dict[str, np.ndarray]) -> None:
+        """Append many rows given as columns of equal length."""
+        n = len(next(iter(columns.values())))
+        while self._n + n > len(self._rows):
+            self._rows = np.concatenate([self._rows, np.zeros(len(self._rows), dtype=self._rows.dtype)])
+        block = self._rows[self._n:self._n + n]
+        for name, values in columns.items():
+            block[name] = values
+        self._n += n
+
+    def array(self) -> np.ndarray:
+        return self._rows[:self._n].copy()
+
+
+class Recorder:
+    """Collects everything a run produces; ``finish`` returns the arrays of a RunResult."""
+
+    def __init__(self, horizon_days: int, n_firms: int, materials: tuple[str, ...], recipes: RecipeTables,
+                 slots: Slots, links, unit_of: list[str], mass_t: np.ndarray, product_material: np.ndarray):
+        h, m = horizon_days, len(materials)
+        self.h, self.n_firms, self.n_materials = h, n_firms, m
+        self.r = recipes
+        self.links = links
+        self.slot_firm = np.array(slots.slot_firm, dtype=np.int64)
+        self.slot_material = np.array(slots.slot_material, dtype=np.int64)
+        self.point_firm = np.array(slots.point_firm, dtype=np.int64)
+        self.point_material = np.array(slots.point_material, dtype=np.int64)
+        self.unit_of = unit_of
+        self.mass_t = mass_t
+        self.product_material = product_material
+        # daily series
+        self.output = np.zeros((h, n_firms))
+        self.generated = np.zeros((h, m))
+        self.exchanged = np.zeros((h, m))
+        self.disposed = np.zeros((h, m))
+        self.stock = np.zeros((h, m))
+        self.in_transit = np.zeros((h, m))
+        self.virgin_purchased = np.zeros((h, m))
+        self.secondary_used = np.zeros((h, m))
+        self.virgin_avoided = np.zeros((h, m))
+        self.slot_level = np.zeros((h, len(self.slot_firm)))
+        self.links_known = np.zeros(h, dtype=np.int64)
+        self.links_active = np.zeros(h, dtype=np.int64)
+        self.trucks_busy = np.zeros(h)
+        self.value_disposal_avoided = np.zeros(h)
+        self.value_virgin_avoided = np.zeros(h)
+        # cumulative per entry (for the mass balance)
+        n_in, n_sub, n_out = len(recipes.in_firm), len(recipes.sub_input), len(recipes.out_firm)
+        self.cum_output = np.zeros(n_firms)
+        self.cum_purchased = np.zeros(n_in)
+        self.cum_consumed = np.zeros(n_in)
+        self.cum_sub_used = np.zeros(n_sub)
+        self.cum_sub_replaced = np.zeros(n_sub)
+        self.cum_generated = np.zeros(n_out)
+        self.cum_disposed_out = np.zeros(n_out)
+        self.cum_piped = np.zeros(n_out)
+        self.cum_delivered_point = np.zeros(len(self.point_firm))
+        self.cum_vented_point = np.zeros(len(self.point_firm))
+        self.cum_slot_disposed = np.zeros(len(self.slot_firm))
+        self.cum_slot_received = np.zeros(len(self.slot_firm))
+        self.cum_slot_shipped = np.zeros(len(self.slot_firm))
+        self.link_quantity = np.zeros(len(links))
+        self.link_value = np.zeros(len(links))
+        # per-period accumulators for the flows table
+        self._period_purchased = np.zeros(n_in)
+        self._period_output = np.zeros(n_firms)
+        self._period_disposed_out = np.zeros(n_out)
+        self._period_disposed_slot = np.zeros(len(self.slot_firm))
+        self._period_vented_point = np.zeros(len(self.point_firm))
+        self._period_pipe = np.zeros(len(links))
+        self._period_pipe_value = np.zeros(len(links))
+        # rows
+        self.shipments = RowBuffer(SHIPMENT_DTYPE)
+        self.link_events = RowBuffer(LINK_EVENT_DTYPE)
+        self.firm_events = RowBuffer(FIRM_EVENT_DTYPE)
+        self.flows = RowBuffer(FLOW_DTYPE)
+
+    # ---------------------------------------------------------------- during the run
+
+    def record_day(self, day: int, f: DayFlows, pipe_price: np.ndarray, prices: np.ndarray,
+                   disposal_cost: np.ndarray) -> None:
+        """Fold one day of production into the series and the cumulative totals (values at the
+        day's ``prices`` and ``disposal_cost`` per material)."""
+        r, m = self.r, self.n_materials
+        self.output[day] = f.output
+        self.cum_output += f.output
+        self._period_output += f.output
+        self.cum_purchased += f.purchased
+        self._period_purchased += f.purchased
+        self.cum_consumed += f.consumed
+        self.cum_sub_used += f.sub_used
+        self.cum_sub_replaced += f.sub_replaced
+        self.cum_generated += f.generated
+        self.cum_disposed_out += f.disposed
+        self._period_disposed_out += f.disposed
+        self.cum_piped += f.piped
+        self.cum_delivered_point += f.delivered
+        self.cum_vented_point += f.vented_in
+        self._period_vented_point += f.vented_in
+        self.cum_slot_disposed += f.spoiled
+        self._period_disposed_slot += f.spoiled
+        for link, quantity in f.pipe_flows:
+            self.link_quantity[link] += quantity
+            self.link_value[link] += quantity * pipe_price[link]
+            self._period_pipe[link] += quantity
+            self._period_pipe_value[link] += quantity * pipe_price[link]
+        self.generated[day] = np.bincount(r.out_material, f.generated, m)
+        self.disposed[day] += (np.bincount(r.out_material, f.disposed, m)
+                               + np.bincount(self.point_material, f.vented_in, m)
+                               + np.bincount(self.slot_material, f.spoiled, m))
+        self.exchanged[day] += np.bincount(self.point_material, f.delivered - f.vented_in, m)
+        self.virgin_purchased[day] = np.bincount(r.in_material, f.purchased, m)
+        self.secondary_used[day] = (np.bincount(r.sub_material, f.sub_used, m)
+                                    + np.bincount(r.in_material, np.where(r.in_kind != 0, f.consumed, 0.0), m))
+        self.virgin_avoided[day] = np.bincount(r.in_material[r.sub_input], f.sub_replaced, m)
+        self.value_virgin_avoided[day] = self.virgin_avoided[day] @ prices
+        self.value_disposal_avoided[day] += (f.delivered - f.vented_in) @ disposal_cost[self.point_material]
+
+    def end_of_day(self, day: int, bank, in_transit: np.ndarray, known: int, active: int, busy: float) -> None:
+        """Stocks, links and trucks at the end of a day (after the market round)."""
+        self.slot_level[day] = bank.level
+        self.stock[day] = np.bincount(self.slot_material, bank.level, self.n_materials)
+        self.in_transit[day] = in_transit
+        self.links_known[day] = known
+        self.links_active[day] = active
+        self.trucks_busy[day] = busy
+
+    def slot_disposed(self, day: int, slot: int, quantity: float) -> None:
+        """Stock disposed from a store (its last outlet ended)."""
+        self.cum_slot_disposed[slot] += quantity
+        self._period_disposed_slot[slot] += quantity
+        self.disposed[min(day, self.h - 1), self.slot_material[slot]] += quantity
+
+    def picked_up(self, slot: int, quantity: float) -> None:
+        self.cum_slot_shipped[slot] += quantity
+
+    def delivered(self, day: int, link: int, slot: int, quantity: float, value: float,
+                  disposal_avoided: float) -> None:
+        """A truck lot arrived: ``value`` paid for it, ``disposal_avoided`` the fee it did not cost."""
+        day = min(day, self.h - 1)
+        self.cum_slot_received[slot] += quantity
+        self.link_quantity[link] += quantity
+        self.link_value[link] += value
+        self.exchanged[day, self.links.material[link]] += quantity
+        self.value_disposal_avoided[day] += disposal_avoided
+
+    def close_period(self, start_day: float, prices: np.ndarray, disposal_cost: np.ndarray) -> None:
+        """Write the period's boundary and pipeline flows as rows of the flows table."""
+        r = self.r
+        env, market = BOUNDARY_CODES["environment"], BOUNDARY_CODES["market"]
+        blocks = [
+            (r.in_material, np.full(len(r.in_firm), env), r.in_firm, self._period_purchased,
+             self._period_purchased * prices[r.in_material], "purchase"),
+            (self.product_material, np.arange(self.n_firms), np.full(self.n_firms, market),
+             self._period_output, self._period_output * prices[self.product_material], "product"),
+            (r.out_material, r.out_firm, np.full(len(r.out_firm), env), self._period_disposed_out,
+             self._period_disposed_out * disposal_cost[r.out_material], "disposal"),
+            (self.slot_material, self.slot_firm, np.full(len(self.slot_firm), env), self._period_disposed_slot,
+             self._period_disposed_slot * disposal_cost[self.slot_material], "disposal"),
+            (self.point_material, self.point_firm, np.full(len(self.point_firm), env), self._period_vented_point,
+             self._period_vented_point * disposal_cost[self.point_material], "disposal"),
+            (self.links.material, self.links.supplier, self.links.consumer, self._period_pipe,
+             self._period_pipe_value, "pipeline"),
+        ]
+        for material, source, target, quantity, value, kind in blocks:
+            nz = np.flatnonzero(quantity > 0)
+            if len(nz):
+                self.flows.extend({"time_days": np.full(len(nz), start_day), "source": source[nz],
+                                   "target": target[nz], "material": material[nz], "quantity": quantity[nz],
+                                   "value": value[nz], "kind": np.full(len(nz), kind)})
+            quantity[:] = 0.0
+        self._period_pipe_value[:] = 0.0
+
+    # ---------------------------------------------------------------- at the end
+
+    def totals(self, bank) -> dict[str, np.ndarray]:
+        """(firm, material) totals over the run, for the mass balance and the metrics."""
+        r, shape = self.r, (self.n_firms, self.n_materials)
+
+        def fold(firms, materials, values):
+            out = np.zeros(shape)
+            np.add.at(out, (firms, materials), values)
+            return out
+
+        sub_firm = r.in_firm[r.sub_input]
+        return {
+            "purchased": fold(r.in_firm, r.in_material, self.cum_purchased),
+            "consumed": fold(r.in_firm, r.in_material, self.cum_consumed)
+                        + fold(sub_firm, r.sub_material, self.cum_sub_used),
+            "produced": fold(np.arange(self.n_firms), self.product_material, self.cum_output)
+                        + fold(r.out_firm, r.out_material, self.cum_generated),
+            "sold": fold(np.arange(self.n_firms), self.product_material, self.cum_output),
+            "received": fold(self.slot_firm, self.slot_material, self.cum_slot_received)
+                        + fold(self.point_firm, self.point_material, self.cum_delivered_point),
+            "shipped": fold(self.slot_firm, self.slot_material, self.cum_slot_shipped)
+                       + fold(r.out_firm, r.out_material, self.cum_piped),
+            "disposed": fold(r.out_firm, r.out_material, self.cum_disposed_out)
+                        + fold(self.slot_firm, self.slot_material, self.cum_slot_disposed)
+                        + fold(self.point_firm, self.point_material, self.cum_vented_point),
+            "stock_end": fold(self.slot_firm, self.slot_material, bank.level),
+        }
+
+    def losses(self) -> np.ndarray:
+        """(firm, conserved unit) losses: declared loss per unit x output, adjusted for the mass
+        difference between substitutes and the inputs they replaced."""
+        r = self.r
+        loss = r.loss_per_unit * self.cum_output[:, None]
+        np.add.at(loss, r.in_firm[r.sub_input], r.sub_loss_delta * self.cum_sub_replaced[:, None])
+        return loss
+
+    def mass_balance(self, totals: dict[str, np.ndarray], loss: np.ndarray, in_transit: np.ndarray) -> dict:
+        """Residuals of every balance the run must close.
+
+        * per (firm, material): purchased + produced + received
+          = consumed + sold + shipped + disposed + closing stock;
+        * per (firm, conserved unit): inputs consumed = product and outputs made + loss;
+        * per conserved unit, the park against its boundary: bought in
+          = sold + disposed + lost + closing stock + in transit.
+
+        Returns the largest relative residual of each kind and the worst offender.
+        """
+        t = totals
+        flow_residual = (t["purchased"] + t["produced"] + t["received"]
+                         - t["consumed"] - t["sold"] - t["shipped"] - t["disposed"] - t["stock_end"])
+        flow_scale = t["purchased"] + t["produced"] + t["received"]
+        conv = self._conserved_matrix()  # (materials, units)
+        consumed_u = t["consumed"] @ conv
+        produced_u = t["produced"] @ conv
+        recipe_residual = consumed_u - produced_u - loss
+        park_in = (t["purchased"] @ conv).sum(axis=0)
+        park_out = ((t["sold"] + t["disposed"] + t["stock_end"]) @ conv).sum(axis=0) + loss.sum(axis=0) \
+            + in_transit @ conv
+        park_residual = park_in - park_out
+        return {
+            "firm_material": _worst(flow_residual, flow_scale),
+            "firm_unit": _worst(recipe_residual, consumed_u),
+            "park_unit": _worst(park_residual[None, :], park_in[None, :]),
+        }
+
+    def _conserved_matrix(self) -> np.ndarray:
+        conv = np.zeros((self.n_materials, len(CONSERVED_UNITS)))
+        for m, unit in enumerate(self.unit_of):
+            if unit in CONSERVED_UNITS:
+                conv[m, CONSERVED_UNITS.index(unit)] = 1.0
+            elif self.mass_t[m]:
+                conv[m, CONSERVED_UNITS.index("t")] = self.mass_t[m]
+        return conv
+
+
+def _worst(residual: np.ndarray, scale: np.ndarray) -> dict:
+    """Largest relative residual |r| / max(scale, 1) and where it is."""
+    relative = np.abs(residual) / np.maximum(np.abs(scale), 1.0)
+    if relative.size == 0:
+        return {"max_relative": 0.0, "at": None}
+    index = np.unravel_index(int(np.argmax(relative)), relative.shape)
+    return {"max_relative": float(relative[index]), "at": tuple(int(i) for i in index),
+            "residual": float(residual[index])}

@@ -1,0 +1,191 @@
+"""RunResult: everything one run produced, as labelled numpy arrays. No I/O, no plotting.
+
+A RunResult is immutable and picklable, so it travels between processes and machines. The
+``*_table`` methods give tidy views (dicts of equal-length columns) that
+:mod:`simulator.storage` writes as CSV and that pandas turns into DataFrames directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .ledger import CATEGORIES, LedgerTable
+from .recorder import BOUNDARY_CODES
+
+DAILY_SERIES = ("generated", "exchanged", "disposed", "stock", "in_transit", "virgin_purchased",
+                "secondary_used", "virgin_avoided")
+"""Per (day, material) series: by-products generated, exchanged (delivered), disposed,
+held in storage at the end of the day, on trucks, virgin inputs bought, secondary inputs used,
+virgin inputs replaced by secondary ones."""
+
+
+@dataclass(frozen=True)
+class FirmInfo:
+    ids: tuple[str, ...]
+    kind: tuple[str, ...]
+    sector: tuple[str, ...]
+    entry: tuple[str, ...]
+    location_km: np.ndarray          # (firms, 2)
+    product_material: np.ndarray     # material index of each firm's product
+    employees: np.ndarray
+    wage_per_year: np.ndarray
+    local_staff_share: np.ndarray
+
+
+@dataclass(frozen=True)
+class MaterialInfo:
+    ids: tuple[str, ...]
+    labels: tuple[str, ...]
+    units: tuple[str, ...]
+    categories: tuple[str, ...]
+    co2e_t_per_unit: np.ndarray
+    disposal_co2e_t_per_unit: np.ndarray
+    hazardous: np.ndarray
+    mass_t: np.ndarray
+
+
+@dataclass(frozen=True)
+class LinkInfo:
+    """Candidate links and what happened on them."""
+
+    supplier: np.ndarray
+    consumer: np.ndarray
+    material: np.ndarray
+    pipeline: np.ndarray
+    distance_km: np.ndarray
+    found_day: np.ndarray            # inf when never found within the horizon
+    quantity: np.ndarray             # total exchanged over the run (material units)
+    value: np.ndarray                # total paid by consumers to suppliers (currency)
+    benefit_per_unit: np.ndarray     # at the end of the run
+    state: np.ndarray                # 0 unknown, 1 known, 2 under contract at the end
+
+    def __len__(self) -> int:
+        return len(self.supplier)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Immutable outputs of :func:`simulator.run_scenario`."""
+
+    scenario_name: str
+    seed: int
+    currency: str
+    horizon_days: int
+    warmup_days: int
+    firms: FirmInfo
+    materials: MaterialInfo
+    links: LinkInfo
+    daily: dict                      # name -> (days, materials) array, see DAILY_SERIES
+    output: np.ndarray               # (days, firms) product units
+    links_known: np.ndarray          # (days,)
+    links_active: np.ndarray         # (days,)
+    trucks_busy: np.ndarray          # (days,) truck-days of service completed by the end of each day
+    slot_firm: np.ndarray
+    slot_material: np.ndarray
+    slot_capacity: np.ndarray
+    slot_level: np.ndarray           # (days, slots) end-of-day stock
+    shipments: np.ndarray            # structured rows, see recorder.SHIPMENT_DTYPE
+    link_events: np.ndarray
+    firm_events: np.ndarray
+    flows: np.ndarray                # boundary and pipeline flows per accounting period
+    totals: dict                     # name -> (firms, materials) totals over the run
+    losses: np.ndarray               # (firms, conserved units)
+    mass_balance: dict
+    ledger: LedgerTable
+    truck_waits: np.ndarray          # days each trip waited for a truck
+    fleet_trucks: int
+    truck_co2e_kg_per_km: float
+    value_disposal_avoided: np.ndarray  # (days,) disposal cost of exchanged by-products, at the day's fees
+    value_virgin_avoided: np.ndarray    # (days,) purchase cost of replaced virgin inputs, at the day's prices
+    sim_events: int = 0
+
+    # ------------------------------------------------------------------ helpers
+
+    def after_warmup(self, series: np.ndarray) -> np.ndarray:
+        """Rows of a daily series that count for the indicators."""
+        return series[self.warmup_days:]
+
+    def node_name(self, code: int) -> str:
+        if code >= 0:
+            return self.firms.ids[code]
+        return {v: k for k, v in BOUNDARY_CODES.items()}[int(code)]
+
+    # ------------------------------------------------------------------ tidy tables
+
+    def flows_table(self) -> dict[str, np.ndarray]:
+        """One row per truck shipment (at arrival) and per accounting period for pipeline,
+        purchase, product and disposal flows: time_days, source, target, material, quantity,
+        unit, value, kind."""
+        m = self.materials
+        ship = self.shipments
+        link = ship["link"]
+        rows = {
+            "time_days": np.concatenate([ship["arrival_day"], self.flows["time_days"]]),
+            "source": [self.firms.ids[s] for s in self.links.supplier[link]]
+                      + [self.node_name(s) for s in self.flows["source"]],
+            "target": [self.firms.ids[c] for c in self.links.consumer[link]]
+                      + [self.node_name(t) for t in self.flows["target"]],
+            "material_index": np.concatenate([self.links.material[link], self.flows["material"]]),
+            "quantity": np.concatenate([ship["quantity"], self.flows["quantity"]]),
+            "value": np.concatenate([ship["quantity"] * ship["price_per_unit"], self.flows["value"]]),
+            "kind": ["truck"] * len(ship) + list(self.flows["kind"]),
+        }
+        order = np.argsort(rows["time_days"], kind="stable")
+        mat = rows.pop("material_index")[order]
+        return {
+            "time_days": rows["time_days"][order],
+            "source": [rows["source"][i] for i in order],
+            "target": [rows["target"][i] for i in order],
+            "material": [m.ids[i] for i in mat],
+            "quantity": rows["quantity"][order],
+            "unit": [m.units[i] for i in mat],
+            "value": rows["value"][order],
+            "kind": [rows["kind"][i] for i in order],
+        }
+
+    def stocks_table(self) -> dict[str, np.ndarray]:
+        """End-of-day stock of every store: day, firm, material, level, unit, capacity."""
+        days, slots = self.slot_level.shape
+        day = np.repeat(np.arange(days), slots)
+        slot = np.tile(np.arange(slots), days)
+        return {
+            "day": day,
+            "firm": [self.firms.ids[self.slot_firm[s]] for s in slot],
+            "material": [self.materials.ids[self.slot_material[s]] for s in slot],
+            "level": self.slot_level.reshape(-1),
+            "unit": [self.materials.units[self.slot_material[s]] for s in slot],
+            "capacity": self.slot_capacity[slot],
+        }
+
+    def ledger_table(self) -> dict[str, np.ndarray]:
+        """Ledger rows: time_days, payer, payee, payee_location, category, material, quantity, amount."""
+        led = self.ledger
+        return {
+            "time_days": led.time_days,
+            "payer": [led.parties[p] for p in led.payer],
+            "payee": [led.parties[p] for p in led.payee],
+            "payee_location": [led.locations[p] for p in led.payee],
+            "category": [CATEGORIES[c] for c in led.category],
+            "material": [self.materials.ids[m] if m >= 0 else "" for m in led.material],
+            "quantity": led.quantity,
+            "amount": led.amount,
+        }
+
+    def links_table(self) -> dict[str, np.ndarray]:
+        """Candidate links: supplier, consumer, material, mode, distance, when found, how much moved."""
+        ln, m = self.links, self.materials
+        return {
+            "supplier": [self.firms.ids[s] for s in ln.supplier],
+            "consumer": [self.firms.ids[c] for c in ln.consumer],
+            "material": [m.ids[i] for i in ln.material],
+            "mode": np.where(ln.pipeline, "pipeline", "truck"),
+            "distance_km": ln.distance_km,
+            "found_day": ln.found_day,
+            "quantity": ln.quantity,
+            "unit": [m.units[i] for i in ln.material],
+            "value": ln.value,
+            "benefit_per_unit": ln.benefit_per_unit,
+            "state_at_end": np.array(["unknown", "known", "contract"])[ln.state],
+        }

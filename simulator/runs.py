@@ -1,0 +1,72 @@
+"""One run from scenario to result folder: simulate, compute indicators, draw, save atomically."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Scenario
+from .loader import LoadedDocument, dump_yaml
+from .metrics import compute_metrics
+from .metrics.registry import describe
+from .model.park import run_scenario
+from .results import RunResult
+from .storage import ResultFolder, digest, manifest, run_folder, utc_now
+
+RESULTS_DIR = Path("results")
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    folder: Path
+    metrics: dict[str, float]
+    result: RunResult
+
+
+def resolved_yaml(scenario: Scenario, document: LoadedDocument | None) -> str:
+    """The fully merged scenario actually run, as YAML, with where it came from in a header."""
+    from . import __version__
+
+    lines = [f"# Scenario as run by eipsim {__version__}: every default filled in, every override applied."]
+    if document is not None:
+        lines.append(f"# from: {' <- '.join(document.chain)}")
+        if document.variant:
+            lines.append(f"# variant: {document.variant}")
+        for override in document.overrides:
+            lines.append(f"# --set {override}")
+    return "\n".join(lines) + "\n" + dump_yaml(scenario.model_dump(mode="json"))
+
+
+def provenance(document: LoadedDocument | None) -> dict:
+    if document is None:
+        return {}
+    return {"scenario_file": document.file, "extends_chain": document.chain, "variant": document.variant,
+            "overrides": document.overrides}
+
+
+def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, out: str | Path = RESULTS_DIR,
+                 argv: list[str] | None = None, figures: bool = True, dpi: int = 150) -> SavedRun:
+    """Simulate ``scenario`` once (seed ``scenario.run.seed``) and write its result folder."""
+    started = utc_now()
+    text = resolved_yaml(scenario, document)
+    scenario_digest = digest(text)
+    result = run_scenario(scenario)
+    values = compute_metrics(result)
+    with ResultFolder(run_folder(out, scenario.name, scenario_digest, started)) as folder:
+        folder.write_text("scenario.resolved.yaml", text)
+        folder.write_json("metrics.json", describe(values, scenario.currency))
+        folder.write_csv("flows.csv", result.flows_table())
+        folder.write_csv("stocks.csv", result.stocks_table())
+        folder.write_csv("ledger.csv", result.ledger_table())
+        folder.write_csv("links.csv", result.links_table())
+        if figures:
+            from .plotting import run_figures
+
+            for name, figure in run_figures(result).items():
+                folder.save_figure(name, figure, dpi=dpi)
+        folder.write_json("manifest.json", manifest(
+            scenario_digest=scenario_digest, seed=result.seed, argv=argv or [], started=started,
+            finished=utc_now(), sources=provenance(document),
+            extra={"sim_events": result.sim_events, "replications": 1}))
+        path = folder.commit()
+    return SavedRun(folder=path, metrics=values, result=result)

@@ -1,0 +1,234 @@
+"""The only writer of result folders. Everything is written atomically.
+
+A run folder is first written as a hidden temporary folder next to its final place and renamed
+when complete, so an interrupted or failed run leaves nothing half-written, and an existing
+folder is never overwritten (a new name is chosen instead). Single files (the tables of a
+long experiment) are written to a temporary file and renamed the same way.
+
+Layout of a run folder (see ``results/README.md``)::
+
+    results/<scenario>/<UTC time>_<hash8>/
+        scenario.resolved.yaml  manifest.json  metrics.json
+        flows.csv  stocks.csv  ledger.csv  links.csv
+        figures/<name>.png  figures/<name>.svg
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+DEPENDENCIES = ("simpy", "numpy", "scipy", "networkx", "matplotlib", "PyYAML", "pydantic", "tqdm")
+
+
+# --------------------------------------------------------------------------- atomic primitives
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def csv_text(table: Mapping[str, Iterable]) -> str:
+    """A table given as equal-length columns, as CSV text (floats with 12 significant digits)."""
+    names = list(table)
+    columns = [_plain(table[n]) for n in names]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(names)
+    writer.writerows(zip(*columns))
+    return buffer.getvalue()
+
+
+def _plain(column: Iterable) -> list:
+    values = column.tolist() if hasattr(column, "tolist") else list(column)
+    return [_cell(v) for v in values]
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return "inf" if math.isinf(value) and value > 0 else format(value, ".12g")
+    return value
+
+
+def json_text(data: Any) -> str:
+    """JSON with NaN and infinity written as null (valid JSON for every reader)."""
+    return json.dumps(_json_safe(data), indent=2, ensure_ascii=False) + "\n"
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "tolist"):
+        return _json_safe(value.tolist())
+    return value
+
+
+class ResultFolder:
+    """A folder written under a temporary name and published by :meth:`commit`.
+
+    Use as a context manager: on an exception (or Ctrl-C) the temporary folder is removed.
+    """
+
+    def __init__(self, final: Path):
+        self.final = Path(final)
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(dir=self.final.parent, prefix=f".{self.final.name}.", suffix=".tmp"))
+        self.committed = False
+
+    def __enter__(self) -> "ResultFolder":
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if not self.committed:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def path(self, name: str) -> Path:
+        target = self.tmp / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write_text(self, name: str, text: str) -> None:
+        self.path(name).write_text(text, encoding="utf-8")
+
+    def write_csv(self, name: str, table: Mapping[str, Iterable]) -> None:
+        self.write_text(name, csv_text(table))
+
+    def write_json(self, name: str, data: Any) -> None:
+        self.write_text(name, json_text(data))
+
+    def save_figure(self, name: str, figure, dpi: int = 150) -> list[str]:
+        """Save a matplotlib Figure as ``figures/<name>.png`` and ``.svg``; return the file names."""
+        written = []
+        for ext in ("png", "svg"):
+            rel = f"figures/{name}.{ext}"
+            figure.savefig(self.path(rel), dpi=dpi, metadata=_figure_metadata(ext))
+            written.append(rel)
+        return written
+
+    def commit(self) -> Path:
+        """Publish the folder under its final name, never replacing an existing folder."""
+        final = unique_path(self.final)
+        os.rename(self.tmp, final)
+        self.committed = True
+        self.final = final
+        return final
+
+
+def _figure_metadata(ext: str) -> dict:
+    # Fixed metadata keeps figure files identical between identical runs.
+    if ext == "png":
+        return {"Software": "eipsim"}
+    return {"Date": None, "Creator": "eipsim"}
+
+
+def unique_path(path: Path) -> Path:
+    """``path`` if free, else ``path-2``, ``path-3`` ..."""
+    candidate, k = Path(path), 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}-{k}")
+        k += 1
+    return candidate
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def run_folder(base: str | Path, scenario_name: str, scenario_digest: str, started: datetime) -> Path:
+    """``base/<scenario>/<UTC time>_<hash8>`` (the folder is created later, atomically)."""
+    return Path(base) / scenario_name / f"{started.strftime('%Y%m%dT%H%M%SZ')}_{scenario_digest[:8]}"
+
+
+def manifest(*, scenario_digest: str, seed: int, argv: list[str], started: datetime, finished: datetime,
+             sources: dict, extra: dict | None = None) -> dict:
+    """Provenance of a result: versions, git commit, scenario hash, seed, command, times.
+
+    No user or host names: paths under the home folder are written with ``~``.
+    """
+    from . import __version__
+
+    versions = {}
+    for name in DEPENDENCIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    data = {
+        "eipsim_version": __version__,
+        "python": platform.python_version(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "dependencies": versions,
+        "git_commit": _git_commit(),
+        "scenario_sha256": scenario_digest,
+        "root_seed": seed,
+        "argv": [_anonymise(a) for a in argv],
+        "sources": _anonymise(sources),
+        "started_utc": started.isoformat(timespec="seconds"),
+        "finished_utc": finished.isoformat(timespec="seconds"),
+        "duration_s": round((finished - started).total_seconds(), 3),
+    }
+    data.update(extra or {})
+    return data
+
+
+def _anonymise(value: Any) -> Any:
+    """Replace the home folder by ``~`` in text, lists and dicts of text."""
+    if isinstance(value, dict):
+        return {k: _anonymise(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_anonymise(v) for v in value]
+    home = os.path.expanduser("~")
+    if isinstance(value, str) and home and home != "/" and home in value:
+        return value.replace(home, "~")
+    return value
+
+
+def _git_commit() -> str | None:
+    package_dir = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=package_dir, capture_output=True, text=True,
+                             timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = out.stdout.strip()
+    return commit if out.returncode == 0 and len(commit) == 40 else None
+
+
+def python_argv() -> list[str]:
+    return [Path(sys.argv[0]).name, *sys.argv[1:]]

@@ -1,0 +1,467 @@
+"""From a loaded YAML document to a validated :class:`~simulator.config.Scenario`, or every problem.
+
+Two passes, both gathered before anything is reported:
+
+1. *structure*: pydantic checks types, ranges and unknown keys of the whole document;
+2. *meaning*: references between materials, firms, exchanges and events, and recipe balances,
+   checked on every part that passed the first pass.
+
+Each problem carries the file, line and column of the offending value (from the loader's
+source map), the dotted path of the field and, where possible, a hint such as ``did you mean``.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pydantic
+from pydantic import BaseModel
+
+from . import config
+from .config import BOUNDARY_NODES, CONSERVED_UNITS, LOSS_KEY, ExchangeSpec, FirmSpec, Material, Scenario
+from .errors import Problem, ScenarioError, did_you_mean
+from .layout import expand_firms
+from .loader import LoadedDocument, SourceMap, format_path, load_document
+
+BALANCE_TOLERANCE = 1e-6
+"""Relative tolerance for a recipe's balance (values are typed by hand with few decimals)."""
+
+
+def load_scenario(path: str | Path, variant: str | None = None,
+                  overrides: Iterable[str] = ()) -> tuple[Scenario, LoadedDocument]:
+    """Read, compose and validate a scenario file.
+
+    Returns
+    -------
+    (Scenario, LoadedDocument)
+        The validated scenario and the document it came from (for provenance).
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found, each naming file, line, column and field.
+    """
+    document = load_document(path, variant=variant, overrides=overrides)
+    return build_scenario(document), document
+
+
+def build_scenario(document: LoadedDocument) -> Scenario:
+    """Validate a loaded document; raise :class:`ScenarioError` listing all problems."""
+    data = copy.deepcopy(document.data)
+    sources = document.sources
+    problems = _expand_archetypes(data, sources)
+    try:
+        scenario = Scenario.model_validate(data)
+    except pydantic.ValidationError as exc:
+        problems.extend(_structure_problems(exc, data, sources))
+        scenario = None
+    if scenario is not None:
+        materials, archetypes, firms = scenario.materials, scenario.archetypes, scenario.firms
+        exchanges, events = list(enumerate(scenario.exchanges)), list(enumerate(scenario.events))
+    else:
+        materials = _valid_items(data.get("materials"), Material)
+        archetypes = _valid_items(data.get("archetypes"), FirmSpec)
+        firms = _valid_items(data.get("firms"), FirmSpec)
+        exchanges = _valid_list(data.get("exchanges"), ExchangeSpec)
+        events = _valid_list(data.get("events"), config.Event)
+    declared = {
+        section: set(data[section]) if isinstance(data.get(section), dict) else set()
+        for section in ("materials", "firms")}
+    found = meaning_problems(materials, archetypes, firms, exchanges, events, declared)
+    problems.extend(_with_marks(found, sources))
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def _valid_items(section: Any, model: type[BaseModel]) -> dict:
+    """Items of a mapping section that pass validation on their own (for partial checks)."""
+    valid = {}
+    if isinstance(section, dict):
+        for key, value in section.items():
+            try:
+                valid[key] = model.model_validate(value)
+            except pydantic.ValidationError:
+                pass
+    return valid
+
+
+def _valid_list(section: Any, kind: Any) -> list:
+    """Items of a list section that pass validation, as (index, item) pairs."""
+    adapter = pydantic.TypeAdapter(kind)
+    valid = []
+    if isinstance(section, list):
+        for index, value in enumerate(section):
+            try:
+                valid.append((index, adapter.validate_python(value)))
+            except pydantic.ValidationError:
+                pass
+    return valid
+
+
+# --------------------------------------------------------------------------- archetypes
+
+
+def _expand_archetypes(data: dict, sources: SourceMap) -> list[Problem]:
+    """Merge each firm's archetype into it (the firm's own fields win), keeping source marks."""
+    problems: list[Problem] = []
+    archetypes = data.get("archetypes") or {}
+    firms = data.get("firms")
+    if not isinstance(archetypes, dict) or not isinstance(firms, dict):
+        return problems
+    for name, archetype in archetypes.items():
+        if isinstance(archetype, dict) and "archetype" in archetype:
+            path = ("archetypes", name, "archetype")
+            problems.append(Problem("an archetype cannot itself name an archetype",
+                                    path=format_path(path), mark=sources.lookup(path)))
+    for fid, firm in firms.items():
+        if not isinstance(firm, dict) or "archetype" not in firm:
+            continue
+        name = firm["archetype"]
+        base = archetypes.get(name) if isinstance(name, str) else None
+        if not isinstance(base, dict):
+            path = ("firms", fid, "archetype")
+            problems.append(Problem(f"unknown archetype {name!r}", path=format_path(path),
+                                    mark=sources.lookup(path), hint=did_you_mean(name, archetypes)))
+            continue
+        merged = copy.deepcopy(base)
+        merged.pop("archetype", None)
+        _deep_update(merged, firm)
+        firms[fid] = merged
+        for key in base:
+            if key not in firm:
+                sources.graft(sources, ("archetypes", name, key), ("firms", fid, key))
+    return problems
+
+
+def _deep_update(base: dict, patch: dict) -> None:
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _deep_update(base[key], value)
+        else:
+            base[key] = copy.deepcopy(value)
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def _structure_problems(exc: pydantic.ValidationError, data: dict, sources: SourceMap) -> list[Problem]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc = _clean_loc(tuple(error["loc"]))
+        message, hint = _explain(error, loc)
+        problems.append(Problem(message, path=format_path(loc), mark=sources.lookup(loc), hint=hint))
+    return problems
+
+
+def _clean_loc(loc: tuple) -> tuple:
+    """Drop pydantic's union tags (event types, 'function-before') from an error location."""
+    cleaned = []
+    for i, part in enumerate(loc):
+        if isinstance(part, str) and ("[" in part or part.startswith("function-")):
+            continue
+        if i == 2 and loc[0] == "events" and part in config.EVENT_TYPES:
+            continue
+        cleaned.append(part)
+    return tuple(cleaned)
+
+
+def _explain(error: dict, loc: tuple) -> tuple[str, str]:
+    """Plain-words message and hint for one pydantic error."""
+    kind = error["type"]
+    value = error.get("input")
+    ctx = error.get("ctx", {})
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        hint = did_you_mean(loc[-1], allowed) or (f"allowed here: {', '.join(allowed)}" if allowed else "")
+        return f"unknown field '{loc[-1]}'", hint
+    if kind == "missing":
+        return "required field is missing", ""
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        op = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[kind]
+        bound = next(iter(ctx.values()))
+        hint = "shares are fractions between 0 and 1: write 0.05 for 5%" if op.startswith("<") and bound == 1 else ""
+        return f"must be {op} {bound}, got {value!r}", hint
+    if kind == "finite_number":
+        return f"must be a finite number, got {value!r}", ""
+    if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
+        whole = "a whole number" if kind.startswith("int") else "a number"
+        return f"must be {whole}, got {value!r}", ""
+    if kind in ("bool_parsing", "bool_type"):
+        return f"must be true or false, got {value!r}", ""
+    if kind == "union_tag_invalid":
+        expected = ctx.get("expected_tags", "")
+        choices = [c.strip(" '") for c in str(expected).split(",")]
+        return f"unknown type {ctx.get('tag')!r}; must be one of {expected}", did_you_mean(ctx.get("tag"), choices)
+    if kind == "union_tag_not_found":
+        return "missing `type` (what kind of event this is)", f"one of {', '.join(config.EVENT_TYPES)}"
+    if kind == "literal_error":
+        expected = ctx.get("expected", "")
+        choices = [c.strip(" '") for c in str(expected).replace(" or ", ",").split(",") if c.strip(" '")]
+        return f"must be one of {expected}, got {value!r}", did_you_mean(value, choices)
+    if kind == "string_pattern_mismatch":
+        if loc and loc[-1] == "currency":
+            return f"{value!r} is not a currency code", "use the 3-letter ISO 4217 code in capitals, e.g. IDR or USD"
+        return (f"{value!r} is not a valid name",
+                "start with a letter or digit; use only letters, digits, '_' and '-'")
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"must be a mapping of `key: value` entries, got {_kind_of(value)}", ""
+    if kind in ("list_type", "tuple_type"):
+        return f"must be a list, got {_kind_of(value)}", ""
+    if kind in ("too_short", "too_long") and isinstance(value, (list, tuple)):
+        return f"has {len(value)} item(s); expected {error['msg'].split('have ')[-1]}", ""
+    if kind == "too_short":
+        return "must not be empty", ""
+    if kind == "string_type":
+        return f"must be text, got {_kind_of(value)}", ""
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"])), ""
+    return error["msg"], ""
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    return {dict: "a mapping", list: "a list", str: f"the text {value!r}", bool: f"{value}",
+            int: f"the number {value}", float: f"the number {value}"}.get(type(value), type(value).__name__)
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    """Field names allowed at ``loc`` of the scenario schema (for unknown-key hints)."""
+    model: Any = Scenario
+    for part in loc:
+        model = _child_type(model, part)
+        if model is None:
+            return []
+    return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+
+
+def _child_type(annotation: Any, part: Any) -> Any:
+    import typing
+    while True:
+        origin = typing.get_origin(annotation)
+        args = typing.get_args(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(part) if isinstance(part, str) else None
+            return field.annotation if field else None
+        if origin is typing.Annotated:
+            annotation = args[0]
+        elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+            models = [a for a in args if a is not type(None)]
+            if len(models) != 1:
+                return None
+            annotation = models[0]
+        elif origin is dict:
+            return args[1]
+        elif origin in (list, tuple):
+            return args[0]
+        else:
+            return None
+
+
+# --------------------------------------------------------------------------- meaning
+
+
+def meaning_problems(materials: Mapping[str, Material], archetypes: Mapping[str, FirmSpec],
+                     firms: Mapping[str, FirmSpec], exchanges: list[tuple[int, ExchangeSpec]],
+                     events: list[tuple[int, Any]], declared: Mapping[str, set] | None = None,
+                     ) -> list[tuple[tuple, str, str]]:
+    """Reference and balance problems as (path, message, hint); pure, usable on partial input.
+
+    ``materials``, ``firms`` ... hold the parts that passed structural validation; ``declared``
+    holds every material and firm id written, so a name whose definition is broken is not also
+    reported as unknown.
+    """
+    declared = declared or {}
+    materials = _Known(materials, declared.get("materials", set()))
+    found: list[tuple[tuple, str, str]] = []
+    for section, specs in (("archetypes", archetypes), ("firms", firms)):
+        for fid, spec in specs.items():
+            found.extend(_firm_problems((section, fid), spec, materials))
+    for fid in firms:
+        if fid in BOUNDARY_NODES:
+            found.append((("firms", fid), f"'{fid}' is reserved for a boundary node",
+                          f"boundary nodes are {', '.join(BOUNDARY_NODES)}; rename the firm"))
+    instances = expand_firms(firms) if firms else []
+    ids = {}
+    for inst in instances:
+        if inst.id in ids and ids[inst.id] != inst.entry:
+            found.append((("firms", inst.entry), f"generates firm id '{inst.id}', which firm entry "
+                          f"'{ids[inst.id]}' also uses", "rename one of the entries"))
+        ids[inst.id] = inst.entry
+    by_id = _Known({inst.id: inst.spec for inst in instances}, declared.get("firms", set()))
+    for index, exchange in exchanges:
+        found.extend(_exchange_problems(("exchanges", index), exchange, materials, by_id, firms))
+    for index, event in events:
+        found.extend(_event_problems(("events", index), event, materials, firms, by_id))
+    return found
+
+
+class _Known(dict):
+    """Validated definitions by id, plus ids that are declared but failed validation.
+
+    ``name in known`` is true for both; ``known.get(name)`` returns None for a broken one, so
+    checks skip it instead of calling it unknown.
+    """
+
+    def __init__(self, valid: Mapping, declared: set):
+        super().__init__(valid)
+        self.declared = set(declared)
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name) or name in self.declared
+
+
+def _with_marks(found: list[tuple[tuple, str, str]], sources: SourceMap) -> list[Problem]:
+    return [Problem(msg, path=format_path(path), mark=sources.lookup(path), hint=hint)
+            for path, msg, hint in found]
+
+
+def _unknown_material(path: tuple, name: str, materials: Mapping[str, Material]):
+    return (path, f"unknown material '{name}'", did_you_mean(name, materials) or
+            "declare it under `materials:`")
+
+
+def _material(materials: Mapping[str, Material], name: str, path: tuple, found: list) -> Material | None:
+    """The validated material ``name``; records 'unknown material' if it was never declared."""
+    if name not in materials:
+        found.append(_unknown_material(path, name, materials))
+    return materials.get(name)
+
+
+def _firm_problems(path: tuple, spec: FirmSpec, materials: Mapping[str, Material]):
+    found: list = []
+    product = _material(materials, spec.product.material, path + ("product", "material"), found)
+    if product is not None and product.category not in ("product", "utility"):
+        found.append((path + ("product", "material"),
+                      f"'{spec.product.material}' is a {product.category} material; a firm's main product "
+                      "must be of category product or utility", ""))
+    usable: set[str] = set()
+    for name, inp in spec.inputs.items():
+        here = path + ("inputs", name)
+        usable.add(name)
+        _material(materials, name, here, found)
+        if name == spec.product.material:
+            found.append((here, "a firm cannot use its own product as an input", ""))
+        for sub in inp.substitutes:
+            usable.add(sub)
+            sub_material = _material(materials, sub, here + ("substitutes", sub), found)
+            if sub_material is not None and sub_material.category not in ("byproduct", "utility"):
+                found.append((here + ("substitutes", sub),
+                              f"'{sub}' is a {sub_material.category} material; substitutes are by-products "
+                              "or utilities", ""))
+    for name in spec.outputs:
+        here = path + ("outputs", name)
+        if name == LOSS_KEY or name.startswith(LOSS_KEY + "_"):
+            unit = "t" if name == LOSS_KEY else name[len(LOSS_KEY) + 1:]
+            if unit not in CONSERVED_UNITS:
+                found.append((here, f"'{name}' is not a loss of a conserved unit",
+                              "use `loss` (tonnes) or `loss_m3` (cubic metres)"))
+            continue
+        usable.add(name)
+        material = _material(materials, name, here, found)
+        if material is not None and material.category not in ("byproduct", "utility"):
+            found.append((here, f"'{name}' is a {material.category} material; outputs are by-products, "
+                                "wastes or utilities", "the main product goes under `product:`"))
+    for name in spec.storage:
+        here = path + ("storage", name)
+        material = _material(materials, name, here, found)
+        if material is None:
+            continue
+        if name not in usable:
+            found.append((here, f"'{name}' is neither an output nor an input of this firm",
+                          did_you_mean(name, usable)))
+        elif not material.is_storable:
+            found.append((here, f"'{name}' is not storable (steam and heat are used when produced)", ""))
+    recipe = [spec.product.material, *spec.inputs, *spec.output_materials,
+              *(s for i in spec.inputs.values() for s in i.substitutes)]
+    if all(materials.get(m) is not None for m in recipe):
+        found.extend(_balance_problems(path, spec, materials))
+    return found
+
+
+def _balance_problems(path: tuple, spec: FirmSpec, materials: Mapping[str, Material]):
+    found = []
+    inflow: dict[str, float] = {u: 0.0 for u in CONSERVED_UNITS}
+    outflow: dict[str, float] = {u: 0.0 for u in CONSERVED_UNITS}
+    for name, inp in spec.inputs.items():
+        for unit, q in materials[name].conserved(inp.per_unit).items():
+            inflow[unit] += q
+    for unit, q in materials[spec.product.material].conserved(1.0).items():
+        outflow[unit] += q
+    for name in spec.output_materials:
+        for unit, q in materials[name].conserved(spec.outputs[name]).items():
+            outflow[unit] += q
+    losses = spec.losses
+    for unit in CONSERVED_UNITS:
+        loss = losses.get(unit, 0.0)
+        total_out = outflow[unit] + loss
+        if abs(inflow[unit] - total_out) > BALANCE_TOLERANCE * max(inflow[unit], total_out, 1e-9):
+            gap = inflow[unit] - total_out
+            key = LOSS_KEY if unit == "t" else f"{LOSS_KEY}_{unit}"
+            fix = (f"add `{key}: {loss + gap:.6g}` to outputs" if gap > 0
+                   else "inputs are smaller than outputs: raise the inputs or lower the outputs")
+            found.append((path, f"recipe does not balance in {unit}: inputs {inflow[unit]:.6g} {unit} per "
+                                f"unit of product, but product + outputs + {key} = {total_out:.6g} {unit}", fix))
+            continue
+        shortfall = 0.0
+        for name, inp in spec.inputs.items():
+            for sub, rule in inp.substitutes.items():
+                replaced = inp.per_unit * rule.max_share
+                delta = (materials[sub].conserved(replaced * rule.ratio).get(unit, 0.0)
+                         - materials[name].conserved(replaced).get(unit, 0.0))
+                shortfall += min(delta, 0.0)
+        if loss + shortfall < -BALANCE_TOLERANCE * max(inflow[unit], 1e-9):
+            key = LOSS_KEY if unit == "t" else f"{LOSS_KEY}_{unit}"
+            found.append((path + ("inputs",), f"at their largest shares the substitutes bring "
+                          f"{-shortfall:.6g} {unit} less input per unit than the inputs they replace, "
+                          f"more than the declared {key} of {loss:.6g}",
+                          f"declare `{key}` of at least {-shortfall:.6g} or raise the substitution ratio"))
+    return found
+
+
+def _exchange_problems(path: tuple, exchange: ExchangeSpec, materials: Mapping[str, Material],
+                       by_id: Mapping[str, FirmSpec], entries: Mapping[str, FirmSpec]):
+    found = []
+    for role in ("supplier", "consumer"):
+        fid = getattr(exchange, role)
+        if fid not in by_id:
+            hint = did_you_mean(fid, set(by_id) | by_id.declared)
+            if fid in entries:
+                hint = f"'{fid}' has count {entries[fid].count}: name one of its firms, e.g. '{fid}_1'"
+            found.append((path + (role,), f"unknown firm '{fid}'", hint))
+    material = _material(materials, exchange.material, path + ("material",), found)
+    if material is None:
+        return found
+    supplier, consumer = by_id.get(exchange.supplier), by_id.get(exchange.consumer)
+    if exchange.supplier == exchange.consumer:
+        found.append((path, "a firm cannot exchange with itself", ""))
+    if supplier is not None and exchange.material not in supplier.outputs:
+        found.append((path + ("material",), f"supplier '{exchange.supplier}' does not output "
+                      f"'{exchange.material}'", ""))
+    if consumer is not None:
+        uses = set(consumer.inputs) | {s for i in consumer.inputs.values() for s in i.substitutes}
+        if exchange.material not in uses:
+            found.append((path + ("material",), f"consumer '{exchange.consumer}' has no input or substitute "
+                          f"'{exchange.material}'", "add it to the consumer's inputs or substitutes"))
+        if material.hazardous and not consumer.b3_licence:
+            found.append((path + ("consumer",), f"'{exchange.material}' is hazardous (B3) and consumer "
+                          f"'{exchange.consumer}' has no b3_licence", "only licensed firms may receive B3 waste"))
+    if exchange.mode == "truck" and not material.is_storable:
+        found.append((path + ("mode",), f"'{exchange.material}' is not storable and cannot be trucked",
+                      "use mode: pipeline"))
+    return found
+
+
+def _event_problems(path: tuple, event, materials: Mapping[str, Material],
+                    entries: Mapping[str, FirmSpec], by_id: Mapping[str, FirmSpec]):
+    found = []
+    material = getattr(event, "material", None)
+    if material is not None:
+        _material(materials, material, path + ("material",), found)
+    firm = getattr(event, "firm", None)
+    if firm is not None and firm not in entries and firm not in by_id:
+        found.append((path + ("firm",), f"unknown firm '{firm}'", did_you_mean(firm, list(entries) + list(by_id))))
+    return found
