@@ -54,10 +54,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", help="show the full traceback of any error")
+    # SUPPRESS: a subcommand's default must not undo `eipsim --debug COMMAND`
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the full traceback of any error")
     parser = argparse.ArgumentParser(
         prog="eipsim", parents=[common],
         description="Simulate circular-economy material and money flows in an eco-industrial park.")
+    parser.set_defaults(debug=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     validate = commands.add_parser("validate", parents=[common], help="check scenario files (all problems at once)")
@@ -75,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=cmd_run)
 
     schema = commands.add_parser("schema", parents=[common], help="print the JSON Schema of scenario files")
+    schema.add_argument("--markdown", action="store_true",
+                        help="print the field reference (field, type, unit, default, meaning) as Markdown")
     schema.set_defaults(handler=cmd_schema)
     return parser
 
@@ -140,6 +145,11 @@ def cmd_run(args, argv) -> int:
 
 
 def cmd_schema(args, argv) -> int:
+    if args.markdown:
+        from .schema_docs import field_reference
+
+        print(field_reference())
+        return EXIT_OK
     from .config import json_schema
 
     print(json.dumps(json_schema(), indent=2))

@@ -145,6 +145,8 @@ class Breakdowns(Strict):
 
 
 class Shutdown(Strict):
+    """A planned stop."""
+
     start_day: Day = Field(description="First day of the shutdown (day of the run).")
     days: Positive = Field(description="Length (days).")
 
@@ -164,7 +166,7 @@ class FirmSpec(Strict):
         None, description="Archetype whose fields this firm inherits (fields given here win).")
     count: int = Field(1, ge=1, le=100_000, description="Number of identical firms generated from this entry "
                                                          "(ids get a suffix _1, _2 ...).")
-    label: str | None = None
+    label: str | None = Field(None, description="Human-readable name for tables and charts.")
     kind: Literal["anchor", "sme", "recycler", "utility", "service"] = Field(
         "anchor", description="anchor: large tenant; sme: small or medium industry (IKM); recycler; utility; service.")
     sector: str = Field("", description="Sector code or name (ISIC/KBLI), used to group the input-output table.")
@@ -172,7 +174,7 @@ class FirmSpec(Strict):
         None, description="Position in the park (km east, km north); firms with a count are laid out "
                           "on a grid around it.")
     plot_ha: NonNegative = Field(0.0, description="Land the firm occupies (ha).")
-    product: ProductSpec
+    product: ProductSpec = Field(description="Main product and capacity.")
     inputs: dict[Identifier, InputSpec] = Field(
         default_factory=dict, description="Inputs per unit of product; a number is shorthand for {per_unit: n}.")
     outputs: dict[str, NonNegative] = Field(
@@ -181,9 +183,9 @@ class FirmSpec(Strict):
     storage: dict[Identifier, Positive] = Field(
         default_factory=dict, description="On-site storage capacity per material (material units); "
                                           "what does not fit is disposed.")
-    variability: Variability = Field(default_factory=Variability)
-    breakdowns: Breakdowns | None = None
-    calendar: Calendar = Field(default_factory=Calendar)
+    variability: Variability = Field(default_factory=Variability, description="Day-to-day variation of output.")
+    breakdowns: Breakdowns | None = Field(None, description="Random failures; null for none.")
+    calendar: Calendar = Field(default_factory=Calendar, description="Closed weekdays and planned shutdowns.")
     b3_licence: bool = Field(False, description="Licensed to receive hazardous (B3) materials.")
     employees: NonNegative = Field(0.0, description="Jobs (full-time equivalents).")
     wage_per_year: NonNegative = Field(0.0, description="Mean wage per employee (currency per year).")
@@ -240,6 +242,8 @@ class TruckFleet(Strict):
 
 
 class Park(Strict):
+    """The estate as a whole."""
+
     area_ha: Positive | None = Field(None, description="Gross area of the estate (ha).")
     truck_fleet: TruckFleet = Field(default_factory=TruckFleet)
     default_storage_days: NonNegative = Field(
@@ -269,9 +273,9 @@ class NetworkSpec(Strict):
 class ExchangeSpec(Strict):
     """An explicit candidate link: supplier -> consumer for one material."""
 
-    supplier: Identifier
-    consumer: Identifier
-    material: Identifier
+    supplier: Identifier = Field(description="Firm that emits the material.")
+    consumer: Identifier = Field(description="Firm that can use it.")
+    material: Identifier = Field(description="The by-product or utility exchanged.")
     mode: Literal["truck", "pipeline"] | None = Field(
         None, description="Default: pipeline for non-storable materials, truck otherwise.")
     distance_km: NonNegative | None = Field(None, description="Road or pipe length; default from locations.")
@@ -315,6 +319,8 @@ class Platform(Strict):
 
 
 class Policy(Strict):
+    """Policy levers from day 0 (change them later with events)."""
+
     landfill_tax_per_t: NonNegative = Field(
         0.0, description="Tax on every tonne disposed, on top of the gate fee (currency per t).")
     exchange_subsidy_per_t: NonNegative = Field(
@@ -348,7 +354,7 @@ class _Event(Strict):
 
 
 class LandfillTaxEvent(_Event):
-    type: Literal["landfill_tax"]
+    type: Literal["landfill_tax"] = Field(description="Event kind.")
     per_t: NonNegative = Field(description="New landfill tax (currency per t).")
 
 
@@ -376,7 +382,7 @@ class FirmExitEvent(_Event):
 
 class SubsidyEvent(_Event):
     type: Literal["exchange_subsidy"]
-    per_t: NonNegative
+    per_t: NonNegative = Field(description="New subsidy per tonne exchanged (currency per t).")
 
 
 Event = Annotated[
@@ -406,22 +412,28 @@ class Scenario(Strict):
     schema_version: Literal[1] = Field(1, description="Version of this scenario format.")
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80)] = Field(
         description="Short name; used for the results folder.")
-    description: str = ""
+    description: str = Field("", description="What the scenario represents and which question it answers.")
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(
         "IDR", description="ISO 4217 code of all money amounts.")
-    run: RunSpec = Field(default_factory=RunSpec)
-    park: Park = Field(default_factory=Park)
-    materials: dict[Identifier, Material] = Field(min_length=1)
+    run: RunSpec = Field(default_factory=RunSpec, description="Length, warm-up, seed and bookkeeping of a run.")
+    park: Park = Field(default_factory=Park, description="The estate: area, trucks, default storage.")
+    materials: dict[Identifier, Material] = Field(
+        min_length=1, description="Every material, product, by-product and utility, by id.")
     archetypes: dict[Identifier, FirmSpec] = Field(
         default_factory=dict, description="Reusable firm definitions (firms name one with `archetype`).")
-    firms: dict[Identifier, FirmSpec] = Field(min_length=1)
-    network: NetworkSpec = Field(default_factory=NetworkSpec)
-    exchanges: list[ExchangeSpec] = Field(default_factory=list)
-    discovery: Discovery = Field(default_factory=Discovery)
+    firms: dict[Identifier, FirmSpec] = Field(min_length=1, description="The firms of the park, by id.")
+    network: NetworkSpec = Field(default_factory=NetworkSpec,
+                                 description="How candidate exchange links are generated.")
+    exchanges: list[ExchangeSpec] = Field(default_factory=list,
+                                          description="Candidate links written explicitly (existing ties, "
+                                                      "pipelines, fixed prices).")
+    discovery: Discovery = Field(default_factory=Discovery,
+                                 description="Discovery of partners, negotiation and contracts.")
     platform: Platform | None = Field(None, description="Digital exchange platform; null for none.")
-    policy: Policy = Field(default_factory=Policy)
-    region: Region = Field(default_factory=Region)
-    events: list[Event] = Field(default_factory=list)
+    policy: Policy = Field(default_factory=Policy, description="Landfill tax and exchange subsidy.")
+    region: Region = Field(default_factory=Region,
+                           description="The local economy around the park (local multiplier inputs).")
+    events: list[Event] = Field(default_factory=list, description="Scheduled changes on a given day.")
 
     @model_validator(mode="after")
     def _warmup_inside_horizon(self):
@@ -447,9 +459,9 @@ def json_schema() -> dict:
     properties["variants"] = {
         "description": "Named overrides, selected with --variant NAME.",
         "type": "object", "additionalProperties": {"type": "object"}}
-    inputs = schema["$defs"]["FirmSpec"]["properties"]["inputs"]
-    inputs["additionalProperties"] = {"anyOf": [{"type": "number", "minimum": 0},
-                                                 inputs["additionalProperties"]]}
+    inputs = schema["$defs"]["FirmSpec"]["properties"]["inputs"]["patternProperties"]
+    for pattern, spec in inputs.items():
+        inputs[pattern] = {"anyOf": [{"type": "number", "minimum": 0}, spec]}
     # Firms that name an archetype inherit their required fields from it.
     schema["$defs"]["FirmSpec"].pop("required", None)
     return schema

@@ -43,19 +43,30 @@ def load_scenario(path: str | Path, variant: str | None = None,
     ScenarioError
         With every problem found, each naming file, line, column and field.
     """
-    document = load_document(path, variant=variant, overrides=overrides)
+    document = load_document(path, variant=variant, overrides=overrides, keep_going=True)
     return build_scenario(document), document
 
 
 def build_scenario(document: LoadedDocument) -> Scenario:
-    """Validate a loaded document; raise :class:`ScenarioError` listing all problems."""
+    """Validate a loaded document; raise :class:`ScenarioError` listing all problems.
+
+    The problems the loader kept (duplicate keys, an unknown variant, a bad override) are
+    reported together with those found here.
+    """
     data = copy.deepcopy(document.data)
-    sources = document.sources
-    problems = _expand_archetypes(data, sources)
+    # A private copy: expanding archetypes adds marks that must not leak into the document.
+    sources = SourceMap(dict(document.sources.marks), document.sources.default)
+    problems = list(document.problems)
+    orphans: set[str] = set()
+    inherits: dict[str, str] = {}
+    problems.extend(_expand_archetypes(data, sources, orphans, inherits))
     try:
         scenario = Scenario.model_validate(data)
     except pydantic.ValidationError as exc:
-        problems.extend(_structure_problems(exc, data, sources))
+        problems.extend(p for p in _structure_problems(exc, data, sources)
+                        # a firm whose archetype is unknown lacks what it would inherit: say it once
+                        if not (p.message == "required field is missing"
+                                and p.path.split(".")[:2] in (["firms", f] for f in orphans)))
         scenario = None
     if scenario is not None:
         materials, archetypes, firms = scenario.materials, scenario.archetypes, scenario.firms
@@ -71,9 +82,24 @@ def build_scenario(document: LoadedDocument) -> Scenario:
         for section in ("materials", "firms")}
     found = meaning_problems(materials, archetypes, firms, exchanges, events, declared)
     problems.extend(_with_marks(found, sources))
+    problems = _drop_inherited(problems, inherits)
     if problems:
         raise ScenarioError(problems)
     return scenario
+
+
+def _drop_inherited(problems: list[Problem], inherits: Mapping[str, str]) -> list[Problem]:
+    """Report a problem of an archetype once, not again for every firm that inherits it."""
+    written = {(p.path, p.message) for p in problems}
+    kept = []
+    for problem in problems:
+        parts = problem.path.split(".", 2)
+        if len(parts) >= 2 and parts[0] == "firms" and parts[1] in inherits:
+            same = ".".join(["archetypes", inherits[parts[1]], *parts[2:]])
+            if (same, problem.message) in written:
+                continue
+        kept.append(problem)
+    return kept
 
 
 def _valid_items(section: Any, model: type[BaseModel]) -> dict:
@@ -104,8 +130,15 @@ def _valid_list(section: Any, kind: Any) -> list:
 # --------------------------------------------------------------------------- archetypes
 
 
-def _expand_archetypes(data: dict, sources: SourceMap) -> list[Problem]:
-    """Merge each firm's archetype into it (the firm's own fields win), keeping source marks."""
+def _expand_archetypes(data: dict, sources: SourceMap, orphans: set[str] | None = None,
+                       inherits: dict[str, str] | None = None) -> list[Problem]:
+    """Merge each firm's archetype into it (the firm's own fields win), keeping source marks.
+
+    Ids of firms naming an unknown archetype are added to ``orphans``; ``inherits`` receives
+    firm id -> archetype name of the firms expanded.
+    """
+    orphans = set() if orphans is None else orphans
+    inherits = {} if inherits is None else inherits
     problems: list[Problem] = []
     archetypes = data.get("archetypes") or {}
     firms = data.get("firms")
@@ -117,23 +150,34 @@ def _expand_archetypes(data: dict, sources: SourceMap) -> list[Problem]:
             problems.append(Problem("an archetype cannot itself name an archetype",
                                     path=format_path(path), mark=sources.lookup(path)))
     for fid, firm in firms.items():
-        if not isinstance(firm, dict) or "archetype" not in firm:
+        if not isinstance(firm, dict) or firm.get("archetype") is None:
             continue
         name = firm["archetype"]
         base = archetypes.get(name) if isinstance(name, str) else None
         if not isinstance(base, dict):
             path = ("firms", fid, "archetype")
+            known = ", ".join(sorted(archetypes)) or "none"
             problems.append(Problem(f"unknown archetype {name!r}", path=format_path(path),
-                                    mark=sources.lookup(path), hint=did_you_mean(name, archetypes)))
+                                    mark=sources.lookup(path),
+                                    hint=did_you_mean(name, archetypes) or f"archetypes defined: {known}"))
+            orphans.add(fid)
             continue
         merged = copy.deepcopy(base)
         merged.pop("archetype", None)
         _deep_update(merged, firm)
         firms[fid] = merged
-        for key in base:
-            if key not in firm:
-                sources.graft(sources, ("archetypes", name, key), ("firms", fid, key))
+        _graft_inherited(sources, base, firm, ("archetypes", name), ("firms", fid))
+        inherits[fid] = name
     return problems
+
+
+def _graft_inherited(sources: SourceMap, base: dict, own: dict, base_path: tuple, own_path: tuple) -> None:
+    """Marks of the fields a firm inherits from its archetype point into the archetype."""
+    for key, value in base.items():
+        if key not in own:
+            sources.graft(sources, base_path + (key,), own_path + (key,))
+        elif isinstance(value, dict) and isinstance(own[key], dict):
+            _graft_inherited(sources, value, own[key], base_path + (key,), own_path + (key,))
 
 
 def _deep_update(base: dict, patch: dict) -> None:
@@ -207,6 +251,9 @@ def _explain(error: dict, loc: tuple) -> tuple[str, str]:
         return (f"{value!r} is not a valid name",
                 "start with a letter or digit; use only letters, digits, '_' and '-'")
     if kind in ("dict_type", "model_type", "model_attributes_type"):
+        if len(loc) == 4 and loc[0] in ("firms", "archetypes") and loc[2] == "inputs":
+            return (f"must be a number (units per unit of product) or a mapping with `per_unit`, "
+                    f"got {_kind_of(value)}", "for example `coal: 0.5` or `coal: {per_unit: 0.5}`")
         return f"must be a mapping of `key: value` entries, got {_kind_of(value)}", ""
     if kind in ("list_type", "tuple_type"):
         return f"must be a list, got {_kind_of(value)}", ""
@@ -401,7 +448,9 @@ def _balance_problems(path: tuple, spec: FirmSpec, materials: Mapping[str, Mater
         if abs(inflow[unit] - total_out) > BALANCE_TOLERANCE * max(inflow[unit], total_out, 1e-9):
             gap = inflow[unit] - total_out
             key = LOSS_KEY if unit == "t" else f"{LOSS_KEY}_{unit}"
-            fix = (f"add `{key}: {loss + gap:.6g}` to outputs" if gap > 0
+            verb = f"set `{key}: {loss + gap:.6g}` in outputs" if key in spec.outputs else \
+                f"add `{key}: {loss + gap:.6g}` to outputs"
+            fix = (verb if gap > 0
                    else "inputs are smaller than outputs: raise the inputs or lower the outputs")
             found.append((path, f"recipe does not balance in {unit}: inputs {inflow[unit]:.6g} {unit} per "
                                 f"unit of product, but product + outputs + {key} = {total_out:.6g} {unit}", fix))

@@ -1,0 +1,138 @@
+"""The scenario field reference (field, type, unit, default, meaning) generated from the schema.
+
+``eipsim schema --markdown`` prints it; ``scenarios/README.md`` embeds it between markers and a
+test checks the embedded copy is current, so the reference never drifts from the code.
+"""
+
+from __future__ import annotations
+
+import typing
+from types import UnionType
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from . import config
+
+BEGIN, END = "<!-- BEGIN FIELD REFERENCE -->", "<!-- END FIELD REFERENCE -->"
+
+_UNIT_BY_SUFFIX = (
+    ("co2e_t_per_unit", "t CO2e / unit"), ("co2e_kg_per_km", "kg CO2e / km"), ("_per_t", "currency / t"),
+    ("price_per_unit", "currency / unit"), ("cost_per_unit", "currency / unit"),
+    ("cost_per_unit_km", "currency / (unit km)"), ("cost_per_km", "currency / km"),
+    ("_per_year", "per year"), ("wage_per_year", "currency / year"), ("_per_million", "jobs / million currency"),
+    ("capacity_per_day", "units / day"), ("speed_km_per_h", "km / h"), ("_hours", "h"), ("_days", "days"),
+    ("day", "day"), ("_km", "km"), ("_ha", "ha"), ("employees", "jobs"), ("mass_t_per_unit", "t / unit"),
+)
+
+
+def _unit(name: str, annotation: Any) -> str:
+    if name == "per_unit":
+        return "input units / product unit"
+    if "share" in name or name in ("utilisation", "coverage", "renewal_probability", "negotiation_factor"):
+        return "fraction 0-1"
+    if name == "load":
+        return "material units"
+    for suffix, unit in _UNIT_BY_SUFFIX:
+        if name.endswith(suffix):
+            return unit.replace("wage", "")
+    return ""
+
+
+def _type_text(annotation: Any) -> str:
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _type_text(args[0])
+    if origin in (typing.Union, UnionType):
+        parts = [_type_text(a) for a in args if a is not type(None)]
+        text = " or ".join(parts)
+        return f"{text} or null" if type(None) in args else text
+    if origin is Literal:
+        return "one of " + ", ".join(str(a) for a in args)
+    if origin is dict:
+        return f"mapping id -> {_type_text(args[1])}"
+    if origin is list:
+        return f"list of {_type_text(args[0])}"
+    if origin is tuple:
+        return "[x, y]"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "mapping"
+    return {float: "number", int: "integer", str: "text", bool: "true/false"}.get(annotation, str(annotation))
+
+
+def _default_text(field) -> str:
+    if field.is_required():
+        return "required"
+    if field.default_factory is not None:
+        value = field.default_factory()
+        if isinstance(value, BaseModel):
+            return "(see below)"
+        return repr(value) if value not in ({}, []) else "empty"
+    if field.default is PydanticUndefined:
+        return ""
+    return "null" if field.default is None else repr(field.default)
+
+
+def _rows(model: type[BaseModel], prefix: str, seen: set) -> list[tuple[str, ...]]:
+    rows = []
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{name}"
+        annotation = field.annotation
+        description = (field.description or "").replace("|", "\\|")
+        rows.append((f"`{path}`", _type_text(annotation), _unit(name, annotation), _default_text(field),
+                     description))
+        for child, suffix in _children(annotation):
+            if child not in seen or child in (config.Substitute,):
+                rows.extend(_rows(child, f"{path}{suffix}.", seen | {child}))
+    return rows
+
+
+def _children(annotation: Any) -> list[tuple[type[BaseModel], str]]:
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [(annotation, "")]
+    if origin is typing.Annotated:
+        return _children(args[0])
+    if origin in (typing.Union, UnionType):
+        found = []
+        for arg in args:
+            for child, suffix in _children(arg):
+                tag = child.model_fields.get("type")
+                label = typing.get_args(tag.annotation)[0] if tag is not None else None
+                found.append((child, f"{suffix}(type: {label})" if label else suffix))
+        return found
+    if origin is dict:
+        return [(c, f".<id>{s}") for c, s in _children(args[1])]
+    if origin is list:
+        return [(c, f"[]{s}") for c, s in _children(args[0])]
+    return []
+
+
+def _line(cells) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def field_reference() -> str:
+    """Markdown tables of every scenario field: top-level fields, then one table per section."""
+    header = ["| field | type | unit | default | meaning |", "|---|---|---|---|---|"]
+    lines = [BEGIN, "", "### Top level", "", *header]
+    sections = []
+    for name, field in config.Scenario.model_fields.items():
+        row = (f"`{name}`", _type_text(field.annotation), _unit(name, field.annotation), _default_text(field),
+               (field.description or "").replace("|", "\\|"))
+        children = _children(field.annotation)
+        if children:
+            sections.append((name, row, children))
+        else:
+            lines.append(_line(row))
+    for name, row, children in sections:
+        lines.extend(["", f"### `{name}`", "", *header, _line(row)])
+        if name == "archetypes":
+            lines.append(_line(("`archetypes.<id>.*`", "", "", "", "the same fields as `firms.<id>`")))
+            continue
+        for child, suffix in children:
+            lines.extend(_line(r) for r in _rows(child, f"{name}{suffix}.", {child}))
+    lines.extend(["", "Event types (`events[].type`): " + ", ".join(f"`{t}`" for t in config.EVENT_TYPES) + ".",
+                  "", END])
+    return "\n".join(lines)
