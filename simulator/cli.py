@@ -175,7 +175,7 @@ def format_value(value: float, unit: str) -> str:
         return "n/a"
     if unit == "share":
         return f"{100 * value:.1f} %"
-    if unit in ("index 0-1", "relative"):
+    if unit in ("index 0-1", "relative", "ratio", "ratio 1-3"):
         return f"{value:.3g}"
     if len(unit) == 3 and unit.isupper():  # a currency
         for scale, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):

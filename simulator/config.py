@@ -113,7 +113,11 @@ class InputSpec(Strict):
     substitutes: dict[Identifier, Substitute] = Field(
         default_factory=dict, description="Secondary materials that may replace part of this input.")
     local_share: Share | None = Field(
-        None, description="Share bought from regional suppliers (default: the firm's local_purchase_share).")
+        None, description="Share of what is bought outside the park that comes from regional suppliers "
+                          "(default: the firm's local_purchase_share).")
+    park_share: Share = Field(
+        0.0, description="Share of this input bought from park firms that make it, as far as their output "
+                         "allows (supply-chain linkage; inputs of category product only).")
 
 
 class ProductSpec(Strict):
@@ -333,17 +337,25 @@ class Region(Strict):
     household_local_spending_share: Share = Field(
         0.6, description="Share of local households' income spent in the region (illustrative).")
     supplier_local_respend_share: Share = Field(
-        0.4, description="Share of regional suppliers' receipts re-spent in the region (illustrative; "
-                         "NEF's Northumberland study found 0.76 for local suppliers).")
+        0.4, description="Share of regional suppliers' receipts re-spent in the region, local wages included "
+                         "(illustrative; NEF's Northumberland study found 0.76 for local suppliers).")
     supplier_wage_share: Share = Field(
-        0.3, description="Share of regional suppliers' receipts paid as wages to local households "
-                         "(illustrative).")
+        0.3, description="Part of regional suppliers' receipts paid as wages to local households "
+                         "(illustrative; at most supplier_local_respend_share).")
     supplier_jobs_per_million: NonNegative = Field(
         0.0, description="Jobs in regional suppliers per million currency units of their sales.")
     landfill_operator: Literal["region", "outside"] = Field(
         "region", description="Where disposal fees go.")
     transport_operator: Literal["region", "outside"] = Field(
         "region", description="Where transport payments go.")
+
+    @model_validator(mode="after")
+    def _wages_are_part_of_local_respend(self):
+        if self.supplier_wage_share > self.supplier_local_respend_share:
+            raise ValueError(
+                f"supplier_wage_share ({self.supplier_wage_share}) is part of what regional suppliers re-spend "
+                f"locally and cannot exceed supplier_local_respend_share ({self.supplier_local_respend_share})")
+        return self
 
 
 # --------------------------------------------------------------------------- events

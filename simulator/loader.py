@@ -7,7 +7,10 @@ validator can point at the exact place of every problem.
 
 Limits protect against hostile or accidental input: a file larger than ``MAX_FILE_BYTES`` and a
 document that expands (through YAML aliases) to more than ``MAX_NODES`` values are refused with a
-clear message instead of exhausting memory ("billion laughs").
+clear message instead of exhausting memory ("billion laughs"); the expansion is measured on
+the composed node graph (aliases are shared nodes) before anything is built, so refusing a bomb
+takes milliseconds. Aliases that refer to the node containing them and nesting deeper than
+``MAX_DEPTH`` are refused the same way.
 """
 
 from __future__ import annotations
@@ -24,13 +27,35 @@ from .errors import Problem, ScenarioError, SourceMark, did_you_mean
 
 MAX_FILE_BYTES = 5_000_000
 MAX_NODES = 1_000_000
+MAX_DEPTH = 100
+"""Deepest nesting of mappings and lists accepted; a scenario needs fewer than ten levels."""
 RESERVED_KEYS = ("extends", "variants")
 
 Path_ = tuple  # a path into the document: ('firms', 'cement', 'inputs', 0)
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that also reads ``1e6`` (no decimal point) as a float, as people expect."""
+    """SafeLoader that also reads ``1e6`` (no decimal point) as a float, as people expect.
+
+    It also refuses nesting deeper than ``MAX_DEPTH`` while composing, before PyYAML's recursive
+    composer runs out of Python stack.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep(None, None, f"mappings and lists are nested more than {MAX_DEPTH} levels deep",
+                               self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _TooDeep(yaml.composer.ComposerError):
+    """Nesting beyond ``MAX_DEPTH`` (a limit, not a syntax error)."""
 
 
 _Loader.add_implicit_resolver(
@@ -65,7 +90,7 @@ class SourceMap:
     def graft(self, other: "SourceMap", source_prefix: Path_, target_prefix: Path_) -> None:
         """Copy ``other``'s marks under ``source_prefix`` to sit under ``target_prefix``."""
         n = len(source_prefix)
-        for key, mark in other.marks.items():
+        for key, mark in list(other.marks.items()):  # ``other`` may be ``self``
             if key[:n] == source_prefix:
                 self.marks[target_prefix + key[n:]] = mark
 
@@ -81,6 +106,9 @@ class LoadedDocument:
     variant: str | None = None
     overrides: list[str] = field(default_factory=list)
     variants: dict = field(default_factory=dict)  # name -> overrides, as written
+    problems: list[Problem] = field(default_factory=list)
+    """Problems that left usable data (duplicate keys, an unknown variant, a bad override), kept
+    by ``load_document(..., keep_going=True)`` so validation can report them with all the others."""
 
 
 def format_path(path: Iterable) -> str:
@@ -97,16 +125,24 @@ def format_path(path: Iterable) -> str:
 # --------------------------------------------------------------------------- reading one file
 
 
-def read_yaml_text(text: str, name: str) -> tuple[Any, SourceMap]:
-    """Parse YAML ``text`` (reported as ``name``) into plain data and its source map."""
-    if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
-        raise ScenarioError([Problem(
-            f"file is larger than the {MAX_FILE_BYTES // 1_000_000} MB limit for scenarios",
-            mark=SourceMark(name, 1, 1),
-            hint="generate many firms with an archetype and `count` instead of listing them")])
+def read_yaml_text(text: str, name: str, problems: list[Problem] | None = None) -> tuple[Any, SourceMap]:
+    """Parse YAML ``text`` (reported as ``name``) into plain data and its source map.
+
+    Problems that leave usable data (a duplicate key: the last one is kept) are appended to
+    ``problems`` when a list is given, so that validation can go on and report everything at
+    once; without a list they are raised. Anything else wrong raises :class:`ScenarioError`.
+    """
+    size = len(text.encode("utf-8", errors="replace"))
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError([_size_problem(size, name)])
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+    except _TooDeep as exc:
+        mark = exc.problem_mark
+        raise ScenarioError([Problem(exc.problem, mark=SourceMark(name, mark.line + 1, mark.column + 1),
+                                     hint="a scenario needs fewer than ten levels; is a bracket not closed?")]
+                            ) from None
     except yaml.MarkedYAMLError as exc:
         raise ScenarioError([_syntax_problem(exc, name)]) from None
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for text
@@ -116,18 +152,102 @@ def read_yaml_text(text: str, name: str) -> tuple[Any, SourceMap]:
     sources = SourceMap(default=SourceMark(name, 1, 1))
     if node is None:
         return None, sources
+    _check_expansion(node, name)
     builder = _Builder(loader, name, sources)
     try:
         data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
         raise ScenarioError([_syntax_problem(exc, name)]) from None
     if builder.problems:
-        raise ScenarioError(builder.problems)
+        if problems is None:
+            raise ScenarioError(builder.problems)
+        problems.extend(builder.problems)
     return data, sources
 
 
-def read_yaml_file(path: str | Path) -> tuple[Any, SourceMap]:
-    """Read and parse a YAML file; problems name the file as the user gave it."""
+def _size_problem(size: int, name: str) -> Problem:
+    return Problem(
+        f"file is {size / 1e6:.1f} MB ({size:,} bytes), above the limit of {MAX_FILE_BYTES:,} bytes "
+        f"({MAX_FILE_BYTES / 1e6:g} MB) for scenarios",
+        mark=SourceMark(name, 1, 1),
+        hint="generate many firms with an archetype and `count` instead of listing them")
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, node: yaml.Node, path: Path_, hint: str):
+        self.message, self.node, self.path, self.hint = message, node, path, hint
+
+
+def _check_expansion(root: yaml.Node, name: str) -> None:
+    """Refuse alias bombs, self-referring aliases and deep alias chains before building anything.
+
+    Aliases are shared nodes in the composed graph, so the expanded size of every node is
+    computed once (memoised by identity): the cost is that of the text, not of its expansion.
+    """
+    sizes: dict[int, int] = {}
+    heights: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node, path: Path_) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise _Refused("a YAML alias (*name) refers to the mapping or list that contains it, "
+                           "so the value would never end", node, path,
+                           "write the value out, or point the alias at a value defined before it")
+        active.add(key)
+        total, height = 1, 0
+        if isinstance(node, yaml.MappingNode):
+            # in the order written: an alias then always meets a node already measured (or an
+            # ancestor, a loop), so this recursion is no deeper than the text's nesting
+            children = [pair for k, v in node.value for pair in (
+                (k, path), (v, path + (k.value if isinstance(k, yaml.ScalarNode) else "?",)))]
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(item, path + (index,)) for index, item in enumerate(node.value)]
+        else:
+            children = []
+        for child, child_path in children:
+            total += size(child, child_path)
+            height = max(height, heights[id(child)] + 1)
+        if height > MAX_DEPTH:  # reached through aliases: the composer only sees the text's nesting
+            raise _Refused(f"YAML aliases (*name) nest values more than {MAX_DEPTH} levels deep", node, path,
+                           "a scenario needs fewer than ten levels; follow the `*alias` references from here")
+        active.discard(key)
+        heights[key] = height
+        sizes[key] = total = min(total, MAX_NODES + 1)  # keep the numbers small
+        return total
+
+    try:
+        total = size(root, ())
+    except _Refused as refused:
+        raise ScenarioError([Problem(
+            refused.message, path=format_path(refused.path),
+            mark=SourceMark(name, refused.node.start_mark.line + 1, refused.node.start_mark.column + 1),
+            hint=refused.hint)]) from None
+    if total <= MAX_NODES:
+        return
+    # Point at the outermost mapping key whose value is too big (the bomb's last line, usually).
+    node, path, mark = root, (), SourceMark(name, 1, 1)
+    while isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and sizes[id(value_node)] > MAX_NODES:
+                node, path = value_node, path + (key_node.value,)
+                mark = SourceMark(name, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                break
+        else:
+            break
+    raise ScenarioError([Problem(
+        f"YAML aliases (*name) expand this value to more than {MAX_NODES:,} values, "
+        "the limit for scenarios", path=format_path(path), mark=mark,
+        hint="remove the repeated `*alias` references; this looks like a \"billion laughs\" document")])
+
+
+def read_yaml_file(path: str | Path, problems: list[Problem] | None = None) -> tuple[Any, SourceMap]:
+    """Read and parse a YAML file; problems name the file as the user gave it.
+
+    ``problems``: as in :func:`read_yaml_text`.
+    """
     path = Path(path)
     name = str(path)
     try:
@@ -139,24 +259,39 @@ def read_yaml_file(path: str | Path) -> tuple[Any, SourceMap]:
     if path.is_dir():
         raise ScenarioError([Problem("is a folder, not a scenario file", mark=SourceMark(name, 1, 1))])
     if size > MAX_FILE_BYTES:
-        raise ScenarioError([Problem(
-            f"file is {size / 1e6:.1f} MB, above the {MAX_FILE_BYTES // 1_000_000} MB limit for scenarios",
-            mark=SourceMark(name, 1, 1),
-            hint="generate many firms with an archetype and `count` instead of listing them")])
+        raise ScenarioError([_size_problem(size, name)])
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError([Problem(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})",
                                      mark=SourceMark(name, 1, 1))]) from None
-    return read_yaml_text(text, name)
+    return read_yaml_text(text, name, problems)
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, name: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     where = SourceMark(name, mark.line + 1, mark.column + 1) if mark else SourceMark(name, 1, 1)
-    what = " ".join(part for part in (exc.context, exc.problem) if part)
+    if isinstance(exc, yaml.constructor.ConstructorError):
+        return Problem(f"unsupported YAML value: {exc.problem}", mark=where,
+                       hint="scenarios hold plain numbers, text, lists and mappings: remove the `!` tag")
+    if isinstance(exc, yaml.composer.ComposerError):
+        what = exc.problem
+        if exc.context and "duplicate anchor" in exc.context and exc.context_mark is not None:
+            what = (exc.context.split(";")[0] + f" (first defined at line {exc.context_mark.line + 1}, "
+                                                f"column {exc.context_mark.column + 1})")
+        return Problem(f"YAML alias error: {what}", mark=where,
+                       hint="an alias `*name` needs an anchor `&name` written before it; use each anchor name once")
+    context = exc.context or ""
+    started = exc.context_mark
+    if context and started is not None and exc.problem_mark is not None and (
+            (started.line, started.column) != (exc.problem_mark.line, exc.problem_mark.column)):
+        context += f" (started at line {started.line + 1}, column {started.column + 1})"
+    what = ": ".join(part for part in (context, exc.problem) if part)
     return Problem(f"YAML syntax error: {what}", mark=where,
                    hint="check indentation, colons and quotes on this line or the one above")
+
+
+_MAP_TAG, _SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
 
 class _Builder:
@@ -178,6 +313,10 @@ class _Builder:
             raise ScenarioError([Problem(
                 f"document expands to more than {MAX_NODES:,} values (YAML aliases nested too deeply?)",
                 mark=self.mark(node), hint="remove the repeated `*alias` references")])
+        if isinstance(node, yaml.CollectionNode) and node.tag not in (_MAP_TAG, _SEQ_TAG):
+            # SafeLoader would build sets and ordered maps; a scenario holds plain data only
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the tag {node.tag!r} is not supported", node.start_mark)
         if isinstance(node, yaml.MappingNode):
             return self.build_mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -216,28 +355,36 @@ class _Builder:
 
 
 def load_document(path: str | Path, variant: str | None = None,
-                  overrides: Iterable[str] = ()) -> LoadedDocument:
+                  overrides: Iterable[str] = (), *, keep_going: bool = False) -> LoadedDocument:
     """Load a scenario with its ``extends`` chain, a variant and ``--set`` overrides.
+
+    Parameters
+    ----------
+    keep_going : if true, problems that leave usable data (duplicate keys, an unknown variant,
+        a bad override) are kept in ``LoadedDocument.problems`` instead of raised, so that the
+        validator reports them together with everything else.
 
     Raises
     ------
     ScenarioError
         With every problem found (syntax, limits, missing base files, cycles, bad overrides).
     """
-    data, sources, chain = _load_with_bases(Path(path), ())
+    problems: list[Problem] = []
+    data, sources, chain = _load_with_bases(Path(path), (), problems)
     if not isinstance(data, dict):
         mark = sources.default or SourceMark(str(path), 1, 1)
         if data is None:
-            raise ScenarioError([Problem(
+            problems.append(Problem(
                 "the file is empty", mark=mark,
                 hint="a scenario is a mapping with at least `name`, `materials` and `firms`; "
-                     "see scenarios/demo.yaml")])
-        raise ScenarioError([Problem(
-            f"the document must be a mapping of `key: value` lines, not a {_type_name(data)}",
-            mark=mark, hint="start from scenarios/demo.yaml")])
+                     "see scenarios/demo.yaml"))
+        else:
+            problems.append(Problem(
+                f"the document must be a mapping of `key: value` lines, not {_type_name(data)}",
+                mark=mark, hint="start from scenarios/demo.yaml"))
+        raise ScenarioError(problems)
     variants = data.pop("variants", None) or {}
     sources.drop(("extends",))
-    problems: list[Problem] = []
     if not isinstance(variants, dict):
         problems.append(Problem("must be a mapping of variant name -> overrides", path="variants",
                                 mark=sources.lookup(("variants",))))
@@ -246,10 +393,12 @@ def load_document(path: str | Path, variant: str | None = None,
     sources.drop(("variants",))
     if variant is not None:
         if variant not in variants:
-            known = ", ".join(sorted(variants)) or "none defined"
-            problems.append(Problem(
-                f"unknown variant '{variant}' (variants in this scenario: {known})",
-                mark=SourceMark(str(path), 1, 1), hint=did_you_mean(variant, variants)))
+            known = ", ".join(sorted(variants))
+            message = (f"unknown variant '{variant}'; this scenario defines: {known}" if known
+                       else f"unknown variant '{variant}'; this scenario defines no variants")
+            mark = variant_sources.lookup(("variants",)) or sources.default or SourceMark(str(path), 1, 1)
+            problems.append(Problem(message, path="variants", mark=mark,
+                                    hint=did_you_mean(variant, variants)))
         elif not isinstance(variants[variant], dict):
             problems.append(Problem("a variant must be a mapping of overrides",
                                     path=f"variants.{variant}",
@@ -261,22 +410,23 @@ def load_document(path: str | Path, variant: str | None = None,
             if "name" not in variants[variant] and isinstance(data.get("name"), str):
                 data["name"] = f"{data['name']}-{variant}"
     overrides = list(overrides)
-    for text in overrides:
+    for number, text in enumerate(overrides, start=1):
         try:
-            dotted, value, value_sources = parse_override(text)
+            dotted, value, value_sources = parse_override(text, number)
         except ScenarioError as exc:
             problems.extend(exc.problems)
             continue
         data = _apply_override(data, sources, dotted, value, value_sources, problems)
-    if problems:
+    if problems and not keep_going:
         raise ScenarioError(problems)
     return LoadedDocument(data=data, sources=sources, file=str(path), chain=chain,
-                          variant=variant, overrides=overrides, variants=variants)
+                          variant=variant, overrides=overrides, variants=variants, problems=problems)
 
 
-def _load_with_bases(path: Path, seen: tuple[Path, ...]) -> tuple[Any, SourceMap, list[str]]:
+def _load_with_bases(path: Path, seen: tuple[Path, ...],
+                     problems: list[Problem]) -> tuple[Any, SourceMap, list[str]]:
     resolved = path.resolve()
-    data, sources = read_yaml_file(path)
+    data, sources = read_yaml_file(path, problems)
     if not isinstance(data, dict) or "extends" not in data:
         return data, sources, [str(path)]
     bases = data.pop("extends")
@@ -298,7 +448,7 @@ def _load_with_bases(path: Path, seen: tuple[Path, ...]) -> tuple[Any, SourceMap
             raise ScenarioError([Problem(f"base file '{base}' not found (looked for {base_path})",
                                          path="extends", mark=mark,
                                          hint="paths in `extends` are relative to the scenario file")])
-        base_data, base_sources, base_chain = _load_with_bases(base_path, seen + (resolved,))
+        base_data, base_sources, base_chain = _load_with_bases(base_path, seen + (resolved,), problems)
         if not isinstance(base_data, dict):
             raise ScenarioError([Problem(f"base file '{base}' is not a scenario mapping",
                                          path="extends", mark=mark)])
@@ -325,13 +475,18 @@ def _merge(base: dict, base_sources: SourceMap, patch: dict, patch_sources: Sour
     return base
 
 
-def parse_override(text: str) -> tuple[str, Any, SourceMap]:
-    """Parse ``dotted.path=value`` (value in YAML syntax: ``90``, ``null``, ``[1, 2]``)."""
-    mark = SourceMark("--set", 1, 1)
+def parse_override(text: str, number: int = 1) -> tuple[str, Any, SourceMap]:
+    """Parse ``dotted.path=value`` (value in YAML syntax: ``90``, ``null``, ``[1, 2]``).
+
+    Problems and later validation errors of the value are marked ``--set:N:COL``: the N-th
+    ``--set`` option of the command, at column COL of its text (the value starts after ``=``).
+    """
+    mark = SourceMark("--set", number, 1)
     if "=" not in text:
         raise ScenarioError([Problem(f"'{text}' is not of the form dotted.path=value", mark=mark,
                                      hint="for example --set run.horizon_days=90")])
     dotted, _, raw = text.partition("=")
+    value_mark = SourceMark("--set", number, len(dotted) + 2)
     dotted = dotted.strip()
     if not re.fullmatch(r"[A-Za-z_][\w\-]*(\.[\w\-]+)*", dotted):
         raise ScenarioError([Problem(f"'{dotted}' is not a dotted path of field names", mark=mark,
@@ -339,8 +494,11 @@ def parse_override(text: str) -> tuple[str, Any, SourceMap]:
     try:
         value, _ = read_yaml_text(raw, "--set")
     except ScenarioError as exc:
-        raise ScenarioError([Problem(f"value of '{dotted}': {exc.problems[0].message}", mark=mark)]) from None
-    return dotted, value, SourceMap(default=mark)
+        problem = exc.problems[0].message.removeprefix("YAML syntax error: ")
+        raise ScenarioError([Problem(f"the value is not valid YAML: {problem}", path=dotted,
+                                     mark=value_mark, hint="quote text with spaces or brackets: "
+                                     f"--set '{dotted}=\"...\"'")]) from None
+    return dotted, value, SourceMap(default=value_mark)
 
 
 def _apply_override(data: dict, sources: SourceMap, dotted: str, value: Any,
@@ -351,8 +509,11 @@ def _apply_override(data: dict, sources: SourceMap, dotted: str, value: Any,
         child = node.get(key)
         if child is None:
             child = node[key] = {}
+            sources.drop(tuple(keys[:depth + 1]))
+            sources.marks[tuple(keys[:depth + 1])] = value_sources.default
         if not isinstance(child, dict):
-            problems.append(Problem(f"cannot set '{dotted}': '{'.'.join(keys[:depth + 1])}' is not a mapping",
+            problems.append(Problem(f"cannot set '{dotted}': '{'.'.join(keys[:depth + 1])}' is "
+                                    f"{_type_name(child)}, not a mapping", path=dotted,
                                     mark=value_sources.default))
             return data
         node = child
@@ -364,7 +525,7 @@ def _apply_override(data: dict, sources: SourceMap, dotted: str, value: Any,
 
 
 def _type_name(value: Any) -> str:
-    return {list: "list", str: "text", int: "number", float: "number", bool: "true/false"}.get(
+    return {list: "a list", str: "text", int: "a number", float: "a number", bool: "true/false"}.get(
         type(value), type(value).__name__)
 
 

@@ -89,6 +89,8 @@ class Recorder:
         n_in, n_sub, n_out = len(recipes.in_firm), len(recipes.sub_input), len(recipes.out_firm)
         self.cum_output = np.zeros(n_firms)
         self.cum_purchased = np.zeros(n_in)
+        self.cum_bought_park = np.zeros(n_in)
+        self.cum_sold_park = np.zeros(n_firms)
         self.cum_consumed = np.zeros(n_in)
         self.cum_sub_used = np.zeros(n_sub)
         self.cum_sub_replaced = np.zeros(n_sub)
@@ -104,6 +106,8 @@ class Recorder:
         self.link_value = np.zeros(len(links))
         # per-period accumulators for the flows table
         self._period_purchased = np.zeros(n_in)
+        self._period_bought_park = np.zeros(n_in)
+        self._period_sold_park = np.zeros(n_firms)
         self._period_output = np.zeros(n_firms)
         self._period_disposed_out = np.zeros(n_out)
         self._period_disposed_slot = np.zeros(len(self.slot_firm))
@@ -125,9 +129,13 @@ class Recorder:
         r, m = self.r, self.n_materials
         self.output[day] = f.output
         self.cum_output += f.output
-        self._period_output += f.output
+        self._period_output += f.output - f.sold_in_park
         self.cum_purchased += f.purchased
-        self._period_purchased += f.purchased
+        self._period_purchased += f.purchased - f.bought_in_park
+        self.cum_bought_park += f.bought_in_park
+        self._period_bought_park += f.bought_in_park
+        self.cum_sold_park += f.sold_in_park
+        self._period_sold_park += f.sold_in_park
         self.cum_consumed += f.consumed
         self.cum_sub_used += f.sub_used
         self.cum_sub_replaced += f.sub_replaced
@@ -185,9 +193,34 @@ class Recorder:
         self.exchanged[day, self.links.material[link]] += quantity
         self.value_disposal_avoided[day] += disposal_avoided
 
-    def close_period(self, start_day: float, prices: np.ndarray, disposal_cost: np.ndarray) -> None:
-        """Write the period's boundary and pipeline flows as rows of the flows table."""
+    def park_sale_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """This period's products sold between park firms, as (buyer, seller, material, quantity).
+
+        Buyers and sellers of a material are paired pro rata: each buyer's purchases are split
+        over the sellers in proportion to what each sold in the park during the period.
+        """
         r = self.r
+        buyers, sellers, materials, quantities = [], [], [], []
+        bought = np.flatnonzero(self._period_bought_park > 0)
+        for m in np.unique(r.in_material[bought]).tolist():
+            entries = bought[r.in_material[bought] == m]
+            selling = np.flatnonzero((self.product_material == m) & (self._period_sold_park > 0))
+            shares = self._period_sold_park[selling] / self._period_sold_park[selling].sum()
+            quantity = np.outer(self._period_bought_park[entries], shares)
+            buyers.append(np.repeat(r.in_firm[entries], len(selling)))
+            sellers.append(np.tile(selling, len(entries)))
+            materials.append(np.full(quantity.size, m))
+            quantities.append(quantity.reshape(-1))
+        if not buyers:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, np.zeros(0)
+        return (np.concatenate(buyers), np.concatenate(sellers), np.concatenate(materials),
+                np.concatenate(quantities))
+
+    def close_period(self, start_day: float, prices: np.ndarray, disposal_cost: np.ndarray, park_sales) -> None:
+        """Write the period's boundary, pipeline and park product flows as rows of the flows table."""
+        r = self.r
+        buyer, seller, sold_material, sold_quantity = park_sales
         env, market = BOUNDARY_CODES["environment"], BOUNDARY_CODES["market"]
         blocks = [
             (r.in_material, np.full(len(r.in_firm), env), r.in_firm, self._period_purchased,
@@ -202,6 +235,7 @@ class Recorder:
              self._period_vented_point * disposal_cost[self.point_material], "disposal"),
             (self.links.material, self.links.supplier, self.links.consumer, self._period_pipe,
              self._period_pipe_value, "pipeline"),
+            (sold_material, seller, buyer, sold_quantity, sold_quantity * prices[sold_material], "product"),
         ]
         for material, source, target, quantity, value, kind in blocks:
             nz = np.flatnonzero(quantity > 0)
@@ -211,6 +245,8 @@ class Recorder:
                                    "value": value[nz], "kind": np.full(len(nz), kind)})
             quantity[:] = 0.0
         self._period_pipe_value[:] = 0.0
+        self._period_bought_park[:] = 0.0
+        self._period_sold_park[:] = 0.0
 
     # ---------------------------------------------------------------- at the end
 
@@ -231,6 +267,8 @@ class Recorder:
             "produced": fold(np.arange(self.n_firms), self.product_material, self.cum_output)
                         + fold(r.out_firm, r.out_material, self.cum_generated),
             "sold": fold(np.arange(self.n_firms), self.product_material, self.cum_output),
+            "bought_in_park": fold(r.in_firm, r.in_material, self.cum_bought_park),
+            "sold_in_park": fold(np.arange(self.n_firms), self.product_material, self.cum_sold_park),
             "received": fold(self.slot_firm, self.slot_material, self.cum_slot_received)
                         + fold(self.point_firm, self.point_material, self.cum_delivered_point),
             "shipped": fold(self.slot_firm, self.slot_material, self.cum_slot_shipped)
@@ -255,8 +293,9 @@ class Recorder:
         * per (firm, material): purchased + produced + received
           = consumed + sold + shipped + disposed + closing stock;
         * per (firm, conserved unit): inputs consumed = product and outputs made + loss;
-        * per conserved unit, the park against its boundary: bought in
-          = sold + disposed + lost + closing stock + in transit.
+        * per conserved unit, the park against its boundary: bought from outside the park
+          = sold outside + disposed + lost + closing stock + in transit;
+        * per product, park firms' purchases from park producers = those producers' park sales.
 
         Returns the largest relative residual of each kind and the worst offender.
         """
@@ -268,11 +307,13 @@ class Recorder:
         consumed_u = t["consumed"] @ conv
         produced_u = t["produced"] @ conv
         recipe_residual = consumed_u - produced_u - loss
-        park_in = (t["purchased"] @ conv).sum(axis=0)
-        park_out = ((t["sold"] + t["disposed"] + t["stock_end"]) @ conv).sum(axis=0) + loss.sum(axis=0) \
-            + in_transit @ conv
+        park_in = ((t["purchased"] - t["bought_in_park"]) @ conv).sum(axis=0)
+        park_out = ((t["sold"] - t["sold_in_park"] + t["disposed"] + t["stock_end"]) @ conv).sum(axis=0) \
+            + loss.sum(axis=0) + in_transit @ conv
         park_residual = park_in - park_out
+        market_residual = t["bought_in_park"].sum(axis=0) - t["sold_in_park"].sum(axis=0)
         return {
+            "park_market": _worst(market_residual[None, :], t["sold_in_park"].sum(axis=0)[None, :]),
             "firm_material": _worst(flow_residual, flow_scale),
             "firm_unit": _worst(recipe_residual, consumed_u),
             "park_unit": _worst(park_residual[None, :], park_in[None, :]),

@@ -32,6 +32,7 @@ class FirmInfo:
     employees: np.ndarray
     wage_per_year: np.ndarray
     local_staff_share: np.ndarray
+    present_at_end: np.ndarray       # in the park on the last day (entered, not exited)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,16 @@ class MaterialInfo:
     disposal_co2e_t_per_unit: np.ndarray
     hazardous: np.ndarray
     mass_t: np.ndarray
+
+
+@dataclass(frozen=True)
+class RegionInfo:
+    """Re-spending shares of the local economy (scenario `region`), for LM3 and the IO table."""
+
+    household_local_spending_share: float
+    supplier_local_respend_share: float
+    supplier_wage_share: float
+    supplier_jobs_per_million: float
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,7 @@ class RunResult:
     warmup_days: int
     firms: FirmInfo
     materials: MaterialInfo
+    region: RegionInfo
     links: LinkInfo
     daily: dict                      # name -> (days, materials) array, see DAILY_SERIES
     output: np.ndarray               # (days, firms) product units

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Scenario
+from .export import io_table_csv, pymrio_files
 from .loader import LoadedDocument, dump_yaml
 from .metrics import compute_metrics
+from .metrics.local_economy import io_table
 from .metrics.registry import describe
 from .model.park import run_scenario
 from .results import RunResult
@@ -59,6 +61,10 @@ def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, 
         folder.write_csv("stocks.csv", result.stocks_table())
         folder.write_csv("ledger.csv", result.ledger_table())
         folder.write_csv("links.csv", result.links_table())
+        table = io_table(result)
+        folder.write_text("io_table.csv", io_table_csv(table))
+        for name, text in pymrio_files(table, scenario.currency).items():
+            folder.write_text(f"io/{name}", text)
         if figures:
             from .plotting import run_figures
 

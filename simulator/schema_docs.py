@@ -136,3 +136,23 @@ def field_reference() -> str:
     lines.extend(["", "Event types (`events[].type`): " + ", ".join(f"`{t}`" for t in config.EVENT_TYPES) + ".",
                   "", END])
     return "\n".join(lines)
+
+
+def update_readme(path: str) -> bool:
+    """Replace the reference between the markers of ``path``; return True if it changed."""
+    from pathlib import Path
+
+    readme = Path(path)
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    updated = text[:start] + field_reference() + text[end:]
+    if updated != text:
+        readme.write_text(updated, encoding="utf-8")
+    return updated != text
+
+
+if __name__ == "__main__":  # python -m simulator.schema_docs scenarios/README.md
+    import sys
+
+    for name in sys.argv[1:] or ["scenarios/README.md"]:
+        print(f"{name}: {'updated' if update_readme(name) else 'already current'}")

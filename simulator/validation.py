@@ -13,6 +13,7 @@ source map), the dotted path of the field and, where possible, a hint such as ``
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -196,8 +197,32 @@ def _structure_problems(exc: pydantic.ValidationError, data: dict, sources: Sour
     for error in exc.errors(include_url=False):
         loc = _clean_loc(tuple(error["loc"]))
         message, hint = _explain(error, loc)
+        if error["type"] == "value_error":
+            loc, message = _field_named_first(loc, message, data)
         problems.append(Problem(message, path=format_path(loc), mark=sources.lookup(loc), hint=hint))
     return problems
+
+
+def _field_named_first(loc: tuple, message: str, data: Any) -> tuple[tuple, str]:
+    """A check across fields says ``run.warmup_days (30) must be ...``: point at that field.
+
+    The name is relative to the model that made the check (the whole scenario, or ``region``).
+
+    Returns the location of the field and the message without its leading name (and value,
+    which moves to the end as ``got ...``), when the field exists in the document.
+    """
+    match = re.match(r"(?P<path>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*) (?:\((?P<value>[^)]*)\) )?(?P<rest>.+)$",
+                     message)
+    if not match:
+        return loc, message
+    path = loc + tuple(match["path"].split("."))
+    node = data
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return loc, message
+        node = node[key]
+    rest = match["rest"] + (f", got {match['value']}" if match["value"] is not None else "")
+    return path, rest
 
 
 def _clean_loc(loc: tuple) -> tuple:
@@ -392,6 +417,10 @@ def _firm_problems(path: tuple, spec: FirmSpec, materials: Mapping[str, Material
         _material(materials, name, here, found)
         if name == spec.product.material:
             found.append((here, "a firm cannot use its own product as an input", ""))
+        material = materials.get(name)
+        if inp.park_share > 0 and material is not None and material.category != "product":
+            found.append((here + ("park_share",), f"only products can be bought from park firms; '{name}' is a "
+                          f"{material.category} material", "set park_share only on inputs of category product"))
         for sub in inp.substitutes:
             usable.add(sub)
             sub_material = _material(materials, sub, here + ("substitutes", sub), found)

@@ -138,7 +138,7 @@ def test_validate_bundled_scenarios(capsys):
 def test_field_reference_in_scenarios_readme_is_current():
     text = (SCENARIOS / "README.md").read_text()
     embedded = text[text.index(BEGIN):text.index(END) + len(END)]
-    assert embedded == field_reference(), "run `python -m simulator schema --markdown` and update scenarios/README.md"
+    assert embedded == field_reference(), "run `python -m simulator.schema_docs scenarios/README.md`"
 
 
 def test_python_dash_m_is_the_same_cli(tmp_path):

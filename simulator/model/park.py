@@ -20,7 +20,7 @@ from ..ledger import (GOVERNMENT, LANDFILL, MARKET, OUTSIDE_HOUSEHOLDS, OUTSIDE_
                       REGION_HOUSEHOLDS, REGION_SUPPLIERS, TRANSPORT, LedgerBook, parties)
 from ..network import ParkNetwork, build_network
 from ..recorder import Recorder
-from ..results import FirmInfo, LinkInfo, MaterialInfo, RunResult
+from ..results import FirmInfo, LinkInfo, MaterialInfo, RegionInfo, RunResult
 from .discovery import LinkLifecycle
 from .exchange import ACTIVE, UNKNOWN, Contracts, MarketPrices, Pipelines, truck_round
 from .firm import FirmTable, breakdown_process
@@ -70,7 +70,6 @@ class ParkModel:
         self.prices = MarketPrices(scenario, self.net.materials)
         self.contracts = Contracts(scenario, self.net, self.slots, self.recipes, self.prices)
         self.pipelines = Pipelines(self.contracts)
-        self.production = Production(self.recipes, len(self.slots.point_firm), len(firms))
         fleet = scenario.park.truck_fleet
         self.fleet = Fleet(self.env, fleet.trucks, fleet.speed_km_per_h, fleet.loading_hours)
         self.load = fleet.load
@@ -82,6 +81,8 @@ class ParkModel:
                                          dtype=np.int64)
         self.fixed_product_price = np.array(
             [np.nan if f.spec.product.price_per_unit is None else f.spec.product.price_per_unit for f in firms])
+        self.production = Production(self.recipes, len(self.slots.point_firm), self.product_material,
+                                     len(materials))
         self.in_transit = np.zeros(len(materials))
         self.recorder = Recorder(self.horizon, len(firms), self.net.materials, self.recipes, self.slots,
                                  self.net.links, [m.unit for m in materials],
@@ -184,23 +185,31 @@ class ParkModel:
                                  self.fleet.busy_days)
 
     def _close_period(self, start_day: int) -> None:
+        buyer, seller, material, quantity = self.recorder.park_sale_pairs()
+        price = self.prices.price
+        for b, s, m, q in zip(buyer.tolist(), seller.tolist(), material.tolist(), quantity.tolist()):
+            self.ledger.book(b, s, "product_sale", m, q, q * price[m])
         self.ledger.close_period(float(start_day))
-        self.recorder.close_period(float(start_day), self.prices.price, self.prices.disposal_cost())
+        self.recorder.close_period(float(start_day), price, self.prices.disposal_cost(),
+                                   (buyer, seller, material, quantity))
 
     # ---------------------------------------------------------------- money of a day
 
     def _book_day(self, f) -> None:
         r, price = self.recipes, self.prices.price
         disposal = self.prices.disposal_cost()
-        spend = f.purchased * price[r.in_material]
-        self.ch_buy_region.add(f.purchased * r.in_local_share, spend * r.in_local_share)
-        self.ch_buy_outside.add(f.purchased * (1 - r.in_local_share), spend * (1 - r.in_local_share))
+        # bought from park producers: booked between the firms when the period closes
+        from_suppliers = f.purchased - f.bought_in_park
+        spend = from_suppliers * price[r.in_material]
+        self.ch_buy_region.add(from_suppliers * r.in_local_share, spend * r.in_local_share)
+        self.ch_buy_outside.add(from_suppliers * (1 - r.in_local_share), spend * (1 - r.in_local_share))
         unit_price = np.where(np.isnan(self.fixed_product_price), price[self.product_material],
                               self.fixed_product_price)
-        revenue = f.output * unit_price
+        sold_out = f.output - f.sold_in_park
+        revenue = sold_out * unit_price
         share = self.sales_region_share
-        self.ch_sale_outside.add(f.output * (1 - share), revenue * (1 - share))
-        self.ch_sale_region.add(f.output * share, revenue * share)
+        self.ch_sale_outside.add(sold_out * (1 - share), revenue * (1 - share))
+        self.ch_sale_region.add(sold_out * share, revenue * share)
         self.ch_dispose_out.add(f.disposed, f.disposed * disposal[r.out_material])
         self.ch_dispose_slot.add(f.spoiled, f.spoiled * disposal[self.slots.slot_material])
         self.ch_dispose_point.add(f.vented_in, f.vented_in * disposal[self.slots.point_material])
@@ -342,7 +351,11 @@ class ParkModel:
                 product_material=self.product_material,
                 employees=np.array([s.employees for s in specs], dtype=float),
                 wage_per_year=np.array([s.wage_per_year for s in specs], dtype=float),
-                local_staff_share=np.array([s.local_staff_share for s in specs], dtype=float)),
+                local_staff_share=np.array([s.local_staff_share for s in specs], dtype=float),
+                present_at_end=self.firms.active().copy()),
+            region=RegionInfo(**sc.region.model_dump(include={
+                "household_local_spending_share", "supplier_local_respend_share", "supplier_wage_share",
+                "supplier_jobs_per_million"})),
             materials=MaterialInfo(
                 ids=net.materials, labels=tuple(m.label or mid for m, mid in zip(mats, net.materials)),
                 units=tuple(m.unit for m in mats), categories=tuple(m.category for m in mats),

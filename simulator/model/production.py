@@ -51,6 +51,7 @@ class RecipeTables:
     in_material: np.ndarray
     in_per_unit: np.ndarray
     in_local_share: np.ndarray
+    in_park_share: np.ndarray       # share of the bought quantity sourced from park producers
     in_kind: np.ndarray
     in_source: np.ndarray           # slot or point (offset by n_slots) for STOCK/PIPE, else -1
     # substitute entries, grouped into levels with no repeated input entry or source
@@ -76,7 +77,9 @@ class DayFlows:
     """What the production step did on one day (arrays aligned with the entry tables)."""
 
     output: np.ndarray              # per firm, product units
-    purchased: np.ndarray           # per input entry: bought from suppliers
+    purchased: np.ndarray           # per input entry: bought (from outside or from park firms)
+    bought_in_park: np.ndarray      # per input entry: the part bought from park producers
+    sold_in_park: np.ndarray        # per firm: product sold to park firms
     consumed: np.ndarray            # per input entry: input material used
     sub_used: np.ndarray            # per substitute entry: secondary material used
     sub_replaced: np.ndarray        # per substitute entry: input replaced
@@ -172,7 +175,7 @@ def build_recipes(scenario: Scenario, network: ParkNetwork, slots: Slots) -> Rec
             else:
                 kind, source = PIPE, n_slots + slots.point_of[(f, m)]
             entry = len(ins)
-            ins.append((f, m, inp.per_unit, local, kind, source))
+            ins.append((f, m, inp.per_unit, local, kind, source, inp.park_share))
             # utilities first: their pipeline demand is then exact (see module docstring)
             ordered = sorted(inp.substitutes.items(), key=lambda kv: scenario.materials[kv[0]].is_storable)
             for sub_name, rule in ordered:
@@ -211,6 +214,7 @@ def build_recipes(scenario: Scenario, network: ParkNetwork, slots: Slots) -> Rec
         n_slots=n_slots,
         in_firm=col(ins, 0, np.int64), in_material=col(ins, 1, np.int64), in_per_unit=col(ins, 2, float),
         in_local_share=col(ins, 3, float), in_kind=col(ins, 4, np.int8), in_source=col(ins, 5, np.int64),
+        in_park_share=col(ins, 6, float),
         sub_input=col(subs, 0, np.int64), sub_material=col(subs, 1, np.int64), sub_ratio=col(subs, 2, float),
         sub_share=col(subs, 3, float), sub_source=col(subs, 4, np.int64), sub_levels=levels,
         sub_loss_delta=np.array([s[5] for s in subs], dtype=float).reshape(len(subs), len(units)),
@@ -243,11 +247,15 @@ def _levels(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, ...]:
 class Production:
     """The daily production step of all firms (see the module docstring for the order)."""
 
-    def __init__(self, recipes: RecipeTables, n_points: int, n_firms: int):
+    def __init__(self, recipes: RecipeTables, n_points: int, product_material: np.ndarray, n_materials: int):
         self.r = recipes
         self.n_points = n_points
-        self.n_firms = n_firms
+        self.product_material = product_material
+        self.n_materials = n_materials
         r = recipes
+        made_in_park = np.zeros(n_materials, dtype=bool)
+        made_in_park[product_material] = True
+        self._linked = np.flatnonzero((r.in_park_share > 0) & made_in_park[r.in_material])
         self._stock_inputs = np.flatnonzero(r.in_kind == STOCK)
         self._pipe_inputs = np.flatnonzero(r.in_kind == PIPE)
         self._primary = np.flatnonzero(r.in_kind != BOUGHT)
@@ -318,6 +326,7 @@ class Production:
         bought = r.in_kind == BOUGHT
         purchased = np.where(bought, remaining, 0.0)
         consumed = np.where(bought, remaining, need - remaining)
+        bought_in_park, sold_in_park = self._park_market(output, purchased)
         bank.withdraw(np.arange(n_slots), start[:n_slots] - available[:n_slots])
         vented_in = available[n_slots:]
 
@@ -333,6 +342,29 @@ class Production:
         spoiled = np.maximum(bank.level - bank.reserved_out - r.shelf_cap_per_slot, 0.0)
         if spoiled.any():
             bank.withdraw(np.arange(n_slots), spoiled)
-        return DayFlows(output=output, purchased=purchased, consumed=consumed, sub_used=sub_used,
+        return DayFlows(output=output, purchased=purchased, bought_in_park=bought_in_park,
+                        sold_in_park=sold_in_park, consumed=consumed, sub_used=sub_used,
                         sub_replaced=sub_replaced, generated=generated, disposed=disposed, piped=piped,
                         delivered=delivered, vented_in=vented_in, pipe_flows=flows, spoiled=spoiled)
+
+    def _park_market(self, output: np.ndarray, purchased: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Products that park firms buy from park producers today (supply-chain linkage).
+
+        Each linked input asks for ``park_share`` of what it buys; when the park makes less than is
+        asked, every request is served in the same proportion and producers sell pro rata to
+        their output. Returns (bought per input entry, sold per firm).
+        """
+        r = self.r
+        bought = np.zeros(len(r.in_firm))
+        sold = np.zeros(len(output))
+        e = self._linked
+        if not len(e):
+            return bought, sold
+        asked = purchased[e] * r.in_park_share[e]
+        demand = np.bincount(r.in_material[e], asked, self.n_materials)
+        supply = np.bincount(self.product_material, output, self.n_materials)
+        served = np.divide(supply, demand, out=np.ones(self.n_materials), where=demand > supply)
+        taken = np.divide(demand, supply, out=np.zeros(self.n_materials), where=supply > 0)
+        bought[e] = asked * np.minimum(served, 1.0)[r.in_material[e]]
+        sold = output * np.minimum(taken, 1.0)[self.product_material]
+        return bought, sold

@@ -1,0 +1,163 @@
+"""The local economy from simulated money flows: IO table, multipliers, LM3 (issue: economy)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import SCENARIOS, chain_dict, deep_update, scenario
+
+from simulator.export import pymrio_files
+from simulator.ledger import CATEGORIES
+from simulator.metrics import compute_metrics
+from simulator.metrics.local_economy import io_table, lm3_rounds, multipliers
+from simulator.model.park import run_scenario
+from simulator.validation import load_scenario
+
+VALIDATION = Path(__file__).parent / "data/validation"
+
+
+def miller_blair_park() -> dict:
+    """Two sectors of two firms each whose yearly purchases are the Miller & Blair (2009) flows.
+
+    Products are counted in money units (price 1, no mass), so output = sales. Sector 1 (firms
+    s1a, s1b) makes 1000, sector 2 (s2a, s2b) 2000 over the run; each firm buys the Table 2.3
+    inputs per unit from park producers (park_share 1): a11 = .15, a21 = .2, a12 = .25, a22 = .05.
+    """
+    def firm(sector, product, capacity, inputs):
+        return {"sector": sector, "product": {"material": product, "capacity_per_day": capacity},
+                "inputs": {m: {"per_unit": v, "park_share": 1.0} for m, v in inputs.items()}}
+
+    days = 10
+    return {
+        "name": "miller-blair", "currency": "USD",
+        "run": {"horizon_days": days, "ledger_period_days": days},
+        "materials": {"good1": {"category": "product", "unit": "pcs", "price_per_unit": 1.0},
+                      "good2": {"category": "product", "unit": "pcs", "price_per_unit": 1.0}},
+        "firms": {
+            "s1a": firm("sec1", "good1", 1000 / 2 / days, {"good1": 0.15, "good2": 0.2}),
+            "s1b": firm("sec1", "good1", 1000 / 2 / days, {"good1": 0.15, "good2": 0.2}),
+            "s2a": firm("sec2", "good2", 2000 / 2 / days, {"good1": 0.25, "good2": 0.05}),
+            "s2b": firm("sec2", "good2", 2000 / 2 / days, {"good1": 0.25, "good2": 0.05}),
+        },
+    }
+
+
+def test_park_with_miller_blair_flows_reproduces_their_A():
+    case = json.loads((VALIDATION / "io_miller_blair_2sector.json").read_text())
+    table = io_table(run_scenario(scenario(miller_blair_park())))
+    assert table.sectors[:2] == ("sec1", "sec2")
+    np.testing.assert_allclose(table.Z[:2, :2], case["inputs"]["Z_transactions"], rtol=1e-9)
+    np.testing.assert_allclose(table.output[:2], case["inputs"]["total_output_x"], rtol=1e-9)
+    np.testing.assert_allclose(table.final_demand[:2], case["inputs"]["final_demand_f"], rtol=1e-9)
+    np.testing.assert_allclose(table.A[:2, :2], case["expected_published"]["A"], rtol=1e-5)
+
+
+def test_park_market_ledger_matches_quantities():
+    result = run_scenario(scenario(miller_blair_park()))
+    led = result.ledger
+    internal = (led.category == CATEGORIES.index("product_sale")) & (led.payer < 4)
+    assert led.amount[internal].sum() == pytest.approx(150 + 500 + 200 + 100)
+    assert result.mass_balance["park_market"]["max_relative"] < 1e-12
+
+
+# --------------------------------------------------------------------------- LM3
+
+
+def local_chain(p: float, **patch) -> dict:
+    """The chain where every local share is p: firms buy, hire and re-spend a share p locally."""
+    shares = {"local_staff_share": p, "local_purchase_share": p, "fixed_cost_local_share": p,
+              "employees": 10, "wage_per_year": 3650, "fixed_cost_per_year": 3650}
+    data = chain_dict(firms={"kiln": shares, "blocks": shares},
+                      materials={"ash": {"disposal_cost_per_unit": 0.0}},
+                      park={"truck_fleet": {"cost_per_km": 0.0}},
+                      region={"household_local_spending_share": p, "supplier_local_respend_share": p,
+                              "supplier_wage_share": 0.0})
+    return deep_update(data, patch)
+
+
+@pytest.mark.parametrize("p", [0.0, 0.2, 0.5, 0.8, 1.0])
+def test_lm3_of_a_chain_respending_p_is_one_plus_p_plus_p_squared(p):
+    result = run_scenario(scenario(local_chain(p)))
+    values = compute_metrics(result)
+    assert values["lm3_park"] == pytest.approx(1 + p + p * p, rel=1e-9)
+
+
+def test_lm3_published_cases():
+    from simulator.metrics.economic import lm3
+    case = json.loads((VALIDATION / "lm3.json").read_text())["cases"][0]
+    assert lm3(case["inputs"]["R1"], case["inputs"]["R2"], case["inputs"]["R3"]) == pytest.approx(2.44)
+
+
+def test_park_paying_everything_outside_has_lm3_one():
+    data = local_chain(0.0, region={"landfill_operator": "outside", "transport_operator": "outside"},
+                       materials={"ash": {"disposal_cost_per_unit": 3.0}})
+    values = compute_metrics(run_scenario(scenario(data)))
+    assert values["lm3_park"] == pytest.approx(1.0)
+    assert values["local_spending_share"] == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("field", ["local_purchase_share", "local_staff_share"])
+def test_more_local_sourcing_or_staff_never_lowers_lm3(field):
+    values = []
+    for share in (0.0, 0.25, 0.5, 0.75, 1.0):
+        data = local_chain(0.5, firms={"kiln": {field: share}, "blocks": {field: share}})
+        values.append(compute_metrics(run_scenario(scenario(data)))["lm3_park"])
+    assert values == sorted(values)
+    assert values[-1] > values[0]
+
+
+def test_sme_buying_a_byproduct_locally_raises_the_local_share_of_spending():
+    base = local_chain(0.3, region={"landfill_operator": "outside"}, materials={"ash": {"disposal_cost_per_unit": 5.0}})
+    anchor_only = deep_update(json.loads(json.dumps(base)), {"network": {"generate": False}})
+    alone = compute_metrics(run_scenario(scenario(anchor_only)))
+    together = compute_metrics(run_scenario(scenario(base)))
+    assert together["byproducts_exchanged_t"] > 0
+    assert together["local_spending_share"] > alone["local_spending_share"]
+
+
+def test_lm3_rounds_are_ordered_and_lm3_in_range():
+    sc, _ = load_scenario(SCENARIOS / "demo.yaml", overrides=["run.horizon_days=90"])
+    result = run_scenario(sc)
+    for members in (np.ones(len(result.firms.ids), dtype=bool), np.array(result.firms.kind) == "sme"):
+        r1, r2, r3 = lm3_rounds(result, members)
+        assert r1 > 0 and 0 <= r3 <= r2 <= r1
+    values = compute_metrics(result)
+    assert 1.0 <= values["lm3_park"] <= 3.0 and 1.0 <= values["lm3_sme"] <= 3.0
+
+
+# --------------------------------------------------------------------------- multipliers
+
+
+@pytest.fixture(scope="module")
+def demo_table():
+    sc, _ = load_scenario(SCENARIOS / "demo.yaml", overrides=["run.horizon_days=120"])
+    return io_table(run_scenario(sc))
+
+
+def test_type2_at_least_type1_and_constant_income_ratio(demo_table):
+    m = multipliers(demo_table)
+    active = demo_table.coefficients(demo_table.household_income) > 0
+    assert np.all(m["output_type2"] >= m["output_type1"] - 1e-12)
+    assert np.all(m["income_type2"][active] >= m["income_type1"][active] - 1e-12)
+    ratio = m["income_type2"][active] / m["income_type1"][active]
+    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-9)
+
+
+def test_io_table_accounts_balance(demo_table):
+    t = demo_table
+    np.testing.assert_allclose(t.Z.sum(axis=1) + t.final_demand, t.output, rtol=1e-9)
+    np.testing.assert_allclose(t.Z.sum(axis=0) + t.imports + t.value_added, t.output, rtol=1e-9, atol=1e-3)
+
+
+def test_pymrio_loads_the_exported_table(demo_table, tmp_path):
+    pymrio = pytest.importorskip("pymrio")
+    for name, text in pymrio_files(demo_table, "IDR").items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    io = pymrio.load_all(tmp_path)
+    io.calc_all()
+    np.testing.assert_allclose(io.A.to_numpy(), demo_table.A, rtol=1e-9, atol=1e-12)
+    assert list(io.factor_inputs.F.index) == ["household_income", "imports", "value_added", "employment"]
