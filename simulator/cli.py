@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_BAD_INPUT
+    args.debug = getattr(args, "debug", False)
     try:
         return args.handler(args, argv)
     except ScenarioError as exc:
@@ -60,7 +61,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="eipsim", parents=[common],
         description="Simulate circular-economy material and money flows in an eco-industrial park.")
-    parser.set_defaults(debug=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     validate = commands.add_parser("validate", parents=[common], help="check scenario files (all problems at once)")
@@ -104,6 +104,8 @@ def cmd_validate(args, argv) -> int:
             scenario, document = load_scenario(path)
             variants = list(document.variants)
         except ScenarioError as exc:
+            if args.debug:
+                raise
             problems.extend(exc.problems)
             variants = _variants_of(path, load_document)
         for name in variants:
@@ -122,7 +124,7 @@ def cmd_validate(args, argv) -> int:
 
 def _variants_of(path, load_document) -> list[str]:
     try:
-        return list(load_document(path).variants)
+        return list(load_document(path, keep_going=True).variants)
     except ScenarioError:
         return []
 
