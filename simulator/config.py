@@ -320,6 +320,55 @@ class Platform(Strict):
         4.0, description="Discovery rate multiplier for links between two connected firms (illustrative).")
     negotiation_factor: Share = Field(
         0.5, description="Negotiation delay multiplier for links found on the platform (illustrative).")
+    handling_cost_factor: Share = Field(
+        0.5, description="Handling and transaction cost multiplier for links found on the platform "
+                         "(illustrative).")
+
+
+class Sme(Strict):
+    """Small and medium industry (IKM) in the estate: land reserved for it and supply linkage."""
+
+    land_share: Share = Field(
+        0.0, description="Share of the estate's area (park.area_ha) reserved for IKM plots; Government "
+                         "Regulation PP 20/2024 obliges Indonesian estates to provide such land (the share "
+                         "is a lever, not a constant).")
+    plot_ha: Positive = Field(0.5, description="Land per IKM firm (ha; illustrative).")
+    mix: dict[Identifier, Positive] = Field(
+        default_factory=dict, description="Archetype -> weight of the IKM firms created on the reserved land "
+                                          "(weights are normalised).")
+    zone_km: tuple[float, float] | None = Field(
+        None, description="Centre of the IKM zone (km); default: 1 km east of the other firms.")
+    linkage: Share = Field(
+        0.0, description="Share of anchors' purchases of products that park SMEs make (components) bought "
+                         "from those SMEs (supply-chain integration).")
+
+
+class Sentra(Strict):
+    """An IKM centre (sentra IKM): shared storage, pooling, shared trucks, a facilitator."""
+
+    location_km: tuple[float, float] | None = Field(
+        None, description="Where the centre and its shared store are (default: the IKM zone centre, else the "
+                          "members' centroid).")
+    members: Literal["all_sme"] | list[Identifier] = Field(
+        "all_sme", description="Member firms: every SME (`all_sme`) or a list of firm or firm-entry ids.")
+    facilitator_multiplier: Annotated[float, Field(ge=1)] = Field(
+        3.0, description="Discovery rate multiplier for links with a member at either end (illustrative).")
+    pooling: bool = Field(
+        True, description="Members' storable by-products are collected into the centre's shared store and "
+                          "shipped from it in truckloads.")
+    storage_per_material: Positive = Field(
+        200.0, description="Capacity of the shared store for each pooled material (material units).")
+    collection_cost_per_unit: NonNegative = Field(
+        0.0, description="Cost of collecting members' small lots, paid by the centre to regional services "
+                         "(currency per unit).")
+    truck_fleet: TruckFleet | None = Field(
+        None, description="The centre's own trucks for exchanges of its members; null: the park fleet.")
+    staff: NonNegative = Field(3.0, description="Facilitator and store staff (jobs).")
+    wage_per_year: NonNegative = Field(0.0, description="Wage per staff member (currency per year).")
+    fixed_cost_per_year: NonNegative = Field(0.0, description="Running cost of the shared facilities "
+                                                              "(currency per year, spent in the region).")
+    fixed_cost_sharing: Share = Field(
+        0.0, description="Share of members' own fixed costs saved by using shared facilities (illustrative).")
 
 
 class Policy(Strict):
@@ -442,6 +491,8 @@ class Scenario(Strict):
     discovery: Discovery = Field(default_factory=Discovery,
                                  description="Discovery of partners, negotiation and contracts.")
     platform: Platform | None = Field(None, description="Digital exchange platform; null for none.")
+    sme: Sme = Field(default_factory=Sme, description="IKM land, archetype mix and supply linkage.")
+    sentra: Sentra | None = Field(None, description="IKM centre with shared facilities; null for none.")
     policy: Policy = Field(default_factory=Policy, description="Landfill tax and exchange subsidy.")
     region: Region = Field(default_factory=Region,
                            description="The local economy around the park (local multiplier inputs).")
@@ -449,6 +500,8 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _warmup_inside_horizon(self):
+        if self.sme.land_share > 0 and self.park.area_ha is None:
+            raise ValueError("sme.land_share needs park.area_ha: the IKM land is a share of the estate's area")
         if self.run.warmup_days >= self.run.horizon_days:
             raise ValueError(f"run.warmup_days ({self.run.warmup_days}) must be shorter than "
                              f"run.horizon_days ({self.run.horizon_days})")

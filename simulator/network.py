@@ -17,6 +17,7 @@ from scipy.spatial import cKDTree
 
 from .config import BOUNDARY_NODES, FirmSpec, Scenario
 from .layout import FirmInstance, park_firms
+from .levers import SENTRA_ID, sentra_members
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,20 @@ class CandidateLinks:
 
 @dataclass(frozen=True)
 class ParkNetwork:
-    """Firms, materials and candidate links of a scenario, plus the networkx graph of them."""
+    """Firms, materials and candidate links of a scenario, plus the networkx graph of them.
+
+    With an IKM centre, ``members`` flags its member firms, ``sentra`` is the centre's firm index
+    and ``pooled`` holds the (member, material) outputs collected into the centre's shared store:
+    the centre, not the member, supplies those materials.
+    """
 
     firms: tuple[FirmInstance, ...]
     materials: tuple[str, ...]
     links: CandidateLinks
     graph: nx.MultiDiGraph
+    members: np.ndarray
+    sentra: int = -1
+    pooled: frozenset = frozenset()
 
     @property
     def firm_ids(self) -> tuple[str, ...]:
@@ -57,20 +66,24 @@ def uses_of(spec: FirmSpec) -> set[str]:
 
 
 def build_network(scenario: Scenario) -> ParkNetwork:
-    """Candidate links and graph of a validated scenario."""
+    """Candidate links and graph of a scenario with its levers realised (:func:`levers.realise`)."""
     firms = tuple(park_firms(scenario))
     materials = tuple(scenario.materials)
     firm_index = {f.id: i for i, f in enumerate(firms)}
     material_index = {m: i for i, m in enumerate(materials)}
     xy = np.array([f.location_km for f in firms], dtype=float).reshape(len(firms), 2)
     spec_net = scenario.network
+    members, sentra, pooled = _centre(scenario, firms, firm_index, material_index)
 
     links: dict[tuple[int, int, int], dict] = {}
     if spec_net.generate:
         for material_id, material in scenario.materials.items():
             if material.category not in ("byproduct", "utility"):
                 continue
-            suppliers = [i for i, f in enumerate(firms) if material_id in f.spec.outputs]
+            m_idx = material_index[material_id]
+            suppliers = [i for i, f in enumerate(firms) if material_id in f.spec.outputs and (i, m_idx) not in pooled]
+            if any(m == m_idx for _, m in pooled):
+                suppliers.append(sentra)
             consumers = [i for i, f in enumerate(firms) if material_id in uses_of(f.spec)
                          and (f.spec.b3_licence or not material.hazardous)]
             if not suppliers or not consumers:
@@ -111,7 +124,26 @@ def build_network(scenario: Scenario) -> ParkNetwork:
         capacity_per_day=column("capacity_per_day", float), known_from_day=column("known_from_day", float),
         fixed_price=column("fixed_price", float), explicit=column("explicit", bool))
     graph = _graph(firms, materials, candidate)
-    return ParkNetwork(firms=firms, materials=materials, links=candidate, graph=graph)
+    return ParkNetwork(firms=firms, materials=materials, links=candidate, graph=graph, members=members,
+                       sentra=sentra, pooled=pooled)
+
+
+def _centre(scenario: Scenario, firms, firm_index, material_index) -> tuple[np.ndarray, int, frozenset]:
+    """Members of the IKM centre, its firm index and the pooled (member, material) outputs."""
+    members = np.zeros(len(firms), dtype=bool)
+    if scenario.sentra is None or SENTRA_ID not in firm_index:
+        return members, -1, frozenset()
+    entries = sentra_members(scenario.sentra, scenario.firms)
+    for i, f in enumerate(firms):
+        members[i] = f.entry in entries or f.id in entries
+    pooled = set()
+    if scenario.sentra.pooling:
+        for i in np.flatnonzero(members).tolist():
+            for name in firms[i].spec.output_materials:
+                material = scenario.materials[name]
+                if material.is_storable and material.category == "byproduct":
+                    pooled.add((i, material_index[name]))
+    return members, firm_index[SENTRA_ID], frozenset(pooled)
 
 
 def _known_day(day: float | None) -> float:

@@ -97,6 +97,12 @@ class Recorder:
         self.cum_generated = np.zeros(n_out)
         self.cum_disposed_out = np.zeros(n_out)
         self.cum_piped = np.zeros(n_out)
+        self.cum_pooled = np.zeros(n_out)
+        # by-products pooled into a store another firm owns (the IKM centre's) are a transfer
+        self.pool_owner = np.full(n_out, -1, dtype=np.int64)
+        has_slot = recipes.out_slot >= 0
+        self.pool_owner[has_slot] = self.slot_firm[recipes.out_slot[has_slot]]
+        self.pooled_entry = has_slot & (self.pool_owner != recipes.out_firm)
         self.cum_delivered_point = np.zeros(len(self.point_firm))
         self.cum_vented_point = np.zeros(len(self.point_firm))
         self.cum_slot_disposed = np.zeros(len(self.slot_firm))
@@ -143,6 +149,7 @@ class Recorder:
         self.cum_disposed_out += f.disposed
         self._period_disposed_out += f.disposed
         self.cum_piped += f.piped
+        self.cum_pooled += np.where(self.pooled_entry, f.stored, 0.0)
         self.cum_delivered_point += f.delivered
         self.cum_vented_point += f.vented_in
         self._period_vented_point += f.vented_in
@@ -270,9 +277,10 @@ class Recorder:
             "bought_in_park": fold(r.in_firm, r.in_material, self.cum_bought_park),
             "sold_in_park": fold(np.arange(self.n_firms), self.product_material, self.cum_sold_park),
             "received": fold(self.slot_firm, self.slot_material, self.cum_slot_received)
-                        + fold(self.point_firm, self.point_material, self.cum_delivered_point),
+                        + fold(self.point_firm, self.point_material, self.cum_delivered_point)
+                        + fold(np.maximum(self.pool_owner, 0), r.out_material, self.cum_pooled),
             "shipped": fold(self.slot_firm, self.slot_material, self.cum_slot_shipped)
-                       + fold(r.out_firm, r.out_material, self.cum_piped),
+                       + fold(r.out_firm, r.out_material, self.cum_piped + self.cum_pooled),
             "disposed": fold(r.out_firm, r.out_material, self.cum_disposed_out)
                         + fold(self.slot_firm, self.slot_material, self.cum_slot_disposed)
                         + fold(self.point_firm, self.point_material, self.cum_vented_point),

@@ -107,8 +107,8 @@ class RunResult:
     mass_balance: dict
     ledger: LedgerTable
     truck_waits: np.ndarray          # days each trip waited for a truck
-    fleet_trucks: int
-    truck_co2e_kg_per_km: float
+    fleet_trucks: int                # trucks of the park and of the IKM centre
+    link_co2e_kg_per_km: np.ndarray  # per link: emissions per km of the trucks that serve it
     value_disposal_avoided: np.ndarray  # (days,) disposal cost of exchanged by-products, at the day's fees
     value_virgin_avoided: np.ndarray    # (days,) purchase cost of replaced virgin inputs, at the day's prices
     sim_events: int = 0

@@ -82,6 +82,8 @@ def build_scenario(document: LoadedDocument) -> Scenario:
         section: set(data[section]) if isinstance(data.get(section), dict) else set()
         for section in ("materials", "firms")}
     found = meaning_problems(materials, archetypes, firms, exchanges, events, declared)
+    if scenario is not None:
+        found.extend(lever_problems(scenario))
     problems.extend(_with_marks(found, sources))
     problems = _drop_inherited(problems, inherits)
     if problems:
@@ -368,6 +370,32 @@ def meaning_problems(materials: Mapping[str, Material], archetypes: Mapping[str,
         found.extend(_exchange_problems(("exchanges", index), exchange, materials, by_id, firms))
     for index, event in events:
         found.extend(_event_problems(("events", index), event, materials, firms, by_id))
+    return found
+
+
+def lever_problems(scenario: Scenario) -> list[tuple[tuple, str, str]]:
+    """Problems of the SME (IKM) and IKM-centre levers of a structurally valid scenario."""
+    from .levers import SENTRA_ID
+
+    found = []
+    sme = scenario.sme
+    for name in sme.mix:
+        if name not in scenario.archetypes:
+            found.append((("sme", "mix", name), f"unknown archetype '{name}'",
+                          did_you_mean(name, scenario.archetypes) or "declare it under `archetypes:`"))
+    if sme.land_share > 0 and not sme.mix:
+        found.append((("sme", "mix"), "IKM land is reserved but no archetype says what firms fill it",
+                      "give a mix such as {paving_block_maker: 1}"))
+    if scenario.sentra is not None:
+        if SENTRA_ID in scenario.firms:
+            found.append((("firms", SENTRA_ID), f"'{SENTRA_ID}' is the id of the IKM centre",
+                          "rename this firm or remove `sentra:`"))
+        if isinstance(scenario.sentra.members, list):
+            ids = {inst.id for inst in expand_firms(scenario.firms)} | set(scenario.firms)
+            for index, member in enumerate(scenario.sentra.members):
+                if member not in ids:
+                    found.append((("sentra", "members", index), f"unknown firm '{member}'",
+                                  did_you_mean(member, ids)))
     return found
 
 

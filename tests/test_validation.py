@@ -61,9 +61,8 @@ def test_unknown_keys_with_suggestions(broken_scenario):
         ("currency: IDR\n", "currency: IDR\nflavour: sweet\n"),
     )
     assert report_lines(path) == [
-        f"{at(path, text, 'flavour')}: flavour: unknown field 'flavour' (allowed here: schema_version, name, "
-        "description, currency, run, park, materials, archetypes, firms, network, exchanges, discovery, "
-        "platform, policy, region, events)",
+        f"{at(path, text, 'flavour')}: flavour: unknown field 'flavour' (allowed here: "
+        f"{', '.join(Scenario.model_fields)})",
         f"{at(path, text, 'horizon_dayz')}: run.horizon_dayz: unknown field 'horizon_dayz' "
         "(did you mean 'horizon_days'?)",
         f"{at(path, text, 'kinde')}: firms.cement_works.kinde: unknown field 'kinde' (did you mean 'kind'?)",

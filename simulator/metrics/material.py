@@ -30,8 +30,9 @@ def material_metrics(result: RunResult) -> dict[str, float]:
     purchased_virgin = float(window("virgin_purchased") @ (mats.mass_t * virgin))
     avoided = window("virgin_avoided")
     ship = result.shipments[result.shipments["arrival_day"] >= result.warmup_days]
-    truck_km = 2.0 * result.links.distance_km[ship["link"]].sum()
-    transport_co2e = truck_km * result.truck_co2e_kg_per_km / 1000.0
+    link = ship["link"]
+    transport_co2e = float((2.0 * result.links.distance_km[link] * result.link_co2e_kg_per_km[link]).sum()) / 1000
+
     co2e_avoided = float(avoided @ mats.co2e_t_per_unit + window("exchanged") @ mats.disposal_co2e_t_per_unit
                          - transport_co2e)
     water = np.array([u == "m3" for u in mats.units])

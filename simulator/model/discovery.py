@@ -2,7 +2,8 @@
 
 A candidate link is not known on day one. Its two firms find each other at a rate (per day)
 
-    rate = base_rate_per_year / 365 x (platform multiplier when both are connected and it is open)
+    rate = base_rate_per_year / 365 x (IKM-centre facilitator multiplier for links of its members)
+                                x (platform multiplier when both are connected and it is open)
 
 so the discovery time is exponential with that (piecewise constant) rate, computed for all
 links at once from one unit-exponential clock each. A found link is negotiated for
@@ -62,7 +63,7 @@ class LinkLifecycle:
     def __init__(self, env: simpy.Environment, scenario: Scenario, contracts: Contracts, firms: FirmTable,
                  entry_day: np.ndarray, discovery_rng: np.random.Generator,
                  contract_rng: np.random.Generator, log: Callable[[float, int, str], None],
-                 outlet_lost: Callable[[int], None]):
+                 outlet_lost: Callable[[int], None], facilitated: np.ndarray):
         self.env = env
         self.spec = scenario.discovery
         self.platform = scenario.platform
@@ -79,6 +80,8 @@ class LinkLifecycle:
         both = connected[links.supplier] & connected[links.consumer]
         start = np.maximum(entry_day[links.supplier], entry_day[links.consumer])
         rate = np.full(n, self.spec.base_rate_per_year / DAYS_PER_YEAR)
+        if scenario.sentra is not None:  # the IKM centre's facilitator introduces its members
+            rate = np.where(facilitated, rate * scenario.sentra.facilitator_multiplier, rate)
         if self.platform:
             change = np.full(n, self.platform.opens_day)
             rate_after = np.where(both, rate * self.platform.discovery_multiplier, rate)

@@ -50,7 +50,7 @@ class Contracts:
     """State, economics and active lists of every candidate link."""
 
     def __init__(self, scenario: Scenario, network: ParkNetwork, slots: Slots, recipes: RecipeTables,
-                 prices: MarketPrices):
+                 prices: MarketPrices, trip_cost: np.ndarray, truck_load: np.ndarray):
         links = network.links
         n = len(links)
         self.links = links
@@ -70,11 +70,9 @@ class Contracts:
                 self.supplier_slot[i] = slots.slot_of[(s, m)]
                 self.consumer_slot[i] = slots.slot_of[(c, m)]
         self._use_input, self._use_ratio, self._primary = _valuation_basis(network)
-        fleet = scenario.park.truck_fleet
         self.transport_per_unit = np.where(
-            links.pipeline, links.distance_km * scenario.network.pipeline_cost_per_unit_km,
-            2.0 * links.distance_km * fleet.cost_per_km / fleet.load)
-        self.handling = scenario.discovery.handling_cost_per_unit
+            links.pipeline, links.distance_km * scenario.network.pipeline_cost_per_unit_km, trip_cost / truck_load)
+        self.handling = np.full(n, scenario.discovery.handling_cost_per_unit)
         self.surplus_share = scenario.discovery.supplier_surplus_share
         self.benefit = np.zeros(n)
         self.price = np.zeros(n)
@@ -98,6 +96,11 @@ class Contracts:
         rule_price = -disposal_avoided + self.surplus_share * self.benefit
         self.price = np.where(np.isnan(self.links.fixed_price), rule_price, self.links.fixed_price)
         self._sort_active()
+
+    def set_handling_factor(self, factor: np.ndarray) -> None:
+        """Scale each link's handling cost (links found on the platform cost less to run)."""
+        self.handling = self.handling * factor
+        self.reprice()
 
     def viable(self, link: int) -> bool:
         return bool(self.benefit[link] > 0.0)
@@ -187,12 +190,13 @@ class Pipelines:
         return delivered, piped, flows
 
 
-def truck_round(contracts: Contracts, bank, load: float, min_lot: float, interval_days: float,
+def truck_round(contracts: Contracts, bank, load: np.ndarray, min_lot: np.ndarray, interval_days: float,
                 dispatch: Callable[[int, float], None]) -> None:
     """One market round: offer stock to active truck contracts, best benefit first.
 
-    A lot leaves only when it is at least ``min_lot``; full truckloads are preferred. Stock and
-    room are reserved at dispatch so later rounds and arrivals never over-commit a store.
+    A lot leaves only when it is at least the link's ``min_lot``; full truckloads (``load`` of the
+    link's fleet) are preferred. Stock and room are reserved at dispatch so later rounds and
+    arrivals never over-commit a store.
     """
     level, reserved_out = bank.level, bank.reserved_out
     capacity, reserved_in = bank.capacity, bank.reserved_in
@@ -200,13 +204,14 @@ def truck_round(contracts: Contracts, bank, load: float, min_lot: float, interva
     for link in contracts.active_trucks:
         s = contracts.supplier_slot[link]
         available = level[s] - reserved_out[s]
-        if available < min_lot:
+        smallest = min_lot[link]
+        if available < smallest:
             continue
         c = contracts.consumer_slot[link]
         room = capacity[c] - level[c] - reserved_in[c]
         quantity = min(available, room, cap_per_day[link] * interval_days)
-        while quantity >= min_lot and quantity > 0.0:
-            lot = min(load, quantity)
+        while quantity >= smallest and quantity > 0.0:
+            lot = min(load[link], quantity)
             reserved_out[s] += lot
             reserved_in[c] += lot
             dispatch(link, lot)

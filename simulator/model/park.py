@@ -18,6 +18,7 @@ from ..config import Scenario
 from ..errors import SimulationError
 from ..ledger import (GOVERNMENT, LANDFILL, MARKET, OUTSIDE_HOUSEHOLDS, OUTSIDE_SUPPLIERS, REGION_BUYERS,
                       REGION_HOUSEHOLDS, REGION_SUPPLIERS, TRANSPORT, LedgerBook, parties)
+from ..levers import realise
 from ..network import ParkNetwork, build_network
 from ..recorder import Recorder
 from ..results import FirmInfo, LinkInfo, MaterialInfo, RegionInfo, RunResult
@@ -42,16 +43,22 @@ def run_scenario(scenario: Scenario, seed: int | None = None, network: ParkNetwo
     ----------
     scenario : a validated Scenario.
     seed : root seed; default ``scenario.run.seed``. Same scenario and seed give identical results.
-    network : a prebuilt network of this scenario (saves rebuilding it across replications).
+    network : :func:`park_network` of this scenario, to skip rebuilding it across replications.
     """
     model = ParkModel(scenario, scenario.run.seed if seed is None else seed, network)
     return model.run()
+
+
+def park_network(scenario: Scenario) -> ParkNetwork:
+    """The network :func:`run_scenario` builds for ``scenario`` (build it once for many seeds)."""
+    return build_network(realise(scenario))
 
 
 class ParkModel:
     """One simulation of a park; build it, call :meth:`run` once."""
 
     def __init__(self, scenario: Scenario, seed: int, network: ParkNetwork | None = None):
+        scenario = realise(scenario)
         self.scenario = scenario
         self.seed = int(seed)
         self.net = network if network is not None else build_network(scenario)
@@ -68,13 +75,10 @@ class ParkModel:
         self.recipes = build_recipes(scenario, self.net, self.slots)
         self.bank = StorageBank(self.env, self.slots.slot_firm, self.slots.slot_material, self.slots.slot_capacity)
         self.prices = MarketPrices(scenario, self.net.materials)
-        self.contracts = Contracts(scenario, self.net, self.slots, self.recipes, self.prices)
+        self._fleets()
+        self.contracts = Contracts(scenario, self.net, self.slots, self.recipes, self.prices,
+                                   self.trip_cost, self.link_load)
         self.pipelines = Pipelines(self.contracts)
-        fleet = scenario.park.truck_fleet
-        self.fleet = Fleet(self.env, fleet.trucks, fleet.speed_km_per_h, fleet.loading_hours)
-        self.load = fleet.load
-        self.min_lot = fleet.min_load_share * fleet.load
-        self.trip_cost = 2.0 * self.net.links.distance_km * fleet.cost_per_km
         materials = [scenario.materials[m] for m in self.net.materials]
         self.material_index = {m: i for i, m in enumerate(self.net.materials)}
         self.product_material = np.array([self.material_index[f.spec.product.material] for f in firms],
@@ -89,13 +93,41 @@ class ParkModel:
                                  np.array([m.mass_t for m in materials]), self.product_material)
         self.lifecycle = LinkLifecycle(self.env, scenario, self.contracts, self.firms, self.entry_day,
                                        self.rng["discovery"], self.rng["contracts"], self._link_event,
-                                       self._outlet_lost)
+                                       self._outlet_lost, self._centre_links())
+        if scenario.platform is not None:
+            self.contracts.set_handling_factor(
+                np.where(self.lifecycle.via_platform, scenario.platform.handling_cost_factor, 1.0))
         region = scenario.region
         self.ledger = LedgerBook(parties(list(self.firms.ids), region.landfill_operator,
                                          region.transport_operator), scenario.run.ledger_period_days)
         self._channels()
 
     # ---------------------------------------------------------------- setup
+
+    def _centre_links(self) -> np.ndarray:
+        """Links with an IKM-centre member (or the centre itself) at either end."""
+        links, net = self.net.links, self.net
+        centre = net.members.copy()
+        if net.sentra >= 0:
+            centre[net.sentra] = True
+        return centre[links.supplier] | centre[links.consumer]
+
+    def _fleets(self) -> None:
+        """The park's trucks and, if it has its own, the IKM centre's; each link uses one fleet."""
+        specs = [self.scenario.park.truck_fleet]
+        sentra = self.scenario.sentra
+        if sentra is not None and sentra.truck_fleet is not None:
+            specs.append(sentra.truck_fleet)
+        self.fleets = [Fleet(self.env, f.trucks, f.speed_km_per_h, f.loading_hours) for f in specs]
+        links = self.net.links
+        choice = np.zeros(len(links), dtype=np.int64)
+        if len(specs) > 1:
+            choice[self._centre_links()] = 1
+        self.link_fleet = choice
+        self.link_load = np.array([specs[k].load for k in choice], dtype=float)
+        self.link_min_lot = np.array([specs[k].min_load_share * specs[k].load for k in choice], dtype=float)
+        self.trip_cost = 2.0 * links.distance_km * np.array([specs[k].cost_per_km for k in choice], dtype=float)
+        self.trip_co2e_kg_per_km = np.array([specs[k].co2e_kg_per_km for k in choice], dtype=float)
 
     def _schedule_events(self) -> dict[int, list]:
         """Scheduled events by day; firms with an entry event start outside the park."""
@@ -140,6 +172,12 @@ class ParkModel:
         self.daily_wage_local, self.daily_wage_outside = wage_bill * local_staff, wage_bill * (1 - local_staff)
         self.daily_fixed_local, self.daily_fixed_outside = fixed * fixed_local, fixed * (1 - fixed_local)
         self.sales_region_share = np.array([s.product.region_sales_share for s in specs])
+        pooled = np.flatnonzero(self.recorder.pooled_entry)
+        self.pooled_entries = pooled
+        self.ch_collection = led.channel(ids[self.recorder.pool_owner[pooled]], REGION_SUPPLIERS, "handling",
+                                         r.out_material[pooled])
+        sentra = self.scenario.sentra
+        self.collection_cost = sentra.collection_cost_per_unit if sentra is not None else 0.0
 
     # ---------------------------------------------------------------- the run
 
@@ -175,14 +213,14 @@ class ParkModel:
             rec.record_day(day, flows, self.contracts.price, self.prices.price, self.prices.disposal_cost())
             self._book_day(flows)
             if day % interval == 0:
-                truck_round(self.contracts, self.bank, self.load, self.min_lot, interval, self._dispatch)
+                truck_round(self.contracts, self.bank, self.link_load, self.link_min_lot, interval, self._dispatch)
             yield env.timeout(1)
 
     def _end_of_day(self, day: int) -> None:
         state = self.contracts.state
         self.recorder.end_of_day(day, self.bank, self.in_transit.copy(),
                                  int(np.count_nonzero(state != UNKNOWN)), int(np.count_nonzero(state == ACTIVE)),
-                                 self.fleet.busy_days)
+                                 sum(f.busy_days for f in self.fleets))
 
     def _close_period(self, start_day: int) -> None:
         buyer, seller, material, quantity = self.recorder.park_sale_pairs()
@@ -213,6 +251,8 @@ class ParkModel:
         self.ch_dispose_out.add(f.disposed, f.disposed * disposal[r.out_material])
         self.ch_dispose_slot.add(f.spoiled, f.spoiled * disposal[self.slots.slot_material])
         self.ch_dispose_point.add(f.vented_in, f.vented_in * disposal[self.slots.point_material])
+        collected = f.stored[self.pooled_entries]
+        self.ch_collection.add(collected, collected * self.collection_cost)
         present = self.firms.active()
         self.ch_wage_local.add(0.0, self.daily_wage_local * present)
         self.ch_wage_outside.add(0.0, self.daily_wage_outside * present)
@@ -230,7 +270,7 @@ class ParkModel:
             led.book(consumer, supplier, "byproduct_sale", material, quantity, price * quantity)
         else:
             led.book(supplier, consumer, "byproduct_sale", material, quantity, -price * quantity)
-        handling = self.contracts.handling * quantity
+        handling = float(self.contracts.handling[link]) * quantity
         if handling:
             led.book(consumer, REGION_SUPPLIERS, "handling", material, quantity, handling)
         if self.prices.subsidy and self.prices.is_tonnes[material]:
@@ -272,8 +312,8 @@ class ParkModel:
                                  times["pickup"] - dispatched)
             return bank.stores[c_slot].put(lot)
 
-        yield from self.fleet.haul(self.fleet.loaded_days(distance), self.fleet.empty_days(distance),
-                                   pickup, dropoff)
+        fleet = self.fleets[self.link_fleet[link]]
+        yield from fleet.haul(fleet.loaded_days(distance), fleet.empty_days(distance), pickup, dropoff)
 
     # ---------------------------------------------------------------- events and logs
 
@@ -375,7 +415,9 @@ class ParkModel:
             slot_firm=rec.slot_firm, slot_material=rec.slot_material, slot_capacity=self.bank.capacity.copy(),
             slot_level=rec.slot_level, shipments=rec.shipments.array(), link_events=rec.link_events.array(),
             firm_events=rec.firm_events.array(), flows=rec.flows.array(), totals=totals, losses=losses,
-            mass_balance=balance, ledger=self.ledger.table(), truck_waits=np.array(self.fleet.waits),
-            fleet_trucks=sc.park.truck_fleet.trucks, truck_co2e_kg_per_km=sc.park.truck_fleet.co2e_kg_per_km,
+            mass_balance=balance, ledger=self.ledger.table(),
+            truck_waits=np.concatenate([np.array(f.waits, dtype=float) for f in self.fleets]),
+            fleet_trucks=sum(f.resource.capacity for f in self.fleets),
+            link_co2e_kg_per_km=self.trip_co2e_kg_per_km,
             value_disposal_avoided=rec.value_disposal_avoided, value_virgin_avoided=rec.value_virgin_avoided,
             sim_events=next(self.env._eid))

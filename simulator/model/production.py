@@ -39,6 +39,7 @@ class Slots:
     point_material: list[int]
     slot_of: dict[tuple[int, int], int]
     point_of: dict[tuple[int, int], int]
+    pooled_to: dict[tuple[int, int], int]   # (member, material) -> the IKM centre's shared slot
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class DayFlows:
     sub_used: np.ndarray            # per substitute entry: secondary material used
     sub_replaced: np.ndarray        # per substitute entry: input replaced
     generated: np.ndarray           # per output entry
+    stored: np.ndarray              # per output entry: put into a store (own or the IKM centre's)
     disposed: np.ndarray            # per output entry (overflow, no outlet, vented, spoiled)
     piped: np.ndarray               # per output entry: sent by pipeline
     delivered: np.ndarray           # per receiving point: arrived by pipeline
@@ -100,7 +102,7 @@ def build_slots(scenario: Scenario, network: ParkNetwork) -> Slots:
     mat_ids = network.materials
     load = scenario.park.truck_fleet.load
     days = scenario.park.default_storage_days
-    slots = Slots([], [], [], [], [], {}, {})
+    slots = Slots([], [], [], [], [], {}, {}, {})
 
     def nominal(f: int) -> float:
         spec = firms[f].spec
@@ -110,6 +112,8 @@ def build_slots(scenario: Scenario, network: ParkNetwork) -> Slots:
         if (f, m) in slots.slot_of:
             return
         declared = firms[f].spec.storage.get(mat_ids[m])
+        if f == network.sentra:
+            declared = scenario.sentra.storage_per_material
         capacity = declared if declared is not None else max(days * daily_flow, load)
         slots.slot_of[(f, m)] = len(slots.slot_firm)
         slots.slot_firm.append(f)
@@ -127,7 +131,7 @@ def build_slots(scenario: Scenario, network: ParkNetwork) -> Slots:
         if links.pipeline[i]:
             add_point(c, m)
             continue
-        add_slot(s, m, nominal(s) * firms[s].spec.outputs[mat_ids[m]])
+        add_slot(s, m, nominal(s) * firms[s].spec.outputs.get(mat_ids[m], 0.0))
         add_slot(c, m, nominal(c) * _max_use(firms[c].spec, mat_ids[m]))
     for f, firm in enumerate(firms):
         for name, inp in firm.spec.inputs.items():
@@ -137,6 +141,10 @@ def build_slots(scenario: Scenario, network: ParkNetwork) -> Slots:
                     add_slot(f, m, nominal(f) * inp.per_unit)
                 else:
                     add_point(f, m)
+    for member, m in network.pooled:
+        shared = slots.slot_of.get((network.sentra, m))
+        if shared is not None:
+            slots.pooled_to[(member, m)] = shared
     return slots
 
 
@@ -192,7 +200,8 @@ def build_recipes(scenario: Scenario, network: ParkNetwork, slots: Slots) -> Rec
                 subs.append((entry, sm, rule.ratio, rule.max_share, src, delta))
         for name in spec.output_materials:
             m = m_index[name]
-            outs.append((f, m, spec.outputs[name], slots.slot_of.get((f, m), -1), not materials[m].is_storable))
+            slot = slots.pooled_to.get((f, m), -1) if (f, m) in network.pooled else slots.slot_of.get((f, m), -1)
+            outs.append((f, m, spec.outputs[name], slot, not materials[m].is_storable))
         for u, unit in enumerate(units):
             loss[f, u] = spec.losses.get(unit, 0.0)
 
@@ -333,18 +342,25 @@ class Production:
         # 5. by-products: keep what a contract will take, within room; dispose the rest
         generated = output[r.out_firm] * r.out_per_unit
         disposed = generated - piped
+        stored = np.zeros(len(generated))
         o = self._stored_outputs
         if len(o):
+            o = o[outlet[r.out_slot[o]]]
             slots = r.out_slot[o]
-            keep = outlet[slots]
-            overflow = bank.deposit(slots[keep], generated[o][keep])
-            disposed[o[keep]] = overflow
+            # several members may pool into one shared store: fill it, share the overflow pro rata
+            offered = np.bincount(slots, generated[o], r.n_slots)
+            kept = np.minimum(offered, bank.room())
+            bank.level += kept
+            fraction = np.divide(kept, offered, out=np.zeros(r.n_slots), where=offered > 0)
+            stored[o] = generated[o] * fraction[slots]
+            disposed[o] = generated[o] - stored[o]
         spoiled = np.maximum(bank.level - bank.reserved_out - r.shelf_cap_per_slot, 0.0)
         if spoiled.any():
             bank.withdraw(np.arange(n_slots), spoiled)
         return DayFlows(output=output, purchased=purchased, bought_in_park=bought_in_park,
                         sold_in_park=sold_in_park, consumed=consumed, sub_used=sub_used,
-                        sub_replaced=sub_replaced, generated=generated, disposed=disposed, piped=piped,
+                        sub_replaced=sub_replaced, generated=generated, stored=stored, disposed=disposed,
+                        piped=piped,
                         delivered=delivered, vented_in=vented_in, pipe_flows=flows, spoiled=spoiled)
 
     def _park_market(self, output: np.ndarray, purchased: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -86,15 +86,6 @@ class StorageBank:
         """Free capacity not yet promised to an arriving truck."""
         return np.maximum(self.capacity[slots] - self.level[slots] - self.reserved_in[slots], 0.0)
 
-    def deposit(self, slots: np.ndarray, amounts: np.ndarray) -> np.ndarray:
-        """Add ``amounts`` to ``slots`` up to their room; return what did not fit (to dispose).
-
-        ``slots`` must not repeat (the daily step aggregates per store first).
-        """
-        kept = np.minimum(amounts, self.room(slots))
-        self.level[slots] += kept
-        return amounts - kept
-
     def withdraw(self, slots: np.ndarray, amounts: np.ndarray) -> None:
         """Remove ``amounts`` (never more than available) from ``slots``."""
         self.level[slots] = np.maximum(self.level[slots] - amounts, 0.0)
