@@ -15,6 +15,11 @@ _PUBLIC = {
     "run_scenario": ("simulator.model.park", "run_scenario"),
     "compute_metrics": ("simulator.metrics", "compute_metrics"),
     "ScenarioError": ("simulator.errors", "ScenarioError"),
+    "run": ("simulator.experiment.api", "run"),
+    "compare": ("simulator.experiment.api", "compare"),
+    "sweep": ("simulator.experiment.api", "sweep"),
+    "sensitivity": ("simulator.experiment.api", "sensitivity"),
+    "resume": ("simulator.experiment.api", "resume"),
 }
 
 __all__ = ["__version__", *_PUBLIC]

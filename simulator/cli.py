@@ -67,21 +67,66 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
     validate.set_defaults(handler=cmd_validate)
 
-    run = commands.add_parser("run", parents=[common], help="run a scenario and write a result folder")
-    run.add_argument("file", type=Path, metavar="FILE")
+    run = commands.add_parser("run", parents=[common], help="run a scenario (once or replicated)")
+    run.add_argument("file", type=Path, metavar="FILE", nargs="?")
     _scenario_options(run)
-    run.add_argument("--seed", type=int, help="root seed (default: run.seed of the scenario)")
-    run.add_argument("--out", type=Path, default=Path("results"), help="results folder (default: results)")
-    run.add_argument("--no-figures", action="store_true", help="skip the charts (faster)")
+    run.add_argument("--replication", type=int, metavar="I",
+                     help="run replication I of an experiment alone (its seeds: SeedSequence(seed).spawn(n)[I])")
+    _experiment_options(run, replications=1)
     run.add_argument("--dpi", type=int, default=150, help="resolution of PNG charts (default 150)")
     run.add_argument("--quiet", action="store_true", help="print only the result folder")
     run.set_defaults(handler=cmd_run)
+
+    compare = commands.add_parser("compare", parents=[common],
+                                  help="compare scenarios or variants with common random numbers")
+    compare.add_argument("files", type=Path, nargs="*", metavar="FILE", help="baseline first")
+    compare.add_argument("--variant", dest="variants", action="append", default=[], metavar="NAME",
+                         help="a variant of the first file to compare with it (repeatable)")
+    compare.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                         help="override a field in every scenario compared (repeatable)")
+    _experiment_options(compare, replications=10)
+    compare.set_defaults(handler=cmd_compare)
+
+    sweep = commands.add_parser("sweep", parents=[common], help="sweep parameters (grid or Latin hypercube)")
+    sweep.add_argument("file", type=Path, metavar="FILE", nargs="?")
+    _scenario_options(sweep)
+    sweep.add_argument("--grid", action="append", default=[], metavar="PATH=V1,V2,...",
+                       help="values of a parameter; several --grid make a full factorial")
+    sweep.add_argument("--lhs", type=int, metavar="N", help="N Latin-hypercube points over the --range bounds")
+    sweep.add_argument("--range", dest="ranges", action="append", default=[], metavar="PATH=LOW:HIGH")
+    _experiment_options(sweep, replications=1)
+    sweep.set_defaults(handler=cmd_sweep)
+
+    sens = commands.add_parser("sensitivity", parents=[common],
+                               help="Sobol sensitivity indices with SALib (optional extra)")
+    sens.add_argument("file", type=Path, metavar="FILE", nargs="?")
+    _scenario_options(sens)
+    sens.add_argument("--method", default="sobol", choices=["sobol"])
+    sens.add_argument("--n", type=int, default=256, help="base sample size N (power of 2; runs = N (D + 2))")
+    sens.add_argument("--range", dest="ranges", action="append", default=[], metavar="PATH=LOW:HIGH")
+    sens.add_argument("--outcome", dest="outcomes", action="append", default=None, metavar="METRIC",
+                      help="indicator to analyse (repeatable; default: the headline indicators)")
+    _experiment_options(sens, replications=1)
+    sens.set_defaults(handler=cmd_sensitivity)
 
     schema = commands.add_parser("schema", parents=[common], help="print the JSON Schema of scenario files")
     schema.add_argument("--markdown", action="store_true",
                         help="print the field reference (field, type, unit, default, meaning) as Markdown")
     schema.set_defaults(handler=cmd_schema)
     return parser
+
+
+def _experiment_options(parser: argparse.ArgumentParser, replications: int) -> None:
+    parser.add_argument("--replications", type=int, default=replications,
+                        help=f"independent replications (default {replications})")
+    parser.add_argument("--seed", type=int, help="root seed (default: run.seed of the scenario)")
+    parser.add_argument("--jobs", type=int, default=None, help="parallel workers (default: all cores)")
+    parser.add_argument("--engine", choices=["serial", "process", "dask"], default="process",
+                        help="where runs execute (default: local processes)")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="an existing Dask scheduler (implies dask)")
+    parser.add_argument("--out", type=Path, default=Path("results"), help="results folder (default: results)")
+    parser.add_argument("--resume", type=Path, metavar="DIR", help="finish an interrupted experiment in DIR")
+    parser.add_argument("--no-figures", action="store_true", help="skip the charts (faster)")
 
 
 def _scenario_options(parser: argparse.ArgumentParser) -> None:
@@ -130,19 +175,89 @@ def _variants_of(path, load_document) -> list[str]:
 
 
 def cmd_run(args, argv) -> int:
+    if args.replications < 1:
+        raise EipsimError(f"--replications must be at least 1, got {args.replications}")
+    if args.resume or args.replications > 1:
+        from .experiment import api
+
+        if args.resume:
+            experiment = api.resume(args.resume, **_engine(args, argv, with_out=False))
+        else:
+            experiment = api.run(_need_file(args.file), replications=args.replications, variant=args.variant,
+                                 overrides=args.overrides, seed=args.seed, **_engine(args, argv))
+        return _report(experiment, args)
     from .runs import run_and_save
     from .validation import load_scenario
 
     overrides = list(args.overrides) + ([f"run.seed={args.seed}"] if args.seed is not None else [])
-    scenario, document = load_scenario(args.file, variant=args.variant, overrides=overrides)
+    scenario, document = load_scenario(_need_file(args.file), variant=args.variant, overrides=overrides)
     if not args.quiet:
-        print(f"Running {scenario.name}: {scenario.run.horizon_days} days, seed {scenario.run.seed} ...",
+        which = f", replication {args.replication}" if args.replication is not None else ""
+        print(f"Running {scenario.name}: {scenario.run.horizon_days} days, seed {scenario.run.seed}{which} ...",
               file=sys.stderr)
     saved = run_and_save(scenario, document, out=args.out, argv=["eipsim", *argv],
-                         figures=not args.no_figures, dpi=args.dpi)
+                         figures=not args.no_figures, dpi=args.dpi, replication=args.replication)
     if not args.quiet:
         print(kpi_table(saved.metrics, scenario.currency))
     print(saved.folder)
+    return EXIT_OK
+
+
+def cmd_compare(args, argv) -> int:
+    from .experiment import api
+
+    if args.resume:
+        return _report(api.resume(args.resume, **_engine(args, argv, with_out=False)), args)
+    if not args.files:
+        raise EipsimError("compare needs at least one scenario FILE (the baseline)")
+    experiment = api.compare(args.files, variants=args.variants, replications=args.replications,
+                             overrides=args.overrides, seed=args.seed, **_engine(args, argv))
+    return _report(experiment, args)
+
+
+def cmd_sweep(args, argv) -> int:
+    from .experiment import api
+
+    if args.resume:
+        return _report(api.resume(args.resume, **_engine(args, argv, with_out=False)), args)
+    experiment = api.sweep(_need_file(args.file), grid=args.grid, lhs=args.lhs, ranges=args.ranges,
+                           replications=args.replications, variant=args.variant, overrides=args.overrides,
+                           seed=args.seed, **_engine(args, argv))
+    return _report(experiment, args)
+
+
+def cmd_sensitivity(args, argv) -> int:
+    from .experiment import api
+
+    if args.resume:
+        return _report(api.resume(args.resume, **_engine(args, argv, with_out=False)), args)
+    experiment = api.sensitivity(_need_file(args.file), ranges=args.ranges, n=args.n, method=args.method,
+                                 outcomes=args.outcomes, replications=args.replications, variant=args.variant,
+                                 overrides=args.overrides, seed=args.seed, **_engine(args, argv))
+    return _report(experiment, args)
+
+
+def _need_file(path):
+    if path is None:
+        raise EipsimError("give a scenario FILE (or --resume DIR)")
+    return path
+
+
+def _engine(args, argv, with_out: bool = True) -> dict:
+    options = {"engine": args.engine, "jobs": args.jobs, "scheduler": args.scheduler,
+               "figures": not args.no_figures}
+    if with_out:
+        options.update(out=args.out, argv=["eipsim", *argv])
+    return options
+
+
+def _report(experiment, args) -> int:
+    """Print the experiment's summary (or differences) table and its folder."""
+    from .experiment.report_text import experiment_table
+
+    if not getattr(args, "quiet", False):
+        print(experiment_table(experiment))
+    print(experiment.folder)
     return EXIT_OK
 
 

@@ -81,7 +81,8 @@ class RunResult:
     """Immutable outputs of :func:`simulator.run_scenario`."""
 
     scenario_name: str
-    seed: int
+    seed: int                        # root seed
+    replication: int | None          # replication number (spawn key) within an experiment, if any
     currency: str
     horizon_days: int
     warmup_days: int

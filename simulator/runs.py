@@ -46,33 +46,41 @@ def provenance(document: LoadedDocument | None) -> dict:
             "overrides": document.overrides}
 
 
+def write_run_tables(folder: ResultFolder, result: RunResult, currency: str, *, figures: bool = True,
+                     dpi: int = 150, replications: int = 1) -> None:
+    """The tables (flows, stocks, ledger, links, IO table) and figures of one run into ``folder``."""
+    folder.write_csv("flows.csv", result.flows_table())
+    folder.write_csv("stocks.csv", result.stocks_table())
+    folder.write_csv("ledger.csv", result.ledger_table())
+    folder.write_csv("links.csv", result.links_table())
+    table = io_table(result)
+    folder.write_text("io_table.csv", io_table_csv(table))
+    for name, text in pymrio_files(table, currency).items():
+        folder.write_text(f"io/{name}", text)
+    if figures:
+        from .plotting import run_figures
+
+        for name, figure in run_figures(result, replications=replications).items():
+            folder.save_figure(name, figure, dpi=dpi)
+
+
 def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, out: str | Path = RESULTS_DIR,
-                 argv: list[str] | None = None, figures: bool = True, dpi: int = 150) -> SavedRun:
-    """Simulate ``scenario`` once (seed ``scenario.run.seed``) and write its result folder."""
+                 argv: list[str] | None = None, figures: bool = True, dpi: int = 150,
+                 replication: int | None = None) -> SavedRun:
+    """Simulate ``scenario`` once (seed ``scenario.run.seed``; replication ``replication`` of an
+    experiment when given) and write its result folder."""
     started = utc_now()
     text = resolved_yaml(scenario, document)
     scenario_digest = digest(text)
-    result = run_scenario(scenario)
+    result = run_scenario(scenario, replication=replication)
     values = compute_metrics(result)
     with ResultFolder(run_folder(out, scenario.name, scenario_digest, started)) as folder:
         folder.write_text("scenario.resolved.yaml", text)
         folder.write_json("metrics.json", describe(values, scenario.currency))
-        folder.write_csv("flows.csv", result.flows_table())
-        folder.write_csv("stocks.csv", result.stocks_table())
-        folder.write_csv("ledger.csv", result.ledger_table())
-        folder.write_csv("links.csv", result.links_table())
-        table = io_table(result)
-        folder.write_text("io_table.csv", io_table_csv(table))
-        for name, text in pymrio_files(table, scenario.currency).items():
-            folder.write_text(f"io/{name}", text)
-        if figures:
-            from .plotting import run_figures
-
-            for name, figure in run_figures(result).items():
-                folder.save_figure(name, figure, dpi=dpi)
+        write_run_tables(folder, result, scenario.currency, figures=figures, dpi=dpi)
         folder.write_json("manifest.json", manifest(
             scenario_digest=scenario_digest, seed=result.seed, argv=argv or [], started=started,
             finished=utc_now(), sources=provenance(document),
-            extra={"sim_events": result.sim_events, "replications": 1}))
+            extra={"sim_events": result.sim_events, "replications": 1, "replication": replication}))
         path = folder.commit()
     return SavedRun(folder=path, metrics=values, result=result)

@@ -170,9 +170,11 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def run_folder(base: str | Path, scenario_name: str, scenario_digest: str, started: datetime) -> Path:
-    """``base/<scenario>/<UTC time>_<hash8>`` (the folder is created later, atomically)."""
-    return Path(base) / scenario_name / f"{started.strftime('%Y%m%dT%H%M%SZ')}_{scenario_digest[:8]}"
+def run_folder(base: str | Path, scenario_name: str, scenario_digest: str, started: datetime,
+               kind: str = "") -> Path:
+    """``base/<scenario>/<UTC time>[_<kind>]_<hash8>`` (the folder is created later, atomically)."""
+    middle = f"_{kind}" if kind else ""
+    return Path(base) / scenario_name / f"{started.strftime('%Y%m%dT%H%M%SZ')}{middle}_{scenario_digest[:8]}"
 
 
 def manifest(*, scenario_digest: str, seed: int, argv: list[str], started: datetime, finished: datetime,
@@ -232,3 +234,57 @@ def _git_commit() -> str | None:
 
 def python_argv() -> list[str]:
     return [Path(sys.argv[0]).name, *sys.argv[1:]]
+
+
+# --------------------------------------------------------------------------- experiment stores
+
+
+class ExperimentStore:
+    """An experiment folder that grows run by run and survives interruption.
+
+    Created atomically with its plan (``manifest.json``, ``plan.json``, ``scenarios/``); every
+    finished run is then saved at once as ``runs/<run_id>.json`` (atomic rename), so a killed
+    experiment leaves only complete runs and ``--resume`` finishes the missing ones. The tables
+    (``runs.csv``, ``metrics.csv``, ``summary.csv`` ...) are rewritten atomically at the end.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    @classmethod
+    def create(cls, final: Path, files: dict[str, str]) -> "ExperimentStore":
+        with ResultFolder(final) as folder:
+            for name, text in files.items():
+                folder.write_text(name, text)
+            (folder.tmp / "runs").mkdir()
+            path = folder.commit()
+        return cls(path)
+
+    @classmethod
+    def open(cls, path: str | Path) -> "ExperimentStore":
+        from .errors import EipsimError
+
+        path = Path(path)
+        if not (path / "plan.json").is_file():
+            raise EipsimError(f"{path} is not an eipsim experiment folder (no plan.json)")
+        return cls(path)
+
+    def read_json(self, name: str) -> Any:
+        return json.loads((self.path / name).read_text(encoding="utf-8"))
+
+    def done(self) -> set[str]:
+        return {p.stem for p in (self.path / "runs").glob("*.json")}
+
+    def save_run(self, record: dict) -> None:
+        write_atomic(self.path / "runs" / f"{record['run_id']}.json", json_text(record))
+
+    def load_run(self, run_id: str) -> dict | None:
+        path = self.path / "runs" / f"{run_id}.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    def write(self, name: str, text: str) -> None:
+        write_atomic(self.path / name, text)
+
+    def folder(self, name: str) -> ResultFolder:
+        """A sub-folder written atomically (e.g. the representative run of an arm)."""
+        return ResultFolder(self.path / name)

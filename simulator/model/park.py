@@ -36,7 +36,8 @@ STREAMS = ("production", "discovery", "contracts", "breakdowns")
 """Independent random streams, spawned in this order from the run's SeedSequence."""
 
 
-def run_scenario(scenario: Scenario, seed: int | None = None, network: ParkNetwork | None = None) -> RunResult:
+def run_scenario(scenario: Scenario, seed: int | None = None, network: ParkNetwork | None = None,
+                 replication: int | None = None) -> RunResult:
     """Simulate a scenario once.
 
     Parameters
@@ -44,8 +45,10 @@ def run_scenario(scenario: Scenario, seed: int | None = None, network: ParkNetwo
     scenario : a validated Scenario.
     seed : root seed; default ``scenario.run.seed``. Same scenario and seed give identical results.
     network : :func:`park_network` of this scenario, to skip rebuilding it across replications.
+    replication : replication number i of an experiment: its streams come from the child
+        ``SeedSequence(seed, spawn_key=(i,))``, i.e. ``SeedSequence(seed).spawn(n)[i]``.
     """
-    model = ParkModel(scenario, scenario.run.seed if seed is None else seed, network)
+    model = ParkModel(scenario, scenario.run.seed if seed is None else seed, network, replication)
     return model.run()
 
 
@@ -57,13 +60,16 @@ def park_network(scenario: Scenario) -> ParkNetwork:
 class ParkModel:
     """One simulation of a park; build it, call :meth:`run` once."""
 
-    def __init__(self, scenario: Scenario, seed: int, network: ParkNetwork | None = None):
+    def __init__(self, scenario: Scenario, seed: int, network: ParkNetwork | None = None,
+                 replication: int | None = None):
         scenario = realise(scenario)
         self.scenario = scenario
         self.seed = int(seed)
+        self.replication = replication
         self.net = network if network is not None else build_network(scenario)
         self.horizon = scenario.run.horizon_days
-        children = np.random.SeedSequence(self.seed).spawn(len(STREAMS))
+        spawn_key = () if replication is None else (int(replication),)
+        children = np.random.SeedSequence(self.seed, spawn_key=spawn_key).spawn(len(STREAMS))
         self.rng = {name: np.random.default_rng(child) for name, child in zip(STREAMS, children)}
         self._breakdown_seeds = children[STREAMS.index("breakdowns")]
         self.env = simpy.Environment()
@@ -382,7 +388,8 @@ class ParkModel:
         mats = [sc.materials[m] for m in net.materials]
         links = net.links
         return RunResult(
-            scenario_name=sc.name, seed=self.seed, currency=sc.currency, horizon_days=self.horizon,
+            scenario_name=sc.name, seed=self.seed, replication=self.replication, currency=sc.currency,
+            horizon_days=self.horizon,
             warmup_days=sc.run.warmup_days,
             firms=FirmInfo(
                 ids=tuple(self.firms.ids), kind=tuple(s.kind for s in specs), sector=tuple(s.sector for s in specs),

@@ -1,0 +1,185 @@
+"""Experiments from Python (notebooks) and the command line: ``run``, ``compare``, ``sweep``,
+``sensitivity``, ``resume``.
+
+Each call writes an experiment folder (see :mod:`.runner`) and returns an :class:`Experiment`
+whose tables are pandas DataFrames when pandas is installed, plain lists of records otherwise::
+
+    import simulator
+    exp = simulator.compare("scenarios/kawasan_baseline.yaml", variants=["ikm10"], replications=10)
+    exp.differences      # metric, baseline_mean, variant_mean, diff_mean, diff_ci_low, diff_ci_high, n
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..config import Scenario
+from ..errors import EipsimError
+from ..validation import load_scenario
+from . import runner
+from .plan import (Arm, Plan, arm_label, grid_points, lhs_points, load_arm, parse_grid, parse_ranges, point_arms,
+                   root_seed_of, unique_labels)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """The folder of a finished experiment and its main tables."""
+
+    folder: Path
+    kind: str
+    runs_done: int
+    runs_total: int
+
+    @property
+    def summary(self):
+        return read_table(self.folder / "summary.csv")
+
+    @property
+    def metrics(self):
+        return read_table(self.folder / "metrics.csv")
+
+    @property
+    def runs(self):
+        return read_table(self.folder / "runs.csv")
+
+    @property
+    def differences(self):
+        return read_table(self.folder / "differences.csv")
+
+    @property
+    def failures(self):
+        return read_table(self.folder / "failures.csv")
+
+
+def read_table(path: Path):
+    """A CSV table as a DataFrame (with pandas) or a list of dicts with numbers parsed."""
+    if not path.is_file():
+        return [] if _pandas() is None else _pandas().DataFrame()
+    pandas = _pandas()
+    if pandas is not None:
+        return pandas.read_csv(path)
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def _pandas():
+    try:
+        import pandas
+    except ImportError:
+        return None
+    return pandas
+
+
+def _number(text: str) -> Any:
+    try:
+        return float(text) if any(c in text for c in ".eE") or text in ("inf", "nan") else int(text)
+    except ValueError:
+        return text
+
+
+def _arm(scenario: str | Path | Scenario, variant: str | None, overrides: Sequence[str], label: str | None) -> Arm:
+    """An arm that must be valid (bad input to run/compare is an error, not a failed run)."""
+    if isinstance(scenario, Scenario):
+        return Arm(label or scenario.name, scenario, {}, {"object": scenario.name})
+    loaded, _ = load_scenario(scenario, variant=variant, overrides=overrides)
+    return Arm(label or loaded.name, loaded, {}, {"file": str(scenario), "variant": variant,
+                                                   "overrides": list(overrides)})
+
+
+def _finish(outcome: runner.ExperimentOutcome) -> Experiment:
+    return Experiment(outcome.folder, outcome.plan.kind, outcome.runs_done, len(outcome.plan.tasks))
+
+
+def run(scenario: str | Path | Scenario, *, replications: int = 1, variant: str | None = None,
+        overrides: Sequence[str] = (), seed: int | None = None, **engine: Any) -> Experiment:
+    """Replications of one scenario: per-indicator mean, sd and 95 % CI (``summary.csv``)."""
+    _check_replications(replications)
+    arm = _arm(scenario, variant, overrides, None)
+    plan = Plan("replications", arm.scenario.name, (arm,), replications, root_seed_of([arm], seed))
+    return _finish(runner.run_plan(plan, **engine))
+
+
+def compare(scenarios: str | Path | Scenario | Sequence, *, variants: Sequence[str] = (),
+            replications: int = 10, overrides: Sequence[str] = (), seed: int | None = None,
+            **engine: Any) -> Experiment:
+    """The first scenario (the baseline) against the others and against its ``variants``, with
+    common random numbers; paired differences with 95 % CIs in ``differences.csv``."""
+    _check_replications(replications)
+    items = [scenarios] if isinstance(scenarios, (str, Path, Scenario)) else list(scenarios)
+    if not items:
+        raise EipsimError("compare needs at least one scenario")
+    arms = [_arm(item, None, overrides, None) for item in items]
+    arms += [_arm(items[0], name, overrides, name) for name in variants]
+    if len(arms) < 2:
+        raise EipsimError("compare needs a second scenario or a --variant to compare with the baseline")
+    labels = unique_labels(a.label for a in arms)
+    arms = [Arm(label, a.scenario, a.params, a.source) for label, a in zip(labels, arms)]
+    plan = Plan("compare", f"compare-{arms[0].label}", tuple(arms), replications, root_seed_of(arms, seed))
+    return _finish(runner.run_plan(plan, **engine))
+
+
+def sweep(scenario: str | Path, *, grid: Sequence[str] = (), lhs: int | None = None, ranges: Sequence[str] = (),
+          replications: int = 1, variant: str | None = None, overrides: Sequence[str] = (),
+          seed: int | None = None, **engine: Any) -> Experiment:
+    """A grid (``grid=["sme.land_share=0,0.1"]``) or a Latin hypercube (``lhs=200,
+    ranges=["platform.coverage=0:1"]``) of parameter points, each replicated."""
+    _check_replications(replications)
+    base = load_arm(arm_label(scenario, variant), scenario, variant, overrides)
+    if base.scenario is None:
+        raise EipsimError(f"the base scenario is invalid: {base.error}")
+    root = root_seed_of([base], seed)
+    if grid and (lhs or ranges):
+        raise EipsimError("give either --grid or --lhs with --range, not both")
+    if grid:
+        points = grid_points(parse_grid(grid))
+    elif lhs and ranges:
+        points = lhs_points(parse_ranges(ranges), lhs, root)
+    else:
+        raise EipsimError("a sweep needs --grid PATH=v1,v2,... or --lhs N with --range PATH=low:high")
+    arms = point_arms(scenario, variant, overrides, points)
+    plan = Plan("sweep", base.scenario.name, tuple(arms), replications, root, tuple(points[0]),
+                {"design": "grid" if grid else "lhs"})
+    return _finish(runner.run_plan(plan, **engine))
+
+
+def sensitivity(scenario: str | Path, *, ranges: Sequence[str], n: int = 256, method: str = "sobol",
+                outcomes: Sequence[str] | None = None, replications: int = 1, variant: str | None = None,
+                overrides: Sequence[str] = (), seed: int | None = None, **engine: Any) -> Experiment:
+    """Global sensitivity (Saltelli sampling, Sobol indices) with SALib: ``sensitivity.csv``."""
+    from .sensitivity import analyse, saltelli_points
+
+    _check_replications(replications)
+    base = load_arm(arm_label(scenario, variant), scenario, variant, overrides)
+    if base.scenario is None:
+        raise EipsimError(f"the base scenario is invalid: {base.error}")
+    bounds = parse_ranges(ranges)
+    if not bounds:
+        raise EipsimError("sensitivity needs at least one --range PATH=low:high")
+    if method != "sobol":
+        raise EipsimError(f"unknown method {method!r}; available: sobol")
+    points = saltelli_points(bounds, n, root_seed_of([base], seed))
+    arms = point_arms(scenario, variant, overrides, points)
+    plan = Plan("sensitivity", base.scenario.name, tuple(arms), replications, root_seed_of([base], seed),
+                tuple(bounds), {"method": method, "n": n, "ranges": {k: list(v) for k, v in bounds.items()}})
+    outcome = runner.run_plan(plan, **engine)
+    analyse(outcome, bounds, outcomes)
+    return _finish(outcome)
+
+
+def resume(folder: str | Path, **engine: Any) -> Experiment:
+    """Finish an interrupted experiment; tables equal those of an uninterrupted one."""
+    outcome = runner.resume(folder, **engine)
+    if outcome.plan.kind == "sensitivity":
+        from .sensitivity import analyse
+
+        extra = outcome.plan.extra
+        analyse(outcome, {k: tuple(v) for k, v in extra["ranges"].items()}, None)
+    return _finish(outcome)
+
+
+def _check_replications(replications: int) -> None:
+    if replications < 1:
+        raise EipsimError(f"--replications must be at least 1, got {replications}")

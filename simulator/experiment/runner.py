@@ -1,0 +1,210 @@
+"""Run a plan on an engine into an experiment store, then write its tables.
+
+Tables of an experiment folder:
+
+* ``runs.csv``: run_id, arm, replication, root_seed, spawn_key, parameters, status, duration, error;
+* ``metrics.csv``: one row per successful run, one column per indicator;
+* ``summary.csv``: per arm and indicator: unit, n, mean, sd, 95 % CI, half-width, imprecise flag;
+* ``metrics.json``: the summary of the first arm with units and definitions;
+* ``differences.csv`` (comparisons): paired differences of each arm against the baseline;
+* ``failures.csv``: failed runs with their parameters and error.
+
+The representative run (replication 0) of each arm of a replication or comparison experiment is
+written in full (tables and figures) under ``arms/<label>/``.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..metrics.registry import REGISTRY, describe, unit_of
+from ..runs import resolved_yaml, write_run_tables
+from ..storage import ExperimentStore, csv_text, digest, json_text, manifest, run_folder, utc_now
+from ..validation import load_scenario
+from .executors import make_engine
+from .plan import Arm, Plan
+from .stats import paired_difference, summarise
+from .worker import execute
+
+
+@dataclass(frozen=True)
+class ExperimentOutcome:
+    folder: Path
+    plan: Plan
+    summary: list[dict]
+    differences: list[dict]
+    failures: list[dict]
+    runs_done: int
+
+
+def run_plan(plan: Plan, *, out: str | Path = "results", engine: str = "process", jobs: int | None = None,
+             scheduler: str | None = None, argv: list[str] | None = None, progress: bool | None = None,
+             figures: bool = True) -> ExperimentOutcome:
+    """Create the store of ``plan`` and run all its tasks."""
+    store = create_store(plan, out, argv or [], {"engine": engine, "jobs": jobs, "scheduler": scheduler})
+    return execute_plan(plan, store, engine=engine, jobs=jobs, scheduler=scheduler, progress=progress,
+                        figures=figures)
+
+
+def resume(path: str | Path, *, engine: str = "process", jobs: int | None = None, scheduler: str | None = None,
+           progress: bool | None = None, figures: bool = True) -> ExperimentOutcome:
+    """Finish the missing runs of an interrupted experiment and write its tables."""
+    store = ExperimentStore.open(path)
+    return execute_plan(plan_from_store(store), store, engine=engine, jobs=jobs, scheduler=scheduler,
+                        progress=progress, figures=figures)
+
+
+# --------------------------------------------------------------------------- the store
+
+
+def create_store(plan: Plan, out: str | Path, argv: list[str], engine: dict) -> ExperimentStore:
+    files = {}
+    arms = []
+    for arm in plan.arms:
+        entry = {"label": arm.label, "params": arm.params, "source": arm.source, "error": arm.error,
+                 "scenario": None}
+        if arm.scenario is not None:
+            entry["scenario"] = f"scenarios/{arm.label}.yaml"
+            files[entry["scenario"]] = resolved_yaml(arm.scenario, None)
+        arms.append(entry)
+    plan_data = {"kind": plan.kind, "name": plan.name, "replications": plan.replications,
+                 "root_seed": plan.root_seed, "parameters": list(plan.parameters), "extra": plan.extra,
+                 "arms": arms}
+    files["plan.json"] = json_text(plan_data)
+    started = utc_now()
+    plan_digest = digest(files["plan.json"] + "".join(files.get(a["scenario"] or "", "") for a in arms))
+    files["manifest.json"] = json_text(manifest(
+        scenario_digest=plan_digest, seed=plan.root_seed, argv=argv, started=started, finished=started,
+        sources={a.label: a.source for a in plan.arms},
+        extra={"experiment": plan.kind, "replications": plan.replications, "runs": len(plan.tasks), **engine}))
+    return ExperimentStore.create(run_folder(out, plan.name, plan_digest, started, plan.kind), files)
+
+
+def plan_from_store(store: ExperimentStore) -> Plan:
+    data = store.read_json("plan.json")
+    arms = []
+    for entry in data["arms"]:
+        scenario = None
+        if entry["scenario"]:
+            scenario, _ = load_scenario(store.path / entry["scenario"])
+        arms.append(Arm(entry["label"], scenario, entry["params"], entry["source"], entry["error"]))
+    return Plan(kind=data["kind"], name=data["name"], arms=tuple(arms), replications=data["replications"],
+                root_seed=data["root_seed"], parameters=tuple(data["parameters"]), extra=data.get("extra", {}))
+
+
+# --------------------------------------------------------------------------- running
+
+
+def execute_plan(plan: Plan, store: ExperimentStore, *, engine: str = "process", jobs: int | None = None,
+                 scheduler: str | None = None, progress: bool | None = None, figures: bool = True) -> ExperimentOutcome:
+    done = store.done()
+    tasks = [t for t in plan.tasks if t.run_id not in done]
+    keep = plan.kind in ("replications", "compare")
+    scenarios = {a.label: a.scenario for a in plan.arms}
+    for task in tasks:
+        if scenarios[task.arm] is None:  # invalid configuration: a failed run, reported with its params
+            store.save_run({"run_id": task.run_id, "arm": task.arm, "replication": task.replication,
+                            "root_seed": task.root_seed, "status": "failed", "duration_s": 0.0,
+                            "error": plan.arm(task.arm).error})
+    runnable = [t for t in tasks if scenarios[t.arm] is not None]
+    calls = ((t, scenarios[t.arm], f"{store.path}:{t.arm}", keep and t.replication == 0) for t in runnable)
+    bar = _progress(len(plan.tasks), len(plan.tasks) - len(runnable), plan, progress)
+    runner = make_engine(engine, jobs, scheduler) if runnable else None
+    try:
+        for record in (runner.imap(execute, calls) if runner else ()):
+            result = record.pop("result", None)
+            if result is not None and not (store.path / "arms" / record["arm"]).exists():
+                with store.folder(f"arms/{record['arm']}") as folder:
+                    write_run_tables(folder, result, result.currency, figures=figures)
+                    folder.commit()
+            store.save_run(record)
+            bar.update(1)
+    finally:
+        bar.close()
+        if runner is not None:
+            runner.close()
+    return finalise(plan, store)
+
+
+def _progress(total: int, initial: int, plan: Plan, enabled: bool | None):
+    from tqdm import tqdm
+
+    disable = None if enabled is None else not enabled  # None: only on a terminal
+    return tqdm(total=total, initial=initial, unit="run", desc=f"{plan.kind} {plan.name}", disable=disable,
+                file=sys.stderr, dynamic_ncols=True)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def finalise(plan: Plan, store: ExperimentStore) -> ExperimentOutcome:
+    """Write runs.csv, metrics.csv, summary.csv, metrics.json, differences.csv and failures.csv."""
+    names = [m for m in REGISTRY]
+    currency = next((a.scenario.currency for a in plan.arms if a.scenario is not None), "")
+    runs_rows, metric_rows, failures = [], [], []
+    values: dict[str, dict[str, list[float]]] = {a.label: {m: [] for m in names} for a in plan.arms}
+    done = 0
+    for task in plan.tasks:
+        record = store.load_run(task.run_id)
+        params = plan.arm(task.arm).params
+        status = record["status"] if record else "missing"
+        done += record is not None
+        runs_rows.append({"run_id": task.run_id, "arm": task.arm, "replication": task.replication,
+                          "root_seed": task.root_seed, "spawn_key": f"({task.replication},)",
+                          **{p: params.get(p) for p in plan.parameters}, "status": status,
+                          "duration_s": record.get("duration_s") if record else None,
+                          "error": record.get("error", "") if record else ""})
+        if status == "ok":
+            metrics = record["metrics"]
+            metric_rows.append({"run_id": task.run_id, "arm": task.arm, "replication": task.replication,
+                                **{p: params.get(p) for p in plan.parameters},
+                                **{m: metrics.get(m) for m in names}})
+            for m in names:
+                value = metrics.get(m)
+                values[task.arm][m].append(math.nan if value is None else float(value))
+        elif status == "failed":
+            failures.append({"run_id": task.run_id, "arm": task.arm,
+                             **{p: params.get(p) for p in plan.parameters}, "error": record.get("error", "")})
+    summary = []
+    for arm in plan.arms:
+        for m in names:
+            stats = summarise(values[arm.label][m])
+            summary.append({"arm": arm.label, **{p: arm.params.get(p) for p in plan.parameters}, "metric": m,
+                            "unit": unit_of(m, currency), **stats})
+    differences = _differences(plan, values, names, currency) if plan.kind == "compare" else []
+    store.write("runs.csv", csv_text(_columns(runs_rows)))
+    store.write("metrics.csv", csv_text(_columns(metric_rows)))
+    store.write("summary.csv", csv_text(_columns(summary)))
+    store.write("failures.csv", csv_text(_columns(failures, ["run_id", "arm", *plan.parameters, "error"])))
+    if differences:
+        store.write("differences.csv", csv_text(_columns(differences)))
+    first = plan.arms[0].label
+    means = {row["metric"]: row["mean"] for row in summary if row["arm"] == first}
+    described = describe(means, currency)
+    for row in summary:
+        if row["arm"] == first and row["metric"] in described:
+            described[row["metric"]].update({k: row[k] for k in ("sd", "ci_low", "ci_high", "n", "imprecise")})
+    store.write("metrics.json", json_text(described))
+    return ExperimentOutcome(store.path, plan, summary, differences, failures, done)
+
+
+def _differences(plan: Plan, values, names, currency) -> list[dict]:
+    baseline = plan.arms[0].label
+    rows = []
+    for arm in plan.arms[1:]:
+        for m in names:
+            d = paired_difference(values[baseline][m], values[arm.label][m])
+            rows.append({"variant": arm.label, "metric": m, "unit": unit_of(m, currency),
+                         "baseline_mean": d["baseline_mean"], "variant_mean": d["variant_mean"],
+                         "diff_mean": d["diff_mean"], "diff_ci_low": d["diff_ci_low"],
+                         "diff_ci_high": d["diff_ci_high"], "n": d["n"]})
+    return rows
+
+
+def _columns(rows: list[dict], header: list[str] | None = None) -> dict[str, list[Any]]:
+    keys = header or (list(rows[0]) if rows else [])
+    return {k: [r.get(k) for r in rows] for k in keys}

@@ -1,0 +1,51 @@
+"""One run of an experiment, as executed by any engine (serial, process pool, Dask worker).
+
+``execute`` is a plain top-level function of picklable arguments returning a small record
+(indicators, timing, or the error), so the same code runs in every engine and results do not
+depend on where they were computed. Each worker process keeps the few networks it built last,
+so replications of one arm do not rebuild the park graph.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections import OrderedDict
+
+from ..config import Scenario
+from .plan import Task
+
+_NETWORKS: OrderedDict = OrderedDict()
+_CACHE_SIZE = 4
+
+
+def _network(key: str, scenario: Scenario):
+    from ..model.park import park_network
+
+    if key not in _NETWORKS:
+        _NETWORKS[key] = park_network(scenario)
+        while len(_NETWORKS) > _CACHE_SIZE:
+            _NETWORKS.popitem(last=False)
+    _NETWORKS.move_to_end(key)
+    return _NETWORKS[key]
+
+
+def execute(task: Task, scenario: Scenario, cache_key: str, keep_result: bool = False) -> dict:
+    """Run one task; never raises: a failure comes back as a record with its error."""
+    from ..metrics import compute_metrics
+    from ..model.park import run_scenario
+
+    started = time.perf_counter()
+    record = {"run_id": task.run_id, "arm": task.arm, "replication": task.replication,
+              "root_seed": task.root_seed}
+    try:
+        result = run_scenario(scenario, seed=task.root_seed, network=_network(cache_key, scenario),
+                              replication=task.replication)
+        record.update(status="ok", metrics=compute_metrics(result), sim_events=result.sim_events)
+        if keep_result:
+            record["result"] = result
+    except Exception as exc:  # reported per run; the experiment goes on
+        record.update(status="failed", error=f"{type(exc).__name__}: {exc}",
+                      traceback=traceback.format_exc(limit=5))
+    record["duration_s"] = round(time.perf_counter() - started, 4)
+    return record
