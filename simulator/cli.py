@@ -109,6 +109,18 @@ def build_parser() -> argparse.ArgumentParser:
     _experiment_options(sens, replications=1)
     sens.set_defaults(handler=cmd_sensitivity)
 
+    plot = commands.add_parser("plot", parents=[common], help="redraw the charts of a result folder")
+    plot.add_argument("folder", type=Path, metavar="RESULT_DIR")
+    plot.add_argument("--only", help="comma-separated chart names (default: all of the folder)")
+    plot.add_argument("--dpi", type=int, default=150, help="resolution of PNG charts (default 150)")
+    plot.add_argument("--lang", choices=["en", "id"], default="en", help="labels in English or Indonesian")
+    plot.set_defaults(handler=cmd_plot)
+
+    report = commands.add_parser("report", parents=[common], help="write a self-contained HTML report")
+    report.add_argument("folder", type=Path, metavar="RESULT_DIR")
+    report.add_argument("--lang", choices=["en", "id"], default="en", help="report in English or Indonesian")
+    report.set_defaults(handler=cmd_report)
+
     schema = commands.add_parser("schema", parents=[common], help="print the JSON Schema of scenario files")
     schema.add_argument("--markdown", action="store_true",
                         help="print the field reference (field, type, unit, default, meaning) as Markdown")
@@ -261,9 +273,36 @@ def _report(experiment, args) -> int:
     return EXIT_OK
 
 
+def cmd_plot(args, argv) -> int:
+    from .figures import RUN_CHARTS, EXPERIMENT_CHARTS, folder_figures
+    from .storage import save_figures
+
+    only = tuple(n.strip() for n in args.only.split(",")) if args.only else None
+    known = set(RUN_CHARTS) | set(EXPERIMENT_CHARTS)
+    if only and not set(only) <= known:
+        unknown = ", ".join(sorted(set(only) - known))
+        raise EipsimError(f"unknown chart(s) {unknown}; charts: {', '.join(sorted(known))}")
+    figures = folder_figures(args.folder, args.lang, only)
+    suffix = "" if args.lang == "en" else f"_{args.lang}"
+    for path in save_figures(args.folder, figures, dpi=args.dpi, suffix=suffix):
+        print(path)
+    return EXIT_OK
+
+
+def cmd_report(args, argv) -> int:
+    from .report import build_report
+    from .storage import write_atomic
+
+    name = "report.html" if args.lang == "en" else f"report_{args.lang}.html"
+    target = args.folder / name
+    write_atomic(target, build_report(args.folder, args.lang))
+    print(target)
+    return EXIT_OK
+
+
 def cmd_schema(args, argv) -> int:
     if args.markdown:
-        from .schema_docs import field_reference
+        from .docgen import field_reference
 
         print(field_reference())
         return EXIT_OK

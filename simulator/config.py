@@ -523,7 +523,11 @@ def json_schema() -> dict:
         "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
     properties["variants"] = {
         "description": "Named overrides, selected with --variant NAME.",
-        "type": "object", "additionalProperties": {"type": "object"}}
+        "anyOf": [{"type": "object", "additionalProperties": {"type": "object"}}, {"type": "null"}]}
+    # a file that extends a base may leave out what the base gives
+    schema["if"] = {"required": ["extends"]}
+    schema["then"] = {}
+    schema["else"] = {"required": schema.pop("required", [])}
     inputs = schema["$defs"]["FirmSpec"]["properties"]["inputs"]["patternProperties"]
     for pattern, spec in inputs.items():
         inputs[pattern] = {"anyOf": [{"type": "number", "minimum": 0}, spec]}

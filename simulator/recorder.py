@@ -287,6 +287,16 @@ class Recorder:
             "stock_end": fold(self.slot_firm, self.slot_material, bank.level),
         }
 
+    def pooled_rows(self) -> np.ndarray:
+        """Totals collected from each member into the IKM centre's shared store."""
+        rows = np.flatnonzero(self.pooled_entry & (self.cum_pooled > 0))
+        table = np.zeros(len(rows), dtype=[("firm", "i8"), ("owner", "i8"), ("material", "i8"), ("quantity", "f8")])
+        table["firm"] = self.r.out_firm[rows]
+        table["owner"] = self.pool_owner[rows]
+        table["material"] = self.r.out_material[rows]
+        table["quantity"] = self.cum_pooled[rows]
+        return table
+
     def losses(self) -> np.ndarray:
         """(firm, conserved unit) losses: declared loss per unit x output, adjusted for the mass
         difference between substitutes and the inputs they replaced."""

@@ -103,6 +103,8 @@ class RunResult:
     link_events: np.ndarray
     firm_events: np.ndarray
     flows: np.ndarray                # boundary and pipeline flows per accounting period
+    pooled: np.ndarray               # by-products collected into the IKM centre's store: firm, owner,
+                                     # material, quantity (structured rows, totals over the run)
     totals: dict                     # name -> (firms, materials) totals over the run
     losses: np.ndarray               # (firms, conserved units)
     mass_balance: dict

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .chartdata import run_chart_data
 from .config import Scenario
 from .export import io_table_csv, pymrio_files
 from .loader import LoadedDocument, dump_yaml
@@ -57,10 +58,12 @@ def write_run_tables(folder: ResultFolder, result: RunResult, currency: str, *, 
     folder.write_text("io_table.csv", io_table_csv(table))
     for name, text in pymrio_files(table, currency).items():
         folder.write_text(f"io/{name}", text)
+    data = run_chart_data(result, replications)
+    folder.write_json("chart_data.json", data)
     if figures:
-        from .plotting import run_figures
+        from .figures import run_figures
 
-        for name, figure in run_figures(result, replications=replications).items():
+        for name, figure in run_figures(data).items():
             folder.save_figure(name, figure, dpi=dpi)
 
 

@@ -125,14 +125,9 @@ class ResultFolder:
     def write_json(self, name: str, data: Any) -> None:
         self.write_text(name, json_text(data))
 
-    def save_figure(self, name: str, figure, dpi: int = 150) -> list[str]:
-        """Save a matplotlib Figure as ``figures/<name>.png`` and ``.svg``; return the file names."""
-        written = []
-        for ext in ("png", "svg"):
-            rel = f"figures/{name}.{ext}"
-            figure.savefig(self.path(rel), dpi=dpi, metadata=_figure_metadata(ext))
-            written.append(rel)
-        return written
+    def save_figure(self, name: str, figure, dpi: int = 150) -> list[Path]:
+        """Save a matplotlib Figure as ``figures/<name>.png`` and ``.svg``."""
+        return save_figures(self.tmp, {name: figure}, dpi)
 
     def commit(self) -> Path:
         """Publish the folder under its final name, never replacing an existing folder."""
@@ -141,6 +136,26 @@ class ResultFolder:
         self.committed = True
         self.final = final
         return final
+
+
+def save_figures(folder: str | Path, figures: dict, dpi: int = 150, suffix: str = "") -> list[Path]:
+    """Save figures as ``<folder>/figures/<name><suffix>.png|svg``, each file written atomically."""
+    written = []
+    target = Path(folder) / "figures"
+    target.mkdir(parents=True, exist_ok=True)
+    for name, figure in figures.items():
+        for ext in ("png", "svg"):
+            path = target / f"{name}{suffix}.{ext}"
+            fd, tmp = tempfile.mkstemp(dir=target, prefix=f".{path.name}.", suffix=f".{ext}")
+            os.close(fd)
+            try:
+                figure.savefig(tmp, dpi=dpi, format=ext, metadata=_figure_metadata(ext))
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            written.append(path)
+    return written
 
 
 def _figure_metadata(ext: str) -> dict:

@@ -469,6 +469,12 @@ def _firm_problems(path: tuple, spec: FirmSpec, materials: Mapping[str, Material
         if material is not None and material.category not in ("byproduct", "utility"):
             found.append((here, f"'{name}' is a {material.category} material; outputs are by-products, "
                                 "wastes or utilities", "the main product goes under `product:`"))
+    takes = set(spec.inputs) | {sub for inp in spec.inputs.values() for sub in inp.substitutes}
+    for name in spec.output_materials:
+        if name in takes:
+            found.append((path + ("outputs", name), f"this firm both emits and can use '{name}'; reuse inside a "
+                          "firm is not modelled", f"lower the output of '{name}' by what the firm reuses, and "
+                          "remove it from the inputs"))
     for name in spec.storage:
         here = path + ("storage", name)
         material = _material(materials, name, here, found)

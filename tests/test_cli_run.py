@@ -12,7 +12,7 @@ from helpers import ROOT, SCENARIOS
 
 from simulator.cli import main
 from simulator.loader import read_yaml_file
-from simulator.schema_docs import BEGIN, END, field_reference
+from simulator.docgen import BEGIN, END, field_reference
 
 SHORT = ["--set", "run.horizon_days=120"]
 
@@ -138,7 +138,14 @@ def test_validate_bundled_scenarios(capsys):
 def test_field_reference_in_scenarios_readme_is_current():
     text = (SCENARIOS / "README.md").read_text()
     embedded = text[text.index(BEGIN):text.index(END) + len(END)]
-    assert embedded == field_reference(), "run `python -m simulator.schema_docs scenarios/README.md`"
+    assert embedded == field_reference(), "run `python -m simulator.docgen`"
+
+
+def test_metric_reference_in_docs_is_current():
+    from simulator.metrics import registry
+    text = (ROOT / "docs/metrics.md").read_text()
+    embedded = text[text.index(registry.BEGIN):text.index(registry.END) + len(registry.END)]
+    assert embedded == registry.markdown_reference(), "run `python -m simulator.docgen`"
 
 
 def test_python_dash_m_is_the_same_cli(tmp_path):

@@ -127,7 +127,13 @@ def execute_plan(plan: Plan, store: ExperimentStore, *, engine: str = "process",
         bar.close()
         if runner is not None:
             runner.close()
-    return finalise(plan, store)
+    outcome = finalise(plan, store)
+    if figures:
+        from ..figures import experiment_figures
+        from ..storage import save_figures
+
+        save_figures(store.path, experiment_figures(store.path))
+    return outcome
 
 
 def _progress(total: int, initial: int, plan: Plan, enabled: bool | None):

@@ -148,3 +148,17 @@ def describe(values: dict[str, float], currency: str) -> dict[str, dict]:
             if metric.source:
                 described[name]["source"] = metric.source
     return described
+
+
+BEGIN, END = "<!-- BEGIN METRIC REFERENCE -->", "<!-- END METRIC REFERENCE -->"
+
+
+def markdown_reference() -> str:
+    """Every indicator as a Markdown table (name, unit, label, definition, source), for docs/metrics.md."""
+    lines = [BEGIN, "", "| name | unit | indicator | definition | source |", "|---|---|---|---|---|"]
+    for m in REGISTRY.values():
+        cells = [f"`{m.name}`", m.unit.replace("{currency}", "currency"), m.label + (" ★" if m.headline else ""),
+                 m.definition, m.source]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    lines.extend(["", "★ shown in the command line's summary table.", "", END])
+    return "\n".join(lines)

@@ -421,7 +421,7 @@ class ParkModel:
             trucks_busy=rec.trucks_busy,
             slot_firm=rec.slot_firm, slot_material=rec.slot_material, slot_capacity=self.bank.capacity.copy(),
             slot_level=rec.slot_level, shipments=rec.shipments.array(), link_events=rec.link_events.array(),
-            firm_events=rec.firm_events.array(), flows=rec.flows.array(), totals=totals, losses=losses,
+            firm_events=rec.firm_events.array(), flows=rec.flows.array(), pooled=rec.pooled_rows(), totals=totals, losses=losses,
             mass_balance=balance, ledger=self.ledger.table(),
             truck_waits=np.concatenate([np.array(f.waits, dtype=float) for f in self.fleets]),
             fleet_trucks=sum(f.resource.capacity for f in self.fleets),

@@ -269,6 +269,9 @@ class Production:
         self._pipe_inputs = np.flatnonzero(r.in_kind == PIPE)
         self._primary = np.flatnonzero(r.in_kind != BOUGHT)
         self._pipe_subs = np.flatnonzero(r.sub_source >= r.n_slots)
+        is_stock_input = np.zeros(len(r.in_firm), dtype=bool)
+        is_stock_input[self._stock_inputs] = True
+        self._stock_subs = np.flatnonzero(is_stock_input[r.sub_input] & (r.sub_source < r.n_slots))
         self._stored_outputs = np.flatnonzero(r.out_slot >= 0)
         self._pipe_outputs = np.flatnonzero(r.out_pipe)
 
@@ -289,9 +292,7 @@ class Production:
 
         # 2. secondary main inputs held in storage cap the output (recyclers, SME processors)
         if len(self._stock_inputs):
-            e = self._stock_inputs
-            cap = bank.available(r.in_source[e]) / r.in_per_unit[e]
-            np.minimum.at(output, r.in_firm[e], cap)
+            np.minimum.at(output, r.in_firm[self._stock_inputs], self._stock_caps(bank))
 
         # 3. utilities by pipe, allocated as produced
         delivered = np.zeros(self.n_points)
@@ -320,6 +321,8 @@ class Production:
         np.subtract.at(available, r.in_source[e], take)
         remaining = need.copy()
         remaining[e] -= take
+        consumed = np.zeros(len(need))
+        consumed[e] = take
         sub_used = np.zeros(len(r.sub_input))
         sub_replaced = np.zeros(len(r.sub_input))
         for level in r.sub_levels:
@@ -334,7 +337,7 @@ class Production:
             sub_replaced[level] = replace
         bought = r.in_kind == BOUGHT
         purchased = np.where(bought, remaining, 0.0)
-        consumed = np.where(bought, remaining, need - remaining)
+        consumed[bought] = remaining[bought]
         bought_in_park, sold_in_park = self._park_market(output, purchased)
         bank.withdraw(np.arange(n_slots), start[:n_slots] - available[:n_slots])
         vented_in = available[n_slots:]
@@ -362,6 +365,29 @@ class Production:
                         sub_replaced=sub_replaced, generated=generated, stored=stored, disposed=disposed,
                         piped=piped,
                         delivered=delivered, vented_in=vented_in, pipe_flows=flows, spoiled=spoiled)
+
+    def _stock_caps(self, bank) -> np.ndarray:
+        """Most each firm can make from a main input held in storage, counting its substitutes.
+
+        With stock P of the main input and stocks S_k of substitutes (ratio r_k, share s_k), output
+        x needs x u of the input, of which min(s_k x u, S_k / r_k) may be replaced, so
+        x <= min((P + sum S_k / r_k) / u, P / (u (1 - sum s_k))): exact for one substitute, a safe
+        bound for several.
+        """
+        r, e = self.r, self._stock_inputs
+        stock = np.zeros(len(r.in_firm))
+        stock[e] = bank.available(r.in_source[e])
+        replaceable = np.zeros(len(r.in_firm))
+        shares = np.zeros(len(r.in_firm))
+        u = self._stock_subs
+        if len(u):
+            np.add.at(replaceable, r.sub_input[u], bank.available(r.sub_source[u]) / r.sub_ratio[u])
+            np.add.at(shares, r.sub_input[u], r.sub_share[u])
+        per_unit = r.in_per_unit[e]
+        by_stock = (stock[e] + replaceable[e]) / per_unit
+        free = 1.0 - np.minimum(shares[e], 1.0)
+        by_share = np.divide(stock[e], per_unit * free, out=np.full(len(e), np.inf), where=free > 0)
+        return np.minimum(by_stock, by_share)
 
     def _park_market(self, output: np.ndarray, purchased: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Products that park firms buy from park producers today (supply-chain linkage).

@@ -1,7 +1,10 @@
-"""The scenario field reference (field, type, unit, default, meaning) generated from the schema.
+"""Reference tables generated from the code, embedded in the docs between markers.
 
-``eipsim schema --markdown`` prints it; ``scenarios/README.md`` embeds it between markers and a
-test checks the embedded copy is current, so the reference never drifts from the code.
+* the scenario field reference (field, type, unit, default, meaning) from the schema:
+  ``eipsim schema --markdown`` prints it, ``scenarios/README.md`` embeds it;
+* the indicator reference from the metric registry, embedded in ``docs/metrics.md``.
+
+Tests check the embedded copies are current; ``python -m simulator.docgen`` refreshes them.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ _UNIT_BY_SUFFIX = (
 )
 
 
-def _unit(name: str, annotation: Any) -> str:
+def field_unit(name: str) -> str:
+    """Unit of a scenario field, from the naming conventions (``_days``, ``_km``, ``share`` ...)."""
     if name == "per_unit":
         return "input units / product unit"
     if "share" in name or name in ("utilisation", "coverage", "renewal_probability", "negotiation_factor"):
@@ -80,7 +84,7 @@ def _rows(model: type[BaseModel], prefix: str, seen: set) -> list[tuple[str, ...
         path = f"{prefix}{name}"
         annotation = field.annotation
         description = (field.description or "").replace("|", "\\|")
-        rows.append((f"`{path}`", _type_text(annotation), _unit(name, annotation), _default_text(field),
+        rows.append((f"`{path}`", _type_text(annotation), field_unit(name), _default_text(field),
                      description))
         for child, suffix in _children(annotation):
             if child not in seen or child in (config.Substitute,):
@@ -119,7 +123,7 @@ def field_reference() -> str:
     lines = [BEGIN, "", "### Top level", "", *header]
     sections = []
     for name, field in config.Scenario.model_fields.items():
-        row = (f"`{name}`", _type_text(field.annotation), _unit(name, field.annotation), _default_text(field),
+        row = (f"`{name}`", _type_text(field.annotation), field_unit(name), _default_text(field),
                (field.description or "").replace("|", "\\|"))
         children = _children(field.annotation)
         if children:
@@ -138,21 +142,33 @@ def field_reference() -> str:
     return "\n".join(lines)
 
 
-def update_readme(path: str) -> bool:
-    """Replace the reference between the markers of ``path``; return True if it changed."""
+def embed(path, begin: str, end: str, text: str) -> bool:
+    """Replace the block between ``begin`` and ``end`` of file ``path``; True if it changed."""
     from pathlib import Path
 
-    readme = Path(path)
-    text = readme.read_text(encoding="utf-8")
-    start, end = text.index(BEGIN), text.index(END) + len(END)
-    updated = text[:start] + field_reference() + text[end:]
-    if updated != text:
-        readme.write_text(updated, encoding="utf-8")
-    return updated != text
+    target = Path(path)
+    current = target.read_text(encoding="utf-8")
+    start, stop = current.index(begin), current.index(end) + len(end)
+    updated = current[:start] + text + current[stop:]
+    if updated != current:
+        target.write_text(updated, encoding="utf-8")
+    return updated != current
 
 
-if __name__ == "__main__":  # python -m simulator.schema_docs scenarios/README.md
-    import sys
+def refresh(root=".") -> dict[str, bool]:
+    """Regenerate every embedded reference under ``root``; file -> whether it changed."""
+    from pathlib import Path
 
-    for name in sys.argv[1:] or ["scenarios/README.md"]:
-        print(f"{name}: {'updated' if update_readme(name) else 'already current'}")
+    from .metrics import registry
+
+    root = Path(root)
+    return {
+        "scenarios/README.md": embed(root / "scenarios/README.md", BEGIN, END, field_reference()),
+        "docs/metrics.md": embed(root / "docs/metrics.md", registry.BEGIN, registry.END,
+                                 registry.markdown_reference()),
+    }
+
+
+if __name__ == "__main__":  # python -m simulator.docgen  (from the repository root)
+    for name, changed in refresh().items():
+        print(f"{name}: {'updated' if changed else 'already current'}")

@@ -1,0 +1,189 @@
+"""The data behind every chart of a run, as plain JSON-ready dicts.
+
+A run folder keeps this as ``chart_data.json`` so ``eipsim plot`` and ``eipsim report`` can redraw
+charts (another resolution, another language) without re-running the simulation. Plotting
+functions take these dicts; they never see a RunResult.
+
+Masses are tonnes (materials measured in t, or with a declared mass per unit); per-run totals
+cover the whole run, daily series every day.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .metrics.economic import decompose_output_effects
+from .metrics.local_economy import io_table, lm3_rounds, multipliers
+from .results import RunResult
+
+MAX_NODES = 30
+MAX_SOURCES = 8
+
+
+def run_chart_data(result: RunResult, replications: int = 1) -> dict:
+    """Everything the run's charts need (see the module docstring)."""
+    return {
+        "meta": {"scenario": result.scenario_name, "seed": result.seed, "replications": replications,
+                 "currency": result.currency, "horizon_days": result.horizon_days,
+                 "warmup_days": result.warmup_days, "replication": result.replication},
+        "fate": fate_data(result),
+        "discovery": {"day": list(range(result.horizon_days)), "links_known": result.links_known.tolist(),
+                      "links_active": result.links_active.tolist(), "links_candidate": len(result.links)},
+        "network": network_data(result),
+        "sankey": sankey_data(result),
+        "economy": economy_data(result),
+    }
+
+
+def fate_data(result: RunResult) -> dict:
+    mass = result.materials.mass_t
+    return {"day": list(range(result.horizon_days)),
+            **{f"{name}_t": (result.daily[name] @ mass).tolist()
+               for name in ("generated", "exchanged", "disposed", "stock")}}
+
+
+def network_data(result: RunResult) -> dict:
+    firms, links, mats = result.firms, result.links, result.materials
+    input_t = (result.totals["consumed"] * mats.mass_t).sum(axis=1)
+    annual = links.quantity * 365.0 / result.horizon_days
+    return {
+        "firms": [{"id": fid, "entry": firms.entry[i], "kind": firms.kind[i],
+                   "x_km": float(firms.location_km[i, 0]), "y_km": float(firms.location_km[i, 1]),
+                   "input_t": float(input_t[i])} for i, fid in enumerate(firms.ids)],
+        "links": [{"supplier": firms.ids[links.supplier[k]], "consumer": firms.ids[links.consumer[k]],
+                   "material": mats.ids[links.material[k]], "label": mats.labels[links.material[k]],
+                   "unit": mats.units[links.material[k]], "pipeline": bool(links.pipeline[k]),
+                   "annual_quantity": float(annual[k])} for k in range(len(links))],
+    }
+
+
+def firm_groups(result: RunResult) -> tuple[list[str], np.ndarray]:
+    """Sankey nodes for firms: firm entries, or sectors, or kinds, whichever gives <= MAX_NODES."""
+    for labels in (list(result.firms.entry), [s or e for s, e in zip(result.firms.sector, result.firms.entry)],
+                   [f"{k} firms" for k in result.firms.kind]):
+        names = list(dict.fromkeys(labels))
+        if len(names) <= MAX_NODES:
+            break
+    return names, np.array([names.index(label) for label in labels], dtype=np.int64)
+
+
+def sankey_data(result: RunResult) -> dict:
+    """Material flows in tonnes over the run: virgin inputs -> firm groups -> products, disposal,
+    losses and end-of-run stock; by-product exchanges and park product sales as loops between
+    firm groups. Every firm node balances (mass balance of the run)."""
+    t, mats = result.totals, result.materials
+    mass = mats.mass_t
+    names, group = firm_groups(result)
+    n = len(names)
+    nodes = [{"id": f"firm:{name}", "label": name, "column": 1, "kind": "firm"} for name in names]
+    flows: list[dict] = []
+
+    def add(source: str, target: str, quantity: float, kind: str, material: str = "") -> None:
+        if quantity > 1e-9:
+            flows.append({"source": source, "target": target, "quantity": float(quantity), "kind": kind,
+                          "material": material})
+
+    def per_group(matrix: np.ndarray) -> np.ndarray:  # (firms, materials) tonnes -> (groups, materials)
+        out = np.zeros((n, matrix.shape[1]))
+        np.add.at(out, group, matrix * mass)
+        return out
+
+    virgin = per_group(t["purchased"] - t["bought_in_park"])
+    totals = virgin.sum(axis=0)
+    ranked = [m for m in np.argsort(-totals) if totals[m] > 0]
+    shown, other = ranked[:MAX_SOURCES], ranked[MAX_SOURCES:]
+    for m in shown:
+        nodes.append({"id": f"in:{mats.ids[m]}", "label": mats.labels[m], "column": 0, "kind": "source"})
+        for g in range(n):
+            add(f"in:{mats.ids[m]}", f"firm:{names[g]}", virgin[g, m], "virgin", mats.labels[m])
+    if other:
+        nodes.append({"id": "in:other", "label": "other inputs", "column": 0, "kind": "source"})
+        for g in range(n):
+            add("in:other", f"firm:{names[g]}", virgin[g, other].sum(), "virgin", "other")
+    sinks = {"products": "products sold", "disposal": "disposed (landfill, treatment)",
+             "loss": "losses (emissions, moisture)", "stock": "stock at the end"}
+    for key, label in sinks.items():
+        nodes.append({"id": f"out:{key}", "label": label, "column": 2, "kind": "sink"})
+    sold_out = per_group(t["sold"] - t["sold_in_park"]).sum(axis=1)
+    disposed = per_group(t["disposed"]).sum(axis=1)
+    stock = per_group(t["stock_end"]).sum(axis=1)
+    loss = np.bincount(group, result.losses[:, 0], n)
+    for g in range(n):
+        node = f"firm:{names[g]}"
+        add(node, "out:products", sold_out[g], "product")
+        add(node, "out:disposal", disposed[g], "disposal")
+        add(node, "out:loss", loss[g], "loss")
+        add(node, "out:stock", stock[g], "stock")
+    for (a, b), (quantity, label) in _loops(result, group, names).items():
+        add(f"firm:{names[a]}", f"firm:{names[b]}", quantity, "exchange" if label != "products" else "product_loop",
+            label)
+    # material on trucks at the end left its supplier but has not reached its consumer
+    transit = float(result.daily["in_transit"][-1] @ mass)
+    if transit > 1e-9:
+        nodes.append({"id": "out:transit", "label": "on trucks at the end", "column": 2, "kind": "sink"})
+        _in_transit_flows(result, group, names, add)
+    return {"unit": "t", "nodes": [nd for nd in nodes if _used(nd["id"], flows)], "flows": flows}
+
+
+def _used(node: str, flows: list[dict]) -> bool:
+    return any(f["source"] == node or f["target"] == node for f in flows)
+
+
+def _loops(result: RunResult, group: np.ndarray, names: list[str]) -> dict:
+    """Tonnes moved between firm groups: delivered by-products (links) and products bought in the
+    park; flows inside one group are left out (they do not cross the group's boundary)."""
+    mats, links = result.materials, result.links
+    loops: dict[tuple[int, int], list] = {}
+
+    def add(a: int, b: int, quantity: float, label: str) -> None:
+        if a != b and quantity > 0:
+            entry = loops.setdefault((a, b), [0.0, label])
+            entry[0] += quantity
+            if entry[1] != label:
+                entry[1] = "several materials"
+
+    for k in range(len(links)):
+        add(group[links.supplier[k]], group[links.consumer[k]], links.quantity[k] * mats.mass_t[links.material[k]],
+            mats.labels[links.material[k]])
+    flows = result.flows
+    products = flows[flows["kind"] == "product"]
+    for row in products[products["target"] >= 0]:
+        add(group[row["source"]], group[row["target"]], row["quantity"] * mats.mass_t[row["material"]], "products")
+    pooled = result.pooled
+    for member, owner, m, quantity in zip(pooled["firm"], pooled["owner"], pooled["material"], pooled["quantity"]):
+        add(group[member], group[owner], quantity * mats.mass_t[m], mats.labels[m])
+    return {key: (value[0], value[1]) for key, value in loops.items()}
+
+
+def _in_transit_flows(result: RunResult, group: np.ndarray, names: list[str], add) -> None:
+    links, mats, ship = result.links, result.materials, result.shipments
+    late = ship[ship["arrival_day"] >= result.horizon_days]
+    per_group = np.zeros(len(names))
+    np.add.at(per_group, group[links.supplier[late["link"]]], late["quantity"] * mats.mass_t[links.material[late["link"]]])
+    for g, quantity in enumerate(per_group):
+        add(f"firm:{names[g]}", "out:transit", quantity, "stock")
+
+
+def economy_data(result: RunResult) -> dict:
+    kinds = np.array(result.firms.kind)
+    everyone = np.ones(len(kinds), dtype=bool)
+    smes = kinds == "sme"
+    data = {"lm3": {"park": list(lm3_rounds(result, everyone))}, "currency": result.currency}
+    if smes.any():
+        data["lm3"]["sme"] = list(lm3_rounds(result, smes))
+    employees = result.firms.employees * result.firms.present_at_end
+    data["jobs"] = {kind: float(employees[kinds == kind].sum()) for kind in dict.fromkeys(kinds)}
+    table = io_table(result)
+    park = slice(0, table.n_park)
+    try:
+        income = table.coefficients(table.household_income)
+        parts = decompose_output_effects(table.A, income, table.household_consumption)
+        values = multipliers(table)
+        data["multipliers"] = {"sectors": list(table.sectors[park]),
+                               **{k: [float(x) for x in parts[k][park]] for k in ("direct", "indirect", "induced")},
+                               "income_type1": [float(x) for x in values["income_type1"][park]],
+                               "income_type2": [float(x) for x in values["income_type2"][park]],
+                               "final_demand": [float(x) for x in table.final_demand[park]]}
+    except ValueError:
+        data["multipliers"] = None  # no Leontief solution (see local_economy.economy_metrics)
+    return data

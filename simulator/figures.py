@@ -1,0 +1,89 @@
+"""Which charts a result folder gets, built from what the folder holds.
+
+A run folder holds ``chart_data.json``; an experiment folder holds ``summary.csv``,
+``differences.csv`` (comparisons) and the chart data of each arm's representative run under
+``arms/<label>/``. ``eipsim plot`` and ``eipsim report`` redraw from these files, in either
+language and at any resolution, without re-running anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from .errors import EipsimError
+
+RUN_CHARTS = ("material_fate", "network", "sankey", "local_economy", "discovery")
+EXPERIMENT_CHARTS = ("comparison", "differences", "sweep", "discovery")
+
+
+def read_rows(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def folder_kind(folder: Path) -> str:
+    """``run`` or the experiment kind of a result folder; an error if it is neither."""
+    if (folder / "plan.json").is_file():
+        return json.loads((folder / "plan.json").read_text(encoding="utf-8"))["kind"]
+    if (folder / "chart_data.json").is_file():
+        return "run"
+    raise EipsimError(f"{folder} is not an eipsim result folder (no chart_data.json or plan.json)")
+
+
+def run_chart(name: str, data: dict, lang: str):
+    """One chart of a run from its chart data."""
+    from .plotting import discovery, economy, fate, network, sankey
+
+    if name == "material_fate":
+        return fate.plot_material_fate(data, lang=lang)
+    if name == "network":
+        return network.plot_network(data, lang=lang)
+    if name == "sankey":
+        return sankey.plot_sankey(data, lang=lang)
+    if name == "local_economy":
+        return economy.plot_local_economy(data, lang=lang)
+    if name == "discovery":
+        return discovery.plot_discovery({data["meta"]["scenario"]: data["discovery"]}, data["meta"], lang=lang)
+    raise KeyError(name)
+
+
+def run_figures(data: dict, lang: str = "en", only: tuple[str, ...] | None = None) -> dict:
+    """The figures of a single run, by name."""
+    return {name: run_chart(name, data, lang) for name in RUN_CHARTS if only is None or name in only}
+
+
+def experiment_figures(folder: Path, lang: str = "en", only: tuple[str, ...] | None = None) -> dict:
+    """The figures of an experiment folder, by name (those its kind supports)."""
+    from .plotting import compare, discovery, sweep
+
+    plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    summary = read_rows(folder / "summary.csv")
+    meta = {"scenario": plan["name"], "seed": plan["root_seed"], "replications": plan["replications"]}
+    wanted = lambda name: only is None or name in only  # noqa: E731
+    figures = {}
+    if plan["kind"] in ("replications", "compare") and wanted("comparison"):
+        figures["comparison"] = compare.plot_comparison(summary, meta, lang=lang)
+    if plan["kind"] == "compare" and wanted("differences"):
+        figures["differences"] = compare.plot_differences(read_rows(folder / "differences.csv"), meta, lang=lang)
+    if plan["kind"] == "sweep" and len(plan["parameters"]) == 1 and wanted("sweep"):
+        figures["sweep"] = sweep.plot_sweep(summary, plan["parameters"][0], meta, lang=lang)
+    series = {}
+    for arm in plan["arms"]:
+        path = folder / "arms" / arm["label"] / "chart_data.json"
+        if path.is_file():
+            series[arm["label"]] = json.loads(path.read_text(encoding="utf-8"))["discovery"]
+    if series and wanted("discovery"):
+        figures["discovery"] = discovery.plot_discovery(series, meta, lang=lang)
+    return figures
+
+
+def folder_figures(folder: Path, lang: str = "en", only: tuple[str, ...] | None = None) -> dict:
+    """All figures of a run or experiment folder."""
+    if folder_kind(folder) == "run":
+        data = json.loads((folder / "chart_data.json").read_text(encoding="utf-8"))
+        return run_figures(data, lang, only)
+    return experiment_figures(folder, lang, only)

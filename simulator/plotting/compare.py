@@ -1,0 +1,406 @@
+"""Experiments at a glance: indicators of each scenario arm with their 95 % confidence intervals,
+and the paired differences of each variant against the baseline.
+
+Both charts read the rows of an experiment's tables (``summary.csv``, ``differences.csv``), as
+dicts of strings (``csv.DictReader``) or of numbers (``ExperimentOutcome.summary``), or a
+pandas DataFrame (``Experiment.summary``). Shares are
+shown in per cent; large values are scaled (million, billion ...) with the scale in the unit.
+This module also holds the indicator texts (English, Indonesian) the other experiment charts use.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+from matplotlib import ticker
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from ..metrics.registry import REGISTRY
+from .style import colour_cycle, footer, label, new_figure
+
+LABELS = {
+    "en": {"title": "Indicators by scenario arm: mean and 95 % CI", "title_of": "{title} — {scenario}",
+           "mean": "mean of the replications", "ci": "95 % confidence interval",
+           "imprecise": "hollow: imprecise (CI half-width > 10 % of the mean)",
+           "baseline_line": "mean of the baseline ({arm})",
+           "diff_title": "Change against the baseline: paired differences with 95 % CI",
+           "diff_title_base": "Change against the baseline ({arm}): paired differences with 95 % CI",
+           "diff_axis": "variant − baseline (% of baseline)",
+           "not_zero": "filled: 95 % CI excludes 0", "maybe_zero": "hollow: 95 % CI includes 0 (no clear change)",
+           "absolute": "labels: change in the indicator's own unit",
+           "no_base": "not shown (baseline mean 0 or missing): {names}",
+           "no_values": "no indicator has a finite mean\n(did every run fail? see failures.csv)",
+           "no_differences": "no indicator has a finite difference and a non-zero baseline mean\n"
+                             "(did every run fail? see failures.csv)"},
+    "id": {"title": "Indikator per skenario: rata-rata dan SK 95 %", "title_of": "{title} — {scenario}",
+           "mean": "rata-rata replikasi", "ci": "selang kepercayaan (SK) 95 %",
+           "imprecise": "kosong: kurang presisi (setengah lebar SK > 10 % rata-rata)",
+           "baseline_line": "rata-rata skenario dasar ({arm})",
+           "diff_title": "Perubahan terhadap skenario dasar: selisih berpasangan dengan SK 95 %",
+           "diff_title_base": "Perubahan terhadap skenario dasar ({arm}): selisih berpasangan dengan SK 95 %",
+           "diff_axis": "varian − skenario dasar (% dari skenario dasar)",
+           "not_zero": "terisi: SK 95 % tidak memuat 0",
+           "maybe_zero": "kosong: SK 95 % memuat 0 (tak ada perubahan jelas)",
+           "absolute": "label: perubahan dalam satuan indikator",
+           "no_base": "tidak ditampilkan (rata-rata skenario dasar 0 atau kosong): {names}",
+           "no_values": "tidak ada indikator dengan rata-rata terhingga\n(apakah semua run gagal? lihat failures.csv)",
+           "no_differences": "tidak ada indikator dengan selisih terhingga dan rata-rata skenario dasar bukan 0\n"
+                             "(apakah semua run gagal? lihat failures.csv)"},
+}
+
+METRIC_LABELS_ID = {
+    "byproducts_generated_t": "Produk samping yang dihasilkan",
+    "byproducts_exchanged_t": "Produk samping yang dipertukarkan",
+    "byproducts_disposed_t": "Produk samping yang dibuang",
+    "byproducts_stockpiled_t": "Produk samping tersimpan di akhir",
+    "landfill_diversion_rate": "Tingkat pengalihan dari TPA",
+    "byproduct_utilisation_rate": "Tingkat pemanfaatan produk samping",
+    "virgin_material_purchased_t": "Bahan baku primer yang dibeli",
+    "virgin_material_avoided_t": "Bahan baku primer yang dihindari",
+    "circular_input_rate": "Tingkat input sirkular",
+    "co2e_avoided_t": "CO2e yang dihindari (neto)",
+    "transport_co2e_t": "CO2e transportasi",
+    "water_reused_m3": "Air yang digunakan ulang",
+    "material_circularity_indicator": "Indikator Sirkularitas Material (kawasan)",
+    "mass_balance_residual": "Residu neraca massa",
+    "links_candidate": "Tautan kandidat",
+    "links_found": "Tautan yang ditemukan",
+    "links_contracted": "Tautan dengan kontrak",
+    "median_discovery_day": "Median hari penemuan",
+    "connectance": "Konektansi",
+    "truck_trips": "Perjalanan truk",
+    "truck_wait_hours_mean": "Rata-rata waktu tunggu truk",
+    "truck_utilisation": "Utilisasi armada truk",
+    "revenue": "Pendapatan perusahaan kawasan",
+    "byproduct_revenue": "Pendapatan produk samping",
+    "disposal_cost": "Biaya pembuangan yang dibayar",
+    "disposal_cost_avoided": "Biaya pembuangan yang dihindari",
+    "virgin_cost_avoided": "Biaya input primer yang dihindari",
+    "jobs_total": "Lapangan kerja di kawasan",
+    "jobs_anchor": "Lapangan kerja di perusahaan jangkar",
+    "jobs_sme": "Lapangan kerja di IKM",
+    "sme_revenue": "Pendapatan IKM",
+    "value_added": "Nilai tambah perusahaan kawasan",
+    "local_wages": "Upah untuk rumah tangga lokal",
+    "local_spending_share": "Belanja yang tetap lokal",
+    "local_spending_share_sme": "Belanja IKM yang tetap lokal",
+    "lm3_park": "LM3 kawasan",
+    "lm3_sme": "LM3 IKM",
+    "multiplier_output_type1": "Pengganda output, Tipe I",
+    "multiplier_output_type2": "Pengganda output, Tipe II",
+    "multiplier_income_type1": "Pengganda pendapatan, Tipe I",
+    "multiplier_income_type2": "Pengganda pendapatan, Tipe II",
+    "multiplier_employment_type1": "Pengganda tenaga kerja, Tipe I",
+    "multiplier_employment_type2": "Pengganda tenaga kerja, Tipe II",
+}
+UNITS_ID = {"links": "tautan", "jobs": "pekerjaan", "ratio 1-3": "rasio 1-3", "ratio": "rasio",
+            "index 0-1": "indeks 0-1", "day": "hari", "days": "hari", "trips": "perjalanan", "h": "jam",
+            "relative": "relatif"}
+SCALES = ((1e12, {"en": "trillion", "id": "triliun"}), (1e9, {"en": "billion", "id": "miliar"}),
+          (1e6, {"en": "million", "id": "juta"}))
+SHARE_UNITS = ("share",)
+UNITLESS = ("ratio", "ratio 1-3", "index 0-1", "relative")
+SUMMARY_COLUMNS = ("arm", "metric", "unit", "n", "mean", "sd", "ci_low", "ci_high", "half_width", "imprecise")
+BASELINE_GREY = "#777777"
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def num(value) -> float:
+    """A table cell as a float: numbers as they are, strings converted, empty or None as NaN."""
+    if value is None or value == "":
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def as_rows(table) -> list[dict]:
+    """Table rows as dicts: a list of dicts (csv.DictReader, ExperimentOutcome) or a DataFrame
+    (``Experiment.summary`` with pandas)."""
+    if hasattr(table, "to_dict") and not isinstance(table, dict):
+        return table.to_dict("records")
+    return [dict(r) for r in table]
+
+
+def flag(value) -> bool:
+    """A boolean table cell (True, "True", "true", "1")."""
+    return value is True or str(value).strip().lower() in ("true", "1", "yes")
+
+
+def metric_label(name: str, lang: str = "en") -> str:
+    """Indicator name as text (registry label, Indonesian when asked and known)."""
+    if lang == "id" and name in METRIC_LABELS_ID:
+        return METRIC_LABELS_ID[name]
+    return REGISTRY[name].label if name in REGISTRY else name
+
+
+def display_unit(unit: str, lang: str = "en") -> str:
+    """Unit as shown: shares in per cent, some units translated."""
+    unit = unit or ""
+    if unit in SHARE_UNITS:
+        return "%"
+    return UNITS_ID.get(unit, unit) if lang == "id" else unit
+
+
+def share_factor(unit: str) -> float:
+    return 100.0 if unit in SHARE_UNITS else 1.0
+
+
+def scale_for(values, unit: str, lang: str = "en") -> tuple[float, str]:
+    """Divisor and unit text for values: millions and more are scaled ("billion IDR")."""
+    finite = np.abs(np.asarray([v for v in values if np.isfinite(v)], dtype=float))
+    top = finite.max() if len(finite) else 0.0
+    for factor, words in SCALES:
+        if top >= factor:
+            return factor, f"{words.get(lang, words['en'])} {unit}".strip()
+    return 1.0, unit
+
+
+def number(x: float, lang: str = "en", decimals: int | None = None, sign: bool = False, trim: bool = False) -> str:
+    """A number with grouped thousands, in the language's convention (1,234.5 or 1.234,5);
+    ``decimals`` by default from the size (about 3 significant digits), ``trim`` drops trailing
+    zeros of the decimals."""
+    if not np.isfinite(x):
+        return "–"
+    if decimals is None:
+        size = abs(x)
+        decimals = 0 if size >= 100 or size == 0 else 1 if size >= 10 else 2 if size >= 0.1 else 3
+    text = f"{x:{'+' if sign else ''},.{decimals}f}"
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text.lstrip("+-").strip("0.,") == "":  # -0.00 -> 0.00
+        text = text.lstrip("+-")
+    if lang == "id":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text.replace("-", "−")
+
+
+class NumberFormatter(ticker.Formatter):
+    """Tick labels with grouped thousands in the language's convention, decimals per tick step."""
+
+    def __init__(self, lang: str = "en", suffix: str = ""):
+        self.lang, self.suffix, self.decimals = lang, suffix, None
+
+    def __call__(self, x, pos=None):
+        return number(x, self.lang, self.decimals if self.decimals is not None else None) + self.suffix
+
+    def format_ticks(self, values):
+        finite = [v for v in values if np.isfinite(v)]
+        self.decimals = exact_decimals(finite)
+        try:
+            return [self(v, i) for i, v in enumerate(values)]
+        finally:
+            self.decimals = None
+
+
+def exact_decimals(values, most: int = 6) -> int:
+    """Fewest decimals (up to ``most``) that write every value exactly (to a millionth of its size)."""
+    values = [float(v) for v in values]
+    size = max((abs(v) for v in values), default=0.0) or 1.0
+    for d in range(most + 1):
+        if all(abs(round(v, d) - v) <= 1e-6 * size for v in values):
+            return d
+    return most
+
+
+"""Height (inches) of the strip at the bottom kept for the footer."""
+
+
+def framed(width: float, height: float) -> tuple[Figure, Figure]:
+    """A figure and the area to draw in (the figure itself: :func:`style.new_figure` already
+    keeps the footer's strip free)."""
+    fig = new_figure(width, height)
+    return fig, fig
+
+
+def headline_metrics(present) -> list[str]:
+    """Headline indicators of the registry among ``present``, in registry order."""
+    present = set(present)
+    return [name for name, m in REGISTRY.items() if m.headline and name in present]
+
+
+def _title(key: str, meta: dict, lang: str, **values) -> str:
+    title = label(LABELS, key, lang, **values)
+    scenario = (meta or {}).get("scenario")
+    return label(LABELS, "title_of", lang, title=title, scenario=scenario) if scenario else title
+
+
+def _choose(rows: list[dict], metrics, value_key: str) -> list[str]:
+    present = list(dict.fromkeys(r["metric"] for r in rows))
+    if metrics is None:
+        finite = {r["metric"] for r in rows if np.isfinite(num(r[value_key]))}
+        chosen = [m for m in headline_metrics(present) if m in finite]
+        return chosen or [m for m in present if m in finite]
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    missing = [m for m in metrics if m not in present]
+    if missing:
+        raise ValueError(f"indicator(s) {', '.join(missing)} not in the rows; they have: {', '.join(present)}")
+    return metrics
+
+
+def _message_figure(title: str, message: str, meta: dict, lang: str) -> Figure:
+    """A titled figure that says why there is nothing to draw (e.g. every run failed)."""
+    fig, main = framed(9.0, 3.0)
+    ax = main.subplots()
+    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", fontsize=11, color="#444444")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    main.suptitle(title)
+    footer(fig, meta, lang)
+    return fig
+
+
+# --------------------------------------------------------------------------- arms side by side
+
+
+def plot_comparison(summary_rows, meta: dict | None, metrics=None, lang: str = "en") -> Figure:
+    """Small multiples, one panel per indicator (default: the registry's headline indicators in
+    the rows), each arm's mean as a dot with its 95 % CI as whiskers, arms on the y axis (first
+    arm, the baseline, on top, its mean as a dashed reference line). Imprecise means (CI
+    half-width > 10 % of the mean) are hollow."""
+    rows = as_rows(summary_rows)
+    if not rows:
+        raise ValueError("plot_comparison needs summary rows (summary.csv); got none")
+    meta = meta or {}
+    metrics = _choose(rows, metrics, "mean")
+    if not metrics:
+        return _message_figure(_title("title", meta, lang), label(LABELS, "no_values", lang), meta, lang)
+    arms = list(dict.fromkeys(str(r["arm"]) for r in rows))
+    colours = dict(zip(arms, colour_cycle(len(arms))))
+    by_key = {(str(r["arm"]), r["metric"]): r for r in rows}
+    ncols = min(3, len(metrics))
+    nrows = math.ceil(len(metrics) / ncols)
+    panel_h = 0.9 + 0.32 * len(arms)
+    fig, main = framed(4.0 * ncols + 1.2, 1.5 + panel_h * nrows)
+    axes = np.atleast_1d(main.subplots(nrows, ncols, sharey=True, squeeze=False)).ravel()
+    text = lambda key, **kw: label(LABELS, key, lang, **kw)  # noqa: E731
+    y = np.arange(len(arms))
+    for ax, metric in zip(axes, metrics):
+        cells = [by_key.get((arm, metric)) for arm in arms]
+        unit = next((c.get("unit", "") for c in cells if c), "")
+        f = share_factor(unit)
+        values = [(num(c["mean"]) * f, num(c.get("ci_low")) * f, num(c.get("ci_high")) * f) if c else
+                  (math.nan,) * 3 for c in cells]
+        divisor, unit_text = scale_for([v for triple in values for v in triple], display_unit(unit, lang), lang)
+        for i, (arm, (mean, low, high), cell) in enumerate(zip(arms, values, cells)):
+            if not np.isfinite(mean):
+                continue
+            mean, low, high = mean / divisor, low / divisor, high / divisor
+            err = [[mean - low if np.isfinite(low) else 0.0], [high - mean if np.isfinite(high) else 0.0]]
+            hollow = flag(cell.get("imprecise"))
+            ax.errorbar([mean], [i], xerr=err, fmt="o", color=colours[arm], mfc="white" if hollow else colours[arm],
+                        mec=colours[arm], mew=1.5, ms=6, capsize=3, elinewidth=1.5, zorder=3)
+        base = values[0][0] / divisor
+        if np.isfinite(base):
+            ax.axvline(base, color=BASELINE_GREY, ls="--", lw=0.9, zorder=1)
+        title = metric_label(metric, lang) + (f" ({unit_text})" if unit_text else "")
+        ax.set_title("\n".join(textwrap.wrap(title, 52)), fontsize=9.5)
+        ax.xaxis.set_major_formatter(NumberFormatter(lang))
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(5))
+        ax.tick_params(labelsize=8)
+        ax.grid(axis="x", alpha=0.3)
+        ax.margins(x=0.12)
+    for ax in axes[len(metrics):]:
+        ax.set_visible(False)
+    axes[0].set_yticks(y, arms)
+    axes[0].set_ylim(len(arms) - 0.5, -0.5)
+    handles = [Line2D([], [], marker="o", ls="", color="#333333", label=text("mean")),
+               Line2D([], [], marker="|", ms=12, ls="-", color="#333333", label=text("ci")),
+               Line2D([], [], marker="o", ls="", mfc="white", mec="#333333", label=text("imprecise")),
+               Line2D([], [], ls="--", color=BASELINE_GREY, label=text("baseline_line", arm=arms[0]))]
+    main.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
+    main.suptitle(_title("title", meta, lang))
+    footer(fig, meta, lang)
+    return fig
+
+
+# --------------------------------------------------------------------------- paired differences
+
+
+def plot_differences(difference_rows, meta: dict | None, metrics=None, lang: str = "en") -> Figure:
+    """Paired differences of each variant against the baseline, as % of the baseline mean (so
+    indicators of different units share one axis): a dot and 95 % CI whiskers per variant and
+    indicator, a zero line, the change in the indicator's own unit written next to each dot.
+    Dots whose CI includes 0 are hollow. Indicators with a baseline mean of 0 are left out (named
+    in a note)."""
+    rows = as_rows(difference_rows)
+    if not rows:
+        raise ValueError("plot_differences needs difference rows (differences.csv); got none")
+    meta = meta or {}
+    metrics = _choose(rows, metrics, "diff_mean")
+    variants = list(dict.fromkeys(str(r["variant"]) for r in rows))
+    colours = dict(zip(variants, colour_cycle(len(variants) + 1)[1:]))  # first colour: the baseline elsewhere
+    by_key = {(str(r["variant"]), r["metric"]): r for r in rows}
+    shown, dropped = [], []
+    for metric in metrics:
+        bases = [num(by_key[(v, metric)]["baseline_mean"]) for v in variants if (v, metric) in by_key]
+        (shown if any(np.isfinite(b) and b != 0 for b in bases) else dropped).append(metric)
+    baseline = meta.get("baseline")
+    title = _title("diff_title_base" if baseline else "diff_title", meta, lang, arm=baseline)
+    if not shown:
+        return _message_figure(title, label(LABELS, "no_differences", lang), meta, lang)
+    text = lambda key, **kw: label(LABELS, key, lang, **kw)  # noqa: E731
+    fig, main = framed(10.0, 1.6 + len(shown) * (0.2 + 0.17 * len(variants)))
+    ax = main.subplots()
+    width = 0.7
+    offsets = (np.arange(len(variants)) - (len(variants) - 1) / 2) * (width / max(len(variants), 1))
+    extent = [0.0]
+    for j, metric in enumerate(shown):
+        for k, variant in enumerate(variants):
+            row = by_key.get((variant, metric))
+            if row is None:
+                continue
+            base, diff = num(row["baseline_mean"]), num(row["diff_mean"])
+            if not (np.isfinite(base) and base != 0 and np.isfinite(diff)):
+                continue
+            scale = 100.0 / abs(base)
+            low, high = num(row.get("diff_ci_low")), num(row.get("diff_ci_high"))
+            pct = diff * scale
+            err = [[(diff - low) * scale if np.isfinite(low) else 0.0],
+                   [(high - diff) * scale if np.isfinite(high) else 0.0]]
+            includes_zero = not (np.isfinite(low) and np.isfinite(high)) or low <= 0 <= high
+            c = colours[variant]
+            ax.errorbar([pct], [j + offsets[k]], xerr=err, fmt="o", color=c, mec=c, mew=1.5, ms=6, capsize=2.5,
+                        mfc="white" if includes_zero else c, elinewidth=1.4, zorder=3)
+            right = pct + err[1][0]
+            extent += [pct - err[0][0], right]
+            unit = row.get("unit", "")
+            f = share_factor(unit)
+            divisor, unit_text = scale_for([diff * f], display_unit(unit, lang), lang)
+            if unit in SHARE_UNITS:
+                unit_text = "pp" if lang == "en" else "poin %"
+            elif unit in UNITLESS:
+                unit_text = ""
+            change = f"{number(diff * f / divisor, lang, sign=True, trim=True)} {unit_text}".strip()
+            ax.annotate(change, (right, j + offsets[k]), xytext=(5, 0), textcoords="offset points", va="center",
+                        fontsize=7, color="#444444")
+    ax.axvline(0, color="#222222", lw=1.0, zorder=2)
+    ax.set_yticks(np.arange(len(shown)), ["\n".join(textwrap.wrap(metric_label(m, lang), 34)) for m in shown],
+                  fontsize=8.5)
+    ax.set_ylim(len(shown) - 0.5, -0.5)
+    for j in range(1, len(shown)):
+        ax.axhline(j - 0.5, color="#dddddd", lw=0.6, zorder=0)
+    low, high = min(extent), max(extent)
+    pad = 0.08 * (high - low or 1.0)
+    ax.set_xlim(low - pad, high + 3.5 * pad)  # room for the labels right of the whiskers
+    ax.xaxis.set_major_formatter(NumberFormatter(lang, suffix=" %"))
+    ax.set_xlabel(text("diff_axis"))
+    ax.grid(axis="x", alpha=0.3)
+    handles = [Line2D([], [], marker="o", ls="-", color=colours[v], label=v) for v in variants]
+    handles += [Line2D([], [], marker="o", ls="", color="#333333", label=text("not_zero")),
+                Line2D([], [], marker="o", ls="", mfc="white", mec="#333333", label=text("maybe_zero"))]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
+              title=text("absolute"), title_fontsize=8)
+    if dropped:
+        note = textwrap.wrap(text("no_base", names=", ".join(metric_label(m, lang) for m in dropped)), 48)
+        ax.text(1.02, 0.0, "\n".join(note), transform=ax.transAxes, ha="left", va="bottom", fontsize=7,
+                color="#555555")
+    main.suptitle(title)
+    footer(fig, meta, lang)
+    return fig
