@@ -78,6 +78,7 @@ class LedgerBook:
         self.period_days = period_days
         self.channels: list[Channel] = []
         self._single: dict[tuple[int, int, int, int], list[float]] = {}
+        self._pending: list[tuple[np.ndarray, ...]] = []
         self._chunks: list[tuple[np.ndarray, ...]] = []
 
     def channel(self, payer, payee, category: str, material) -> Channel:
@@ -111,8 +112,19 @@ class LedgerBook:
             acc[0] += quantity
             acc[1] += amount
 
+    def book_rows(self, payer, payee, category: str, material, quantity, amount) -> None:
+        """Book many flows at once (arrays of party indices, materials, quantities, amounts)."""
+        keep = np.asarray(amount) != 0.0
+        if keep.any():
+            self._pending.append((np.asarray(payer)[keep], np.asarray(payee)[keep],
+                                  np.full(int(keep.sum()), CATEGORIES.index(category)), np.asarray(material)[keep],
+                                  np.asarray(quantity, dtype=float)[keep], np.asarray(amount, dtype=float)[keep]))
+
     def close_period(self, start_day: float) -> None:
         """Turn everything booked since the last close into rows dated ``start_day``."""
+        for payer, payee, category, material, quantity, amount in self._pending:
+            self._chunks.append((np.full(len(amount), start_day), payer, payee, category, material, quantity, amount))
+        self._pending.clear()
         for ch in self.channels:
             nz = np.flatnonzero(ch.amount != 0.0)
             if len(nz):
@@ -140,3 +152,54 @@ class LedgerBook:
             category=cols[3].astype(np.int8), material=cols[4].astype(np.int32),
             quantity=cols[5].astype(float), amount=cols[6].astype(float),
             parties=self.parties, locations=self.locations)
+
+
+class LinkAccounts:
+    """Money of by-product exchanges, summed per link during a period and booked at its close.
+
+    A delivered lot adds its payment (price x quantity, negative for a gate fee paid by the
+    supplier), its trip cost and its subsidy to the link's sums; handling is its link's cost per
+    unit times the quantity. Booking per link and period keeps the per-lot work to a few float
+    additions.
+    """
+
+    def __init__(self, book: LedgerBook, supplier, consumer, material, handling_per_unit, transport: str,
+                 handling: str, government: str):
+        self.book = book
+        self.supplier = np.asarray(supplier, dtype=np.int64)
+        self.consumer = np.asarray(consumer, dtype=np.int64)
+        self.material = np.asarray(material, dtype=np.int64)
+        self.handling_per_unit = np.asarray(handling_per_unit, dtype=float)
+        self.parties = (book.index[transport], book.index[handling], book.index[government])
+        n = len(self.supplier)
+        self.quantity = [0.0] * n
+        self.payment = [0.0] * n
+        self.trips = [0.0] * n
+        self.subsidy = [0.0] * n
+
+    def deliver(self, link: int, quantity: float, price: float, trip_cost: float, subsidy_per_unit: float) -> None:
+        self.quantity[link] += quantity
+        self.payment[link] += price * quantity
+        self.trips[link] += trip_cost
+        self.subsidy[link] += subsidy_per_unit * quantity
+
+    def close(self) -> None:
+        """Book the period's sums as ledger rows (into the book's current period)."""
+        q = np.array(self.quantity)
+        done = np.flatnonzero(q > 0)
+        if not len(done):
+            return
+        payment = np.array(self.payment)[done]
+        supplier, consumer, material = self.supplier[done], self.consumer[done], self.material[done]
+        transport, handling, government = self.parties
+        paid = payment >= 0  # a negative payment is a gate fee: the supplier pays the consumer
+        self.book.book_rows(np.where(paid, consumer, supplier), np.where(paid, supplier, consumer),
+                            "byproduct_sale", material, q[done], np.abs(payment))
+        self.book.book_rows(consumer, np.full(len(done), transport), "transport", material, q[done],
+                            np.array(self.trips)[done])
+        self.book.book_rows(consumer, np.full(len(done), handling), "handling", material, q[done],
+                            q[done] * self.handling_per_unit[done])
+        self.book.book_rows(np.full(len(done), government), consumer, "subsidy", material, q[done],
+                            np.array(self.subsidy)[done])
+        for values in (self.quantity, self.payment, self.trips, self.subsidy):
+            values[:] = [0.0] * len(values)

@@ -106,10 +106,16 @@ class Recorder:
         self.cum_delivered_point = np.zeros(len(self.point_firm))
         self.cum_vented_point = np.zeros(len(self.point_firm))
         self.cum_slot_disposed = np.zeros(len(self.slot_firm))
-        self.cum_slot_received = np.zeros(len(self.slot_firm))
-        self.cum_slot_shipped = np.zeros(len(self.slot_firm))
-        self.link_quantity = np.zeros(len(links))
-        self.link_value = np.zeros(len(links))
+        # truck flows happen one lot at a time: plain Python lists and floats, folded into the
+        # arrays at the end of each day (daily series) and of the run (totals)
+        self._slot_received = [0.0] * len(self.slot_firm)
+        self._slot_shipped = [0.0] * len(self.slot_firm)
+        self._link_quantity = [0.0] * len(links)
+        self._link_value = [0.0] * len(links)
+        self._link_material = links.material.tolist()
+        self._day_exchanged: dict[int, float] = {}
+        self._day_disposal_avoided = 0.0
+        self.in_transit_now = [0.0] * m
         # per-period accumulators for the flows table
         self._period_purchased = np.zeros(n_in)
         self._period_bought_park = np.zeros(n_in)
@@ -156,8 +162,8 @@ class Recorder:
         self.cum_slot_disposed += f.spoiled
         self._period_disposed_slot += f.spoiled
         for link, quantity in f.pipe_flows:
-            self.link_quantity[link] += quantity
-            self.link_value[link] += quantity * pipe_price[link]
+            self._link_quantity[link] += quantity
+            self._link_value[link] += quantity * pipe_price[link]
             self._period_pipe[link] += quantity
             self._period_pipe_value[link] += quantity * pipe_price[link]
         self.generated[day] = np.bincount(r.out_material, f.generated, m)
@@ -172,11 +178,16 @@ class Recorder:
         self.value_virgin_avoided[day] = self.virgin_avoided[day] @ prices
         self.value_disposal_avoided[day] += (f.delivered - f.vented_in) @ disposal_cost[self.point_material]
 
-    def end_of_day(self, day: int, bank, in_transit: np.ndarray, known: int, active: int, busy: float) -> None:
-        """Stocks, links and trucks at the end of a day (after the market round)."""
+    def end_of_day(self, day: int, bank, known: int, active: int, busy: float) -> None:
+        """Stocks, links and trucks at the end of a day (after the market round and the day's trips)."""
+        for material, quantity in self._day_exchanged.items():
+            self.exchanged[day, material] += quantity
+        self.value_disposal_avoided[day] += self._day_disposal_avoided
+        self._day_exchanged.clear()
+        self._day_disposal_avoided = 0.0
         self.slot_level[day] = bank.level
         self.stock[day] = np.bincount(self.slot_material, bank.level, self.n_materials)
-        self.in_transit[day] = in_transit
+        self.in_transit[day] = self.in_transit_now
         self.links_known[day] = known
         self.links_active[day] = active
         self.trucks_busy[day] = busy
@@ -187,18 +198,30 @@ class Recorder:
         self._period_disposed_slot[slot] += quantity
         self.disposed[min(day, self.h - 1), self.slot_material[slot]] += quantity
 
-    def picked_up(self, slot: int, quantity: float) -> None:
-        self.cum_slot_shipped[slot] += quantity
+    def picked_up(self, slot: int, material: int, quantity: float) -> None:
+        """A truck loaded ``quantity`` at store ``slot``."""
+        self._slot_shipped[slot] += quantity
+        self.in_transit_now[material] += quantity
 
-    def delivered(self, day: int, link: int, slot: int, quantity: float, value: float,
-                  disposal_avoided: float) -> None:
+    def delivered(self, link: int, slot: int, quantity: float, value: float, disposal_avoided: float) -> None:
         """A truck lot arrived: ``value`` paid for it, ``disposal_avoided`` the fee it did not cost."""
-        day = min(day, self.h - 1)
-        self.cum_slot_received[slot] += quantity
-        self.link_quantity[link] += quantity
-        self.link_value[link] += value
-        self.exchanged[day, self.links.material[link]] += quantity
-        self.value_disposal_avoided[day] += disposal_avoided
+        material = self._link_material[link]
+        self._slot_received[slot] += quantity
+        self._link_quantity[link] += quantity
+        self._link_value[link] += value
+        self.in_transit_now[material] -= quantity
+        self._day_exchanged[material] = self._day_exchanged.get(material, 0.0) + quantity
+        self._day_disposal_avoided += disposal_avoided
+
+    @property
+    def link_quantity(self) -> np.ndarray:
+        """Quantity moved on each link over the run."""
+        return np.array(self._link_quantity)
+
+    @property
+    def link_value(self) -> np.ndarray:
+        """Payments on each link over the run (negative: gate fees paid by the supplier)."""
+        return np.array(self._link_value)
 
     def park_sale_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """This period's products sold between park firms, as (buyer, seller, material, quantity).
@@ -276,10 +299,10 @@ class Recorder:
             "sold": fold(np.arange(self.n_firms), self.product_material, self.cum_output),
             "bought_in_park": fold(r.in_firm, r.in_material, self.cum_bought_park),
             "sold_in_park": fold(np.arange(self.n_firms), self.product_material, self.cum_sold_park),
-            "received": fold(self.slot_firm, self.slot_material, self.cum_slot_received)
+            "received": fold(self.slot_firm, self.slot_material, np.array(self._slot_received))
                         + fold(self.point_firm, self.point_material, self.cum_delivered_point)
                         + fold(np.maximum(self.pool_owner, 0), r.out_material, self.cum_pooled),
-            "shipped": fold(self.slot_firm, self.slot_material, self.cum_slot_shipped)
+            "shipped": fold(self.slot_firm, self.slot_material, np.array(self._slot_shipped))
                        + fold(r.out_firm, r.out_material, self.cum_piped + self.cum_pooled),
             "disposed": fold(r.out_firm, r.out_material, self.cum_disposed_out)
                         + fold(self.slot_firm, self.slot_material, self.cum_slot_disposed)

@@ -67,6 +67,7 @@ class LinkInfo:
     pipeline: np.ndarray
     distance_km: np.ndarray
     found_day: np.ndarray            # inf when never found within the horizon
+    known_from_day: np.ndarray       # day an existing tie is known; nan: found by discovery
     quantity: np.ndarray             # total exchanged over the run (material units)
     value: np.ndarray                # total paid by consumers to suppliers (currency)
     benefit_per_unit: np.ndarray     # at the end of the run

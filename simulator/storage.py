@@ -37,6 +37,10 @@ DEPENDENCIES = ("simpy", "numpy", "scipy", "networkx", "matplotlib", "PyYAML", "
 # --------------------------------------------------------------------------- atomic primitives
 
 
+FILE_MODE, FOLDER_MODE = 0o644, 0o755
+"""Results are shared like any other file (temporary files start private: 0600 / 0700)."""
+
+
 def write_atomic(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename."""
     path = Path(path)
@@ -45,6 +49,7 @@ def write_atomic(path: str | Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -132,6 +137,7 @@ class ResultFolder:
     def commit(self) -> Path:
         """Publish the folder under its final name, never replacing an existing folder."""
         final = unique_path(self.final)
+        os.chmod(self.tmp, FOLDER_MODE)
         os.rename(self.tmp, final)
         self.committed = True
         self.final = final
@@ -150,6 +156,7 @@ def save_figures(folder: str | Path, figures: dict, dpi: int = 150, suffix: str 
             os.close(fd)
             try:
                 figure.savefig(tmp, dpi=dpi, format=ext, metadata=_figure_metadata(ext))
+                os.chmod(tmp, FILE_MODE)
                 os.replace(tmp, path)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)

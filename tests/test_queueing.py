@@ -31,7 +31,7 @@ def mean_wait(arrival_rate: float, servers: int, service, seed: int) -> float:
     def arrivals():
         for _ in range(CUSTOMERS):
             yield env.timeout(rng.exponential(1 / arrival_rate))
-            env.process(fleet.haul(service(rng), 0.0))
+            fleet.send(service(rng), 0.0)
 
     env.process(arrivals())
     env.run()

@@ -88,6 +88,10 @@ def network_metrics(result: RunResult) -> dict[str, float]:
     """Discovery, contracts, connectance and truck logistics."""
     links, n = result.links, len(result.firms.ids)
     found = links.found_day[np.isfinite(links.found_day) & (links.found_day < result.horizon_days)]
+    # time to discovery of the links that must be found (existing ties are known from the start),
+    # censored at the horizon: links not found count as found on the last day
+    searched = np.isnan(links.known_from_day)
+    waits = np.minimum(links.found_day[searched], result.horizon_days)
     events = result.link_events
     contracted = np.unique(events["link"][events["event"] == "contract_start"])
     moved = links.quantity > 0
@@ -98,7 +102,7 @@ def network_metrics(result: RunResult) -> dict[str, float]:
         "links_candidate": float(len(links)),
         "links_found": float(len(found)),
         "links_contracted": float(len(contracted)),
-        "median_discovery_day": float(np.median(found)) if len(found) else float("nan"),
+        "median_discovery_day": float(np.median(waits)) if len(waits) else float("nan"),
         "connectance": _share(len(pairs), n * (n - 1) / 2),
         "truck_trips": float(len(ship)),
         "truck_wait_hours_mean": float(ship["wait_days"].mean() * HOURS_PER_DAY) if len(ship) else 0.0,

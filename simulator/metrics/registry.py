@@ -68,8 +68,8 @@ _METRICS = [
     Metric("links_contracted", "links", "Links with a contract",
            "Links that had a contract at some time in the run.", "network", True),
     Metric("median_discovery_day", "day", "Median discovery day",
-           "Median day on which found links were found (links known from the start count as day 0).",
-           "network"),
+           "Median day on which candidate links that must be discovered (not existing ties) are found, "
+           "counting a link not found within the run as found on its last day.", "network"),
     Metric("connectance", "share", "Connectance",
            "Firm pairs that exchanged anything / all firm pairs n(n-1)/2.", "network", False,
            "network density; used for EIPs by Pojoh (2010), Bitung agro-EIP"),

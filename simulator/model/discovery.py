@@ -40,6 +40,30 @@ def platform_connected(firm_ids: list[str], coverage: float) -> np.ndarray:
     return u < coverage
 
 
+class LinkDraws:
+    """Uniform random numbers tied to a link's identity (supplier, consumer, material) and a
+    counter, not to the order in which links are listed or events happen.
+
+    Adding firms or pulling a lever therefore leaves every other link's draws unchanged, which
+    keeps scenario comparisons paired (common random numbers). A draw is a keyed BLAKE2b hash of
+    the link's label, the purpose and the counter; the key comes from the run's random stream.
+    """
+
+    def __init__(self, rng: np.random.Generator, labels: list[str]):
+        self.key = rng.bytes(16)
+        self.labels = labels
+
+    def uniform(self, purpose: str, link: int, counter: int = 0) -> float:
+        """A draw in (0, 1) for ``link``'s ``counter``-th ``purpose``."""
+        text = f"{purpose}|{self.labels[link]}|{counter}".encode()
+        digest = hashlib.blake2b(text, key=self.key, digest_size=8).digest()
+        return (int.from_bytes(digest, "big") + 0.5) / 2 ** 64
+
+    def uniforms(self, purpose: str) -> np.ndarray:
+        """The first draw of every link."""
+        return np.array([self.uniform(purpose, k) for k in range(len(self.labels))])
+
+
 def discovery_times(clock: np.ndarray, start: np.ndarray, rate_before: np.ndarray,
                     change: np.ndarray, rate_after: np.ndarray) -> np.ndarray:
     """Day each link is found, given unit-exponential ``clock`` draws and a rate that steps from
@@ -69,7 +93,11 @@ class LinkLifecycle:
         self.platform = scenario.platform
         self.contracts = contracts
         self.firms = firms
-        self.contract_rng = contract_rng
+        labels = [f"{firms.ids[a]}>{firms.ids[b]}:{m}" for a, b, m in
+                  zip(contracts.links.supplier.tolist(), contracts.links.consumer.tolist(),
+                      contracts.links.material.tolist())]
+        self.draws = LinkDraws(contract_rng, labels)
+        self.renewals = np.zeros(len(labels), dtype=np.int64)
         self.log = log
         self.outlet_lost = outlet_lost
         links = contracts.links
@@ -87,7 +115,7 @@ class LinkLifecycle:
             rate_after = np.where(both, rate * self.platform.discovery_multiplier, rate)
         else:
             change, rate_after = np.full(n, np.inf), rate
-        clock = discovery_rng.exponential(size=n)
+        clock = -np.log(LinkDraws(discovery_rng, labels).uniforms("discovery"))
         self.found_day = discovery_times(clock, start, rate, change, rate_after)
         known = ~np.isnan(links.known_from_day)
         self.found_day[known] = np.maximum(links.known_from_day[known], start[known])
@@ -112,13 +140,19 @@ class LinkLifecycle:
             self.log(env.now, link, "discovered")
             self.busy[link] = True
             if self.existing[link]:
-                # An existing tie contracts at once, before that day's production.
+                # an existing tie contracts at once, before that day's production
                 if self._try_contract(link):
-                    env.process(self._existing_tie(link))
+                    self._after(self.spec.contract_days, self._contract_ends, link)
                 else:
                     self.busy[link] = False
             else:
-                env.process(self._negotiate(link, self._negotiation_days(link)))
+                self._after(self._negotiation_days(link), self._negotiated, link)
+
+    # The life of a link is a chain of timeouts with callbacks (one SimPy event per step):
+    # negotiated -> contract ends -> renewed (again later) | lapsed -> negotiated again ...
+
+    def _after(self, days: float, step: Callable[[int], None], link: int) -> None:
+        self.env.timeout(days).callbacks.append(lambda _event: step(link))
 
     def _negotiation_days(self, link: int) -> float:
         factor = self.platform.negotiation_factor if self.via_platform[link] else 1.0
@@ -139,38 +173,25 @@ class LinkLifecycle:
         self.log(self.env.now, link, "contract_start")
         return True
 
-    def _negotiate(self, link: int, delay: float):
-        """Negotiate for ``delay`` days, contract if worth it; after a lapse, start again."""
-        while True:
-            if delay > 0:
-                yield self.env.timeout(delay)
-            if not self._try_contract(link):
-                self.busy[link] = False
-                return
-            lapsed = yield from self._contract(link)
-            if not lapsed:
-                return
-            delay = self.spec.renegotiation_days
+    def _negotiated(self, link: int) -> None:
+        if self._try_contract(link):
+            self._after(self.spec.contract_days, self._contract_ends, link)
+        else:
+            self.busy[link] = False
 
-    def _existing_tie(self, link: int):
-        """An existing tie's contract (already signed); renegotiated like any other if it lapses."""
-        if (yield from self._contract(link)):
-            yield from self._negotiate(link, self.spec.renegotiation_days)
-
-    def _contract(self, link: int):
-        """Run contracts back to back while renewed; return True if it lapsed, False if a firm closed."""
-        env, contracts = self.env, self.contracts
-        while True:
-            yield env.timeout(self.spec.contract_days)
-            if contracts.state[link] != ACTIVE:
-                self.busy[link] = False
-                return False
-            renew = self.contract_rng.random() < self.spec.renewal_probability
-            if renew and contracts.viable(link) and not self._closed(link):
-                self.log(env.now, link, "renewed")
-                continue
-            self._end(link, "lapsed")
-            return True
+    def _contract_ends(self, link: int) -> None:
+        """Renew (with the renewal probability, if still worth it) or lapse and talk again later."""
+        if self.contracts.state[link] != ACTIVE:  # ended early: a firm closed
+            self.busy[link] = False
+            return
+        self.renewals[link] += 1
+        draw = self.draws.uniform("renewal", link, int(self.renewals[link]))
+        if draw < self.spec.renewal_probability and self.contracts.viable(link) and not self._closed(link):
+            self.log(self.env.now, link, "renewed")
+            self._after(self.spec.contract_days, self._contract_ends, link)
+            return
+        self._end(link, "lapsed")
+        self._after(self.spec.renegotiation_days, self._negotiated, link)
 
     def _end(self, link: int, why: str) -> None:
         slot = self.contracts.deactivate(link)
@@ -185,7 +206,7 @@ class LinkLifecycle:
         for link in idle.tolist():
             if not self._closed(link):
                 self.busy[link] = True
-                self.env.process(self._negotiate(link, self._negotiation_days(link)))
+                self._after(self._negotiation_days(link), self._negotiated, link)
 
     def close_firm(self, firm: int) -> None:
         """A firm left the park: end its contracts now."""

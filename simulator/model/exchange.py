@@ -40,10 +40,17 @@ class MarketPrices:
         self.is_tonnes = np.array([m.unit == "t" for m in specs], dtype=bool)
         self.landfill_tax = scenario.policy.landfill_tax_per_t
         self.subsidy = scenario.policy.exchange_subsidy_per_t
+        self.changed()
+
+    def changed(self) -> None:
+        """Call after changing prices, fees or policy levels: refreshes the derived values."""
+        self._disposal_cost = self.disposal + self.landfill_tax * self.is_tonnes
+        self.subsidy_per_unit = (self.subsidy * self.is_tonnes).tolist()
+        self.disposal_cost_list = self._disposal_cost.tolist()
 
     def disposal_cost(self) -> np.ndarray:
         """Cost of disposing one unit of each material: gate fee plus landfill tax on tonnes."""
-        return self.disposal + self.landfill_tax * self.is_tonnes
+        return self._disposal_cost
 
 
 class Contracts:
@@ -76,8 +83,8 @@ class Contracts:
         self.surplus_share = scenario.discovery.supplier_surplus_share
         self.benefit = np.zeros(n)
         self.price = np.zeros(n)
-        self.active_trucks: list[int] = []
-        self.active_pipes: list[int] = []
+        self._order = np.arange(n)            # links by decreasing benefit (set by reprice)
+        self._cached: dict[bool, np.ndarray] = {}
         self.outlets = np.zeros(len(slots.slot_firm), dtype=np.int64)
         self.reprice()
 
@@ -95,6 +102,7 @@ class Contracts:
         self.benefit = value + disposal_avoided + subsidy - self.transport_per_unit - self.handling
         rule_price = -disposal_avoided + self.surplus_share * self.benefit
         self.price = np.where(np.isnan(self.links.fixed_price), rule_price, self.links.fixed_price)
+        self.price_list = self.price.tolist()
         self._sort_active()
 
     def set_handling_factor(self, factor: np.ndarray) -> None:
@@ -109,20 +117,17 @@ class Contracts:
 
     def activate(self, link: int) -> None:
         self.state[link] = ACTIVE
-        if self.links.pipeline[link]:
-            self.active_pipes.append(link)
-        else:
-            self.active_trucks.append(link)
-            self.outlets[self.supplier_slot[link]] += 1
-        self._sort_active()
+        self._cached.clear()
+        if not self.links.pipeline[link]:
+            slot = int(self.supplier_slot[link])
+            self.outlets[slot] += 1
 
     def deactivate(self, link: int) -> int:
         """End a contract; return the supplier slot that lost its last outlet, or -1."""
         self.state[link] = KNOWN
+        self._cached.clear()
         if self.links.pipeline[link]:
-            self.active_pipes.remove(link)
             return -1
-        self.active_trucks.remove(link)
         slot = int(self.supplier_slot[link])
         self.outlets[slot] -= 1
         return slot if self.outlets[slot] == 0 else -1
@@ -132,9 +137,36 @@ class Contracts:
         return self.outlets > 0
 
     def _sort_active(self) -> None:
-        key = lambda link: (-self.benefit[link], link)  # noqa: E731 - highest benefit first, stable
-        self.active_trucks.sort(key=key)
-        self.active_pipes.sort(key=key)
+        # highest benefit first; ties by link index, so the order is deterministic
+        self._order = np.lexsort((np.arange(len(self.benefit)), -self.benefit))
+        self._cached.clear()
+
+    def truck_table(self, min_lot: np.ndarray, load: np.ndarray, interval_days: float):
+        """Active truck contracts in market order with their stores, minimum lots and (as Python
+        lists) everything the market round reads; cached until a contract starts or ends."""
+        table = self._cached.get("trucks")
+        if table is None:
+            links = self.active(pipeline=False)
+            if not len(links):
+                return None
+            supplier, consumer, smallest = self.supplier_slot[links], self.consumer_slot[links], min_lot[links]
+            lists = (links.tolist(), supplier.tolist(), consumer.tolist(), smallest.tolist(), load[links].tolist(),
+                     (self.links.capacity_per_day[links] * interval_days).tolist())
+            table = self._cached["trucks"] = (links, supplier, consumer, smallest, lists)
+        return table
+
+    def active(self, pipeline: bool) -> np.ndarray:
+        """Links under contract (pipelines or truck links), best benefit first.
+
+        Rebuilt with one vector operation when contracts changed since the last call, so many
+        contracts starting on the same day cost one sort, not one insertion each.
+        """
+        cached = self._cached.get(pipeline)
+        if cached is None:
+            order = self._order
+            keep = (self.state[order] == ACTIVE) & (self.links.pipeline[order] == pipeline)
+            cached = self._cached[pipeline] = order[keep]
+        return cached
 
 
 def _valuation_basis(network: ParkNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -172,12 +204,13 @@ class Pipelines:
         delivered = np.zeros(len(demand))
         piped = np.zeros(len(supply))
         flows = []
-        if not self.contracts.active_pipes:
+        active = self.contracts.active(pipeline=True)
+        if not len(active):
             return delivered, piped, flows
         left_supply = supply.tolist()
         left_demand = demand.tolist()
         out_entry, point = self.contracts.out_entry, self.contracts.point
-        for link in self.contracts.active_pipes:
+        for link in active.tolist():
             o, p = int(out_entry[link]), int(point[link])
             q = min(left_supply[o], left_demand[p], float(self.capacity[link]))
             if q <= 0.0:
@@ -192,27 +225,42 @@ class Pipelines:
 
 def truck_round(contracts: Contracts, bank, load: np.ndarray, min_lot: np.ndarray, interval_days: float,
                 dispatch: Callable[[int, float], None]) -> None:
-    """One market round: offer stock to active truck contracts, best benefit first.
+    """One market round: stock goes to active truck contracts, best benefit first.
 
     A lot leaves only when it is at least the link's ``min_lot``; full truckloads (``load`` of the
     link's fleet) are preferred. Stock and room are reserved at dispatch so later rounds and
-    arrivals never over-commit a store.
+    arrivals never over-commit a store. One vector pass finds the contracts whose supplier holds
+    a lot and whose consumer has room for one (stocks and room only fall during a round); the
+    Python loop then runs over those only.
     """
+    table = contracts.truck_table(min_lot, load, interval_days)
+    if table is None:
+        return
+    links, supplier, consumer, smallest = table[:4]
     level, reserved_out = bank.level, bank.reserved_out
     capacity, reserved_in = bank.capacity, bank.reserved_in
-    cap_per_day = contracts.links.capacity_per_day
-    for link in contracts.active_trucks:
-        s = contracts.supplier_slot[link]
-        available = level[s] - reserved_out[s]
-        smallest = min_lot[link]
-        if available < smallest:
+    ready = np.flatnonzero((level[supplier] - reserved_out[supplier] >= smallest)
+                           & (capacity[consumer] - level[consumer] - reserved_in[consumer] >= smallest))
+    if not len(ready):
+        return
+    links_l, supplier_l, consumer_l, smallest_l, load_l, limit_l = table[4]
+    available: dict[int, float] = {}
+    room: dict[int, float] = {}
+    for k in ready.tolist():
+        s, c, lot_min = supplier_l[k], consumer_l[k], smallest_l[k]
+        if s not in available:
+            available[s] = float(level[s] - reserved_out[s])
+        if available[s] < lot_min:
             continue
-        c = contracts.consumer_slot[link]
-        room = capacity[c] - level[c] - reserved_in[c]
-        quantity = min(available, room, cap_per_day[link] * interval_days)
-        while quantity >= smallest and quantity > 0.0:
-            lot = min(load[link], quantity)
+        if c not in room:
+            room[c] = float(capacity[c] - level[c] - reserved_in[c])
+        quantity = min(available[s], room[c], limit_l[k])
+        full = load_l[k]
+        while quantity >= lot_min and quantity > 0.0:
+            lot = full if full < quantity else quantity
+            available[s] -= lot
+            room[c] -= lot
             reserved_out[s] += lot
             reserved_in[c] += lot
-            dispatch(link, lot)
+            dispatch(links_l[k], lot)
             quantity -= lot

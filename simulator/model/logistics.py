@@ -2,13 +2,16 @@
 
 A trip is: wait for a free truck (queueing emerges when the fleet is short), load at the
 supplier, drive loaded, unload at the consumer, drive back empty. Travel time is distance /
-speed; loading and unloading add ``loading_hours``. The fleet logs every wait so the queueing
-behaviour can be checked against M/M/c theory (``tests/test_queueing.py``).
+speed; loading and unloading add ``loading_hours``. A trip is a chain of SimPy events (the truck
+request, two timeouts, the release) linked by callbacks rather than a generator process: four
+events per trip instead of eight, which matters in parks with hundreds of trips a day. The
+fleet logs every wait so the queueing behaviour can be checked against M/M/c theory
+(``tests/test_queueing.py``).
 """
 
 from __future__ import annotations
 
-from typing import Callable, Generator
+from typing import Callable
 
 import simpy
 
@@ -42,24 +45,31 @@ class Fleet:
         """Days to drive back empty."""
         return distance_km / self.speed_km_per_h / HOURS_PER_DAY
 
-    def haul(self, loaded_days: float, empty_days: float,
-             pickup: Callable[[], simpy.Event | None] | None = None,
-             dropoff: Callable[[], simpy.Event | None] | None = None) -> Generator:
-        """SimPy process of one trip; ``pickup``/``dropoff`` may return an event to wait for."""
-        env = self.env
+    def send(self, loaded_days: float, empty_days: float, pickup: Callable[[float], None] | None = None,
+             dropoff: Callable[[float], None] | None = None) -> None:
+        """Start a trip: when a truck is free, ``pickup(wait_days)`` loads it; after ``loaded_days``
+        ``dropoff(wait_days)`` unloads it; the truck is back and free ``empty_days`` later."""
+        env, resource = self.env, self.resource
         requested = env.now
-        with self.resource.request() as truck:
-            yield truck
-            self.waits.append(env.now - requested)
+        request = resource.request()
+
+        def start(_event) -> None:
+            wait = env.now - requested
+            self.waits.append(wait)
             started = env.now
             if pickup is not None:
-                event = pickup()
-                if event is not None:
-                    yield event
-            yield env.timeout(loaded_days)
-            if dropoff is not None:
-                event = dropoff()
-                if event is not None:
-                    yield event
-            yield env.timeout(empty_days)
-            self.busy_days += env.now - started
+                pickup(wait)
+
+            def arrive(_event) -> None:
+                if dropoff is not None:
+                    dropoff(wait)
+
+                def back(_event) -> None:
+                    resource.release(request)
+                    self.busy_days += env.now - started
+
+                env.timeout(empty_days).callbacks.append(back)
+
+            env.timeout(loaded_days).callbacks.append(arrive)
+
+        request.callbacks.append(start)
