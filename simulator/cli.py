@@ -125,6 +125,15 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--markdown", action="store_true",
                         help="print the field reference (field, type, unit, default, meaning) as Markdown")
     schema.set_defaults(handler=cmd_schema)
+
+    explore = commands.add_parser("explore", parents=[common],
+                                  help="open the explorer: levers, runs and charts in a web page (optional extra)")
+    explore.add_argument("--host", default="127.0.0.1",
+                         help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0 opens it)")
+    explore.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    explore.add_argument("--scenario", type=Path, metavar="FILE", help="scenario selected when the page opens")
+    explore.add_argument("--out", type=Path, help="results folder (default: a temporary folder removed on exit)")
+    explore.set_defaults(handler=cmd_explore)
     return parser
 
 
@@ -310,6 +319,13 @@ def cmd_schema(args, argv) -> int:
 
     print(json.dumps(json_schema(), indent=2))
     return EXIT_OK
+
+
+def cmd_explore(args, argv) -> int:
+    """Serve the explorer page until Ctrl+C (imported here: it needs the optional extra)."""
+    from . import explorer
+
+    return explorer.serve(host=args.host, port=args.port, scenario=args.scenario, out=args.out)
 
 
 # --------------------------------------------------------------------------- output

@@ -56,6 +56,27 @@ def write_atomic(path: str | Path, text: str) -> None:
         raise
 
 
+def write_zip(folder: str | Path, target: str | Path) -> Path:
+    """Pack ``folder`` (hidden files left out) into the zip file ``target``, atomically."""
+    import zipfile
+
+    folder, target = Path(folder), Path(target)
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(descriptor)
+    try:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(folder.rglob("*")):
+                inside = path.relative_to(folder)
+                if path.is_file() and not any(part.startswith(".") for part in inside.parts):
+                    archive.write(path, Path(folder.name) / inside)
+        os.chmod(temporary, FILE_MODE)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
 def csv_text(table: Mapping[str, Iterable]) -> str:
     """A table given as equal-length columns, as CSV text (floats with 12 significant digits)."""
     names = list(table)

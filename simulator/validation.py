@@ -148,7 +148,7 @@ def _expand_archetypes(data: dict, sources: SourceMap, orphans: set[str] | None 
     if not isinstance(archetypes, dict) or not isinstance(firms, dict):
         return problems
     for name, archetype in archetypes.items():
-        if isinstance(archetype, dict) and "archetype" in archetype:
+        if isinstance(archetype, dict) and archetype.get("archetype") is not None:
             path = ("archetypes", name, "archetype")
             problems.append(Problem("an archetype cannot itself name an archetype",
                                     path=format_path(path), mark=sources.lookup(path)))

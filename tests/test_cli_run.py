@@ -153,3 +153,10 @@ def test_python_dash_m_is_the_same_cli(tmp_path):
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "OK" in proc.stdout
+
+
+def test_resolved_scenarios_with_archetypes_reload(tmp_path, capsys):
+    assert main(["run", str(SCENARIOS / "kawasan_baseline.yaml"), "--set", "run.horizon_days=5", "--out",
+                 str(tmp_path), "--quiet", "--no-figures"]) == 0
+    resolved = next(tmp_path.glob("*/*/scenario.resolved.yaml"))
+    assert main(["validate", str(resolved)]) == 0

@@ -1,0 +1,372 @@
+"""The explorer's levers: what each one means, which values it takes, whether a scenario can use
+it, and how a set of lever values becomes ``--set`` overrides of the scenario file.
+
+A lever is a field of the scenario (``sme.land_share``, ``platform.coverage`` ...). The explorer
+compares the scenario *as loaded* (the baseline) with the scenario with the lever values applied
+(the variant); the run settings (horizon, replications, seed) apply to both arms alike. Only the
+levers whose value differs from the scenario become overrides, so the command line shown on the
+page is the shortest one that reproduces the run.
+
+Nothing here reads or writes files except :func:`variant_yaml`, which loads the scenario file
+through :func:`simulator.validation.load_scenario` like the command line does.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..config import Platform, Scenario
+
+HORIZON_RANGE = (30, 730)
+REPLICATIONS_RANGE = (1, 30)
+LAND_SHARE_MAX = 0.3
+MAX_SEED = 2**53 - 1          # the largest integer a browser holds exactly
+VARIANT_SUFFIX = "_explorer"
+
+
+# --------------------------------------------------------------------------- definitions
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One control of the page.
+
+    ``path`` is the scenario field the lever sets (``--set PATH=VALUE``), or the command-line option
+    of a run setting (``--replications``, ``--seed``).
+    ``kind`` is ``switch`` (on/off), ``share`` (a fraction shown in per cent), ``days``, ``money``
+    (per tonne, in the scenario's currency) or ``count``. ``needs`` names a condition the page
+    checks live: ``platform`` (the platform switch is on), ``sme`` (the park has SMEs or IKM land)
+    or ``linkage`` (park SMEs make something anchors buy). ``label``, ``unit`` and ``help`` hold
+    English and Indonesian texts; ``{currency}`` in a unit is the scenario's currency.
+    """
+
+    key: str
+    path: str
+    kind: str
+    label: dict[str, str]
+    unit: dict[str, str]
+    help: dict[str, str]
+    low: float = 0.0
+    high: float = 1.0
+    step: float = 1.0
+    needs: str = ""
+    run_setting: bool = False
+
+
+LEVERS: tuple[Lever, ...] = (
+    Lever("land_share", "sme.land_share", "share",
+          {"en": "IKM land", "id": "Lahan IKM"},
+          {"en": "% of the estate's area", "id": "% luas kawasan"},
+          {"en": "Estate land reserved for small industry (PP 20/2024); each plot becomes an IKM firm.",
+           "id": "Lahan kawasan untuk industri kecil (PP 20/2024); tiap kavling menjadi satu IKM."},
+          0.0, LAND_SHARE_MAX, 0.01),
+    Lever("sentra", "sentra", "switch",
+          {"en": "IKM centre (sentra)", "id": "Sentra IKM"},
+          {"en": "on / off", "id": "ada / tidak"},
+          {"en": "A shared store pooling SMEs' small by-product lots, shared trucks and a facilitator.",
+           "id": "Gudang bersama untuk lot kecil produk samping IKM, truk bersama, dan fasilitator."},
+          needs="sme"),
+    Lever("platform", "platform", "switch",
+          {"en": "Digital exchange platform", "id": "Platform pertukaran digital"},
+          {"en": "on / off", "id": "ada / tidak"},
+          {"en": "An online by-product market: connected firms find partners sooner and pay less to deal.",
+           "id": "Pasar daring produk samping: perusahaan terhubung lebih cepat bertemu mitra, biaya lebih rendah."}),
+    Lever("platform_coverage", "platform.coverage", "share",
+          {"en": "Platform coverage", "id": "Cakupan platform"},
+          {"en": "% of firms connected", "id": "% perusahaan terhubung"},
+          {"en": "Share of firms connected to the platform (telecom coverage, adoption).",
+           "id": "Porsi perusahaan yang terhubung ke platform (jaringan telekomunikasi, adopsi)."},
+          0.0, 1.0, 0.05, needs="platform"),
+    Lever("platform_opens_day", "platform.opens_day", "days",
+          {"en": "Platform opens on day", "id": "Platform dibuka hari ke-"},
+          {"en": "day", "id": "hari"},
+          {"en": "Day of the run on which the platform starts working.",
+           "id": "Hari simulasi saat platform mulai bekerja."},
+          0, HORIZON_RANGE[1] - 1, 1, needs="platform"),
+    Lever("landfill_tax_per_t", "policy.landfill_tax_per_t", "money",
+          {"en": "Landfill tax", "id": "Pajak TPA"},
+          {"en": "{currency}/t", "id": "{currency}/t"},
+          {"en": "Paid on every tonne disposed, on top of the gate fee, from day 0.",
+           "id": "Dibayar per ton yang dibuang, di atas tarif masuk TPA, sejak hari 0."}),
+    Lever("linkage", "sme.linkage", "share",
+          {"en": "Supply linkage", "id": "Keterkaitan pasokan"},
+          {"en": "% of anchors' purchases", "id": "% pembelian perusahaan jangkar"},
+          {"en": "Share of anchors' purchases of SME-made products (e.g. components) bought from park SMEs.",
+           "id": "Porsi pembelian jangkar atas produk buatan IKM (mis. komponen) yang dibeli dari IKM kawasan."},
+          0.0, 1.0, 0.05, needs="linkage"),
+    Lever("horizon_days", "run.horizon_days", "days",
+          {"en": "Simulated period", "id": "Periode simulasi"},
+          {"en": "days", "id": "hari"},
+          {"en": "Days simulated, for the baseline and your settings alike.",
+           "id": "Jumlah hari yang disimulasikan, sama untuk baseline dan pengaturan Anda."},
+          *HORIZON_RANGE, 1, run_setting=True),
+    Lever("replications", "--replications", "count",
+          {"en": "Replications", "id": "Replikasi"},
+          {"en": "runs per arm", "id": "run per sisi"},
+          {"en": "Independent runs per arm; more runs give narrower confidence intervals.",
+           "id": "Run independen per sisi; makin banyak run, makin sempit selang kepercayaan."},
+          *REPLICATIONS_RANGE, 1, run_setting=True),
+    Lever("seed", "--seed", "seed",
+          {"en": "Seed", "id": "Benih acak"},
+          {"en": "", "id": ""},
+          {"en": "The same seed and settings give the same numbers, here and on the command line.",
+           "id": "Benih dan pengaturan yang sama memberi angka yang sama, di sini dan di baris perintah."},
+          0, MAX_SEED, 1, run_setting=True),
+)
+
+REASONS = {
+    "no_area": {"en": "The scenario gives no estate area (park.area_ha), so there is no land to reserve.",
+                "id": "Skenario tidak memberi luas kawasan (park.area_ha), jadi tidak ada lahan yang bisa "
+                      "dicadangkan."},
+    "no_mix": {"en": "The scenario names no IKM archetypes (sme.mix), so no firm would fill the land.",
+               "id": "Skenario tidak menyebut arketipe IKM (sme.mix), jadi tidak ada perusahaan yang mengisi "
+                     "lahan."},
+    "no_sme": {"en": "The park has no SMEs and the scenario cannot add IKM land: an IKM centre would have no "
+                     "members.",
+               "id": "Kawasan tidak punya IKM dan skenario tidak bisa menambah lahan IKM: sentra tidak akan "
+                     "punya anggota."},
+    "needs_land": {"en": "The park has no SMEs yet: raise the IKM land first.",
+                   "id": "Kawasan belum punya IKM: naikkan lahan IKM dulu."},
+    "no_linkage": {"en": "No anchor buys a product that the park's SMEs make, or could make on IKM land.",
+                   "id": "Tidak ada perusahaan jangkar yang membeli produk buatan IKM kawasan, juga yang bisa "
+                         "dibuat di lahan IKM."},
+    "linkage_needs_land": {"en": "Only the IKM firms make what anchors buy: raise the IKM land first.",
+                           "id": "Hanya IKM di lahan IKM yang membuat barang yang dibeli perusahaan jangkar: "
+                                 "naikkan lahan IKM dulu."},
+    "needs_platform": {"en": "Switch the platform on first.", "id": "Nyalakan platform dulu."},
+}
+
+
+# --------------------------------------------------------------------------- values
+
+
+class LeverSettings(BaseModel):
+    """Lever values sent by the page, with the bounds every scenario shares (checked by pydantic);
+    the bounds that depend on the scenario are checked by :func:`check`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    land_share: float = Field(ge=0.0, le=LAND_SHARE_MAX)
+    sentra: bool
+    platform: bool
+    platform_coverage: float = Field(ge=0.0, le=1.0)
+    platform_opens_day: int = Field(ge=0, le=HORIZON_RANGE[1] - 1)
+    landfill_tax_per_t: float = Field(ge=0.0, allow_inf_nan=False)
+    linkage: float = Field(ge=0.0, le=1.0)
+    horizon_days: int = Field(ge=HORIZON_RANGE[0], le=HORIZON_RANGE[1])
+    replications: int = Field(ge=REPLICATIONS_RANGE[0], le=REPLICATIONS_RANGE[1])
+    seed: int = Field(ge=0, le=MAX_SEED)
+
+
+class LeverError(ValueError):
+    """Lever values a scenario cannot take; ``problems`` are ``lever: message`` lines."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def parse_settings(data: Any) -> LeverSettings:
+    """Validate lever values from a request; raise :class:`LeverError` with one line per problem."""
+    try:
+        return LeverSettings.model_validate(data)
+    except ValidationError as exc:
+        raise LeverError([_problem_text(error) for error in exc.errors(include_url=False)]) from None
+
+
+def _problem_text(error: dict) -> str:
+    where = ".".join(str(part) for part in error["loc"]) or "levers"
+    kind, ctx = error["type"], error.get("ctx", {})
+    if kind == "missing":
+        return f"{where}: missing"
+    if kind == "extra_forbidden":
+        return f"{where}: unknown lever (levers: {', '.join(LeverSettings.model_fields)})"
+    bounds = {"greater_than_equal": ">=", "less_than_equal": "<=", "greater_than": ">", "less_than": "<"}
+    if kind in bounds:
+        return f"{where}: must be {bounds[kind]} {_plain(next(iter(ctx.values())))}, got {error['input']!r}"
+    return f"{where}: {error['msg'].lower()}, got {error.get('input')!r}"
+
+
+# --------------------------------------------------------------------------- what a scenario can use
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    """What the page needs to know about a scenario to show its levers."""
+
+    name: str
+    description: str
+    currency: str
+    area_ha: float | None
+    plot_ha: float
+    has_smes: bool
+    land_reason: str            # "" when the IKM land lever is usable, else a key of REASONS
+    linkage_now: bool           # existing SMEs make something anchors buy
+    linkage_ikm: bool           # archetypes of the IKM mix make something anchors buy
+    fee_max: float
+    fee_step: float
+    horizon_days: int
+    warmup_days: int
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def scenario_info(scenario: Scenario) -> ScenarioInfo:
+    """Defaults and availability of every lever for ``scenario``."""
+    land_reason = "no_area" if scenario.park.area_ha is None else "no_mix" if not scenario.sme.mix else ""
+    anchor_inputs = {m for f in scenario.firms.values() if f.kind == "anchor" for m in f.inputs}
+    sme_products = {f.product.material for f in scenario.firms.values() if f.kind == "sme"}
+    ikm_products = {scenario.archetypes[a].product.material for a in scenario.sme.mix if a in scenario.archetypes}
+    fee_max = _nice_ceiling(2 * max([m.disposal_cost_per_unit for m in scenario.materials.values()
+                                     if m.category == "byproduct" and not m.hazardous] or [1.0]))
+    platform = scenario.platform or Platform()
+    low, high = HORIZON_RANGE
+    defaults = {
+        "land_share": scenario.sme.land_share, "sentra": scenario.sentra is not None,
+        "platform": scenario.platform is not None, "platform_coverage": platform.coverage,
+        "platform_opens_day": min(int(platform.opens_day), high - 1),
+        "landfill_tax_per_t": scenario.policy.landfill_tax_per_t, "linkage": scenario.sme.linkage,
+        "horizon_days": min(max(scenario.run.horizon_days, low, scenario.run.warmup_days + 1), high),
+        "replications": 10, "seed": min(scenario.run.seed, MAX_SEED),
+    }
+    return ScenarioInfo(
+        name=scenario.name, description=scenario.description.strip(), currency=scenario.currency,
+        area_ha=scenario.park.area_ha, plot_ha=scenario.sme.plot_ha, has_smes=bool(sme_products),
+        land_reason=land_reason, linkage_now=bool(sme_products & anchor_inputs),
+        linkage_ikm=not land_reason and bool(ikm_products & anchor_inputs),
+        fee_max=max(fee_max, _nice_ceiling(scenario.policy.landfill_tax_per_t)), fee_step=fee_max / 100,
+        horizon_days=scenario.run.horizon_days, warmup_days=scenario.run.warmup_days, defaults=defaults)
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest 1, 2 or 5 times a power of ten that is at least ``value`` (and at least 1)."""
+    if value <= 1:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= value))
+
+
+def check(info: ScenarioInfo, settings: LeverSettings) -> None:
+    """Raise :class:`LeverError` for values this scenario cannot take (the page disables them)."""
+    problems = []
+    base = info.defaults
+    land = settings.land_share > 0
+    if info.land_reason and settings.land_share != base["land_share"]:
+        problems.append(f"land_share: {REASONS[info.land_reason]['en']}")
+    if settings.sentra and not base["sentra"] and not (info.has_smes or land):
+        problems.append(f"sentra: {REASONS['needs_land' if not info.land_reason else 'no_sme']['en']}")
+    if settings.linkage != base["linkage"] and not (info.linkage_now or (info.linkage_ikm and land)):
+        problems.append(f"linkage: {REASONS['linkage_needs_land' if info.linkage_ikm else 'no_linkage']['en']}")
+    if settings.landfill_tax_per_t > info.fee_max:
+        problems.append(f"landfill_tax_per_t: must be <= {_plain(info.fee_max)} {info.currency}/t for this "
+                        f"scenario, got {_plain(settings.landfill_tax_per_t)}")
+    if settings.horizon_days <= info.warmup_days:
+        problems.append(f"horizon_days: must be longer than the scenario's warm-up of {info.warmup_days} days, "
+                        f"got {settings.horizon_days}")
+    if settings.platform and settings.platform_opens_day >= settings.horizon_days:
+        problems.append(f"platform_opens_day: must be before the end of the run (day {settings.horizon_days}), "
+                        f"got {settings.platform_opens_day}")
+    if problems:
+        raise LeverError(problems)
+
+
+# --------------------------------------------------------------------------- overrides and commands
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """``--set`` overrides: ``common`` apply to both arms (run settings), ``variant`` to yours."""
+
+    common: tuple[str, ...]
+    variant: tuple[str, ...]
+
+
+def overrides(info: ScenarioInfo, settings: LeverSettings) -> Overrides:
+    """The overrides of the levers whose value differs from the scenario, in the order of LEVERS."""
+    base = info.defaults
+    variant = []
+    if settings.land_share != base["land_share"]:
+        variant.append(_set("sme.land_share", settings.land_share))
+    if settings.sentra != base["sentra"]:
+        variant.append("sentra={}" if settings.sentra else "sentra=null")
+    if settings.platform != base["platform"] and not settings.platform:
+        variant.append("platform=null")
+    if settings.platform:
+        changed = settings.platform != base["platform"]
+        if changed or settings.platform_coverage != base["platform_coverage"]:
+            variant.append(_set("platform.coverage", settings.platform_coverage))
+        if changed or settings.platform_opens_day != base["platform_opens_day"]:
+            variant.append(_set("platform.opens_day", settings.platform_opens_day))
+    if settings.landfill_tax_per_t != base["landfill_tax_per_t"]:
+        variant.append(_set("policy.landfill_tax_per_t", settings.landfill_tax_per_t))
+    if settings.linkage != base["linkage"]:
+        variant.append(_set("sme.linkage", settings.linkage))
+    common = [] if settings.horizon_days == info.horizon_days else [_set("run.horizon_days", settings.horizon_days)]
+    return Overrides(tuple(common), tuple(variant))
+
+
+def changed(info: ScenarioInfo, settings: LeverSettings) -> list[str]:
+    """Keys of the levers set away from the scenario's values (run settings and the platform's
+    details while it is off excluded)."""
+    base = info.defaults
+    keys = [lever.key for lever in LEVERS if not lever.run_setting and getattr(settings, lever.key) != base[lever.key]]
+    return [k for k in keys if settings.platform or not k.startswith("platform_")]
+
+
+def _set(path: str, value: float) -> str:
+    return f"{path}={_plain(value)}"
+
+
+def _plain(value: float) -> str:
+    """A number as YAML reads it back exactly: ``200000`` rather than ``200000.0``, ``0.05``."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def variant_name(info: ScenarioInfo) -> str:
+    """Name of the variant arm (and stem of its YAML file): ``<scenario>_explorer``."""
+    return f"{info.name[:80 - len(VARIANT_SUFFIX)]}{VARIANT_SUFFIX}"
+
+
+def commands(display_path: str, info: ScenarioInfo, settings: LeverSettings) -> dict[str, str]:
+    """The command lines that reproduce a run of the page.
+
+    ``compare``: the baseline against the downloaded YAML of the lever settings (what the page
+    runs); ``run``: your settings alone as ``--set`` overrides (the variant arm's numbers).
+    """
+    sets = overrides(info, settings)
+    tail = ["--replications", str(settings.replications), "--seed", str(settings.seed)]
+    common = [part for o in sets.common for part in ("--set", o)]
+    variant = [part for o in sets.variant for part in ("--set", o)]
+    yaml_file = f"{variant_name(info)}.yaml"
+    return {"compare": shlex.join(["eipsim", "compare", display_path, yaml_file, *common, *tail]),
+            "run": shlex.join(["eipsim", "run", display_path, *common, *variant, *tail]),
+            "yaml_file": yaml_file}
+
+
+def compare_argv(display_path: str, info: ScenarioInfo, settings: LeverSettings) -> list[str]:
+    """The ``eipsim compare`` command as an argument list (recorded in the experiment manifest)."""
+    return shlex.split(commands(display_path, info, settings)["compare"])
+
+
+def variant_yaml(path: Path, display_path: str, info: ScenarioInfo, settings: LeverSettings) -> str:
+    """The complete scenario of the lever settings (loadable by ``eipsim run``), as resolved YAML.
+
+    Raises :class:`simulator.errors.ScenarioError` when the combination is not a valid scenario.
+    """
+    from ..runs import resolved_yaml
+    from ..validation import load_scenario
+
+    sets = overrides(info, settings)
+    scenario, document = load_scenario(path, overrides=[*sets.common, *sets.variant,
+                                                        f"name={variant_name(info)}"])
+    return resolved_yaml(scenario, document).replace(str(path), display_path)

@@ -1,0 +1,117 @@
+"""What the page shows of a finished experiment, read from its folder: the KPI numbers, the charts
+of the variant's representative run, and the folder packed as a zip.
+
+The numbers are those of ``summary.csv`` and ``differences.csv``, exactly as ``eipsim compare``
+writes them; the charts are drawn by :func:`simulator.figures.run_figures` from the arm's
+``chart_data.json`` in the language asked for. Matplotlib figures are drawn one at a time (the
+server answers on several threads).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from ..figures import read_rows
+from ..metrics.registry import REGISTRY
+from ..storage import write_zip
+
+KPIS = ("landfill_diversion_rate", "virgin_material_avoided_t", "co2e_avoided_t", "lm3_park",
+        "multiplier_output_type2", "jobs_sme")
+CHARTS = {"sankey": {"en": "Material flows (Sankey)", "id": "Aliran material (Sankey)"},
+          "network": {"en": "Network map", "id": "Peta jaringan"},
+          "material_fate": {"en": "Fate of by-products", "id": "Nasib produk samping"}}
+LANGUAGES = ("en", "id")
+CHART_DPI = 120
+
+_DRAWING = threading.Lock()
+
+
+def kpi_meta() -> list[dict]:
+    """Label (English, Indonesian), unit, definition and source of each KPI (the metric registry)."""
+    from ..plotting.compare import METRIC_LABELS_ID
+
+    return [{"metric": name, "label": {"en": REGISTRY[name].label, "id": METRIC_LABELS_ID.get(name, REGISTRY[name].label)},
+             "unit": REGISTRY[name].unit, "definition": REGISTRY[name].definition, "source": REGISTRY[name].source}
+            for name in KPIS]
+
+
+def arms(folder: Path) -> tuple[str, str]:
+    """Labels of the baseline and the variant arm of a comparison folder."""
+    plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    return plan["arms"][0]["label"], plan["arms"][1]["label"]
+
+
+def kpi_values(folder: Path) -> list[dict]:
+    """Per KPI: unit, the variant's and the baseline's mean with 95 % CI and n, and the paired
+    difference variant - baseline with its 95 % CI (None where a value is not finite)."""
+    baseline, variant = arms(folder)
+    summary = {(row["arm"], row["metric"]): row for row in read_rows(folder / "summary.csv")}
+    differences = {row["metric"]: row for row in read_rows(folder / "differences.csv") if row["variant"] == variant}
+    values = []
+    for name in KPIS:
+        stats = {}
+        for key, arm in (("variant", variant), ("baseline", baseline)):
+            row = summary.get((arm, name), {})
+            stats[key] = {k: _number(row.get(k)) for k in ("mean", "ci_low", "ci_high")}
+            stats[key]["n"] = int(_number(row.get("n")) or 0)
+        diff = differences.get(name, {})
+        stats["difference"] = {k: _number(diff.get(f"diff_{k}")) for k in ("mean", "ci_low", "ci_high")}
+        unit = summary.get((variant, name), {}).get("unit", REGISTRY[name].unit)
+        values.append({"metric": name, "unit": unit, **stats})
+    return values
+
+
+def _number(text) -> float | None:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def chart_png(folder: Path, arm: str, name: str, lang: str) -> bytes:
+    """PNG of chart ``name`` of ``arm``'s representative run, labelled in ``lang``."""
+    if name not in CHARTS or lang not in LANGUAGES:
+        raise KeyError(name)
+    return _chart_png(str(folder), arm, name, lang)
+
+
+@lru_cache(maxsize=64)
+def _chart_png(folder: str, arm: str, name: str, lang: str) -> bytes:
+    from ..figures import run_figures
+
+    data = json.loads((Path(folder) / "arms" / arm / "chart_data.json").read_text(encoding="utf-8"))
+    with _DRAWING:
+        figure = run_figures(data, lang, only=(name,))[name]
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=CHART_DPI, metadata={"Software": "eipsim"})
+    return buffer.getvalue()
+
+
+def package(folder: Path, lang: str) -> Path:
+    """The experiment folder as a zip, with every chart (PNG and SVG) and the HTML report in ``lang``
+    added first, as ``eipsim plot`` and ``eipsim report`` would write them. Built once per language."""
+    suffix = "" if lang == "en" else f"_{lang}"
+    target = folder.parent / f"{folder.name}{suffix}.zip"
+    with _DRAWING:
+        if not target.is_file():
+            _draw_all(folder, lang, suffix)
+            write_zip(folder, target)
+    return target
+
+
+def _draw_all(folder: Path, lang: str, suffix: str) -> None:
+    from ..figures import experiment_figures, run_figures
+    from ..report import build_report
+    from ..storage import save_figures, write_atomic
+
+    save_figures(folder, experiment_figures(folder, lang), suffix=suffix)
+    for data_file in sorted(folder.glob("arms/*/chart_data.json")):
+        data = json.loads(data_file.read_text(encoding="utf-8"))
+        save_figures(data_file.parent, run_figures(data, lang), suffix=suffix)
+    write_atomic(folder / f"report{suffix}.html", build_report(folder, lang))
