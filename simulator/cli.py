@@ -337,6 +337,11 @@ def kpi_table(values: dict[str, float], currency: str) -> str:
 
     rows = [(m.label, format_value(values[name], unit_of(name, currency)))
             for name, m in REGISTRY.items() if m.headline and name in values]
+    pairs = [(kind, values.get(f"multiplier_{kind}_type1"), values.get(f"multiplier_{kind}_type2"))
+             for kind in ("output", "income", "employment")]
+    if all(a is not None and b is not None for _, a, b in pairs):
+        rows.append(("Multipliers, Type I / Type II", ", ".join(
+            f"{kind} {format_value(a, 'ratio')} / {format_value(b, 'ratio')}" for kind, a, b in pairs)))
     width = max(len(label) for label, _ in rows)
     return "\n".join(f"  {label:<{width}}  {value}" for label, value in rows)
 
@@ -347,7 +352,9 @@ def format_value(value: float, unit: str) -> str:
         return "n/a"
     if unit == "share":
         return f"{100 * value:.1f} %"
-    if unit in ("index 0-1", "relative", "ratio", "ratio 1-3"):
+    if unit in ("ratio", "ratio 1-3"):
+        return f"{value:.2f}"
+    if unit in ("index 0-1", "relative"):
         return f"{value:.3g}"
     if len(unit) == 3 and unit.isupper():  # a currency
         for scale, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):

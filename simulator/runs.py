@@ -10,7 +10,7 @@ from .config import Scenario
 from .export import io_table_csv, pymrio_files
 from .loader import LoadedDocument, dump_yaml
 from .metrics import compute_metrics
-from .metrics.local_economy import io_table
+from .metrics.local_economy import io_table, sector_multipliers
 from .metrics.registry import describe
 from .model.park import run_scenario
 from .results import RunResult
@@ -56,6 +56,7 @@ def write_run_tables(folder: ResultFolder, result: RunResult, currency: str, *, 
     folder.write_csv("links.csv", result.links_table())
     table = io_table(result)
     folder.write_text("io_table.csv", io_table_csv(table))
+    folder.write_csv("io_multipliers.csv", sector_multipliers(table))
     for name, text in pymrio_files(table, currency).items():
         folder.write_text(f"io/{name}", text)
     data = run_chart_data(result, replications)

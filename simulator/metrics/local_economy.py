@@ -221,6 +221,18 @@ def multipliers(table: IOTable) -> dict[str, np.ndarray]:
             "income_effect_type1": t1["income_effect"], "employment_effect_type1": t1["employment_effect"]}
 
 
+def sector_multipliers(table: IOTable) -> dict[str, list]:
+    """Type I and Type II output, income and employment multipliers of every sector, as columns
+    (empty values when the table has no Leontief solution)."""
+    names = ("output_type1", "output_type2", "income_type1", "income_type2", "employment_type1",
+             "employment_type2")
+    try:
+        values = multipliers(table)
+    except ValueError:
+        values = {name: np.full(len(table.sectors), np.nan) for name in names}
+    return {"sector": list(table.sectors), **{name: values[name].tolist() for name in names}}
+
+
 def park_wide(table: IOTable, values: dict[str, np.ndarray]) -> dict[str, float]:
     """Multipliers of the park's final-demand mix: sector values weighted by what each park sector
     sells to final demand (ratio multipliers: total effect / direct effect of that mix)."""

@@ -8,10 +8,12 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .style import KIND_MARKERS, colour_cycle, footer, label, new_figure
+from .style import KIND_MARKERS, OKABE_ITO, colour_cycle, footer, label, new_figure
 
 MAX_WIDTH_PT = 8.0
 MAX_LABELLED_FIRMS = 40
+DASHES = ("solid", (0, (4, 2)), (0, (1, 1.5)))
+"""Line styles that tell apart materials beyond the eight colours of the palette."""
 
 LABELS = {
     "en": {"title": "Park network and realised exchanges — {scenario}", "x": "east (km)", "y": "north (km)",
@@ -47,6 +49,7 @@ def plot_network(data: dict, ax: Axes | None = None, lang: str = "en") -> Figure
                                          linestyles="--", zorder=1))
     materials = list(dict.fromkeys(k["material"] for k in realised))
     colours = dict(zip(materials, colour_cycle(len(materials))))
+    dashes = {m: DASHES[(k // len(OKABE_ITO)) % len(DASHES)] for k, m in enumerate(materials)}
     handles = []
     if realised:
         # quantities of different units are not comparable: widths scale within each unit
@@ -56,6 +59,7 @@ def plot_network(data: dict, ax: Axes | None = None, lang: str = "en") -> Figure
         segments = [_offset(*ends(k), _rank(k, realised)) for k in realised]
         widths = [0.8 + (MAX_WIDTH_PT - 0.8) * k["annual_quantity"] / top[k["unit"]] for k in realised]
         ax.add_collection(LineCollection(segments, colors=[colours[k["material"]] for k in realised],
+                                         linestyles=[dashes[k["material"]] for k in realised],
                                          linewidths=widths, alpha=0.8, zorder=2))
         for k, (start, end) in zip(realised, segments):  # arrowheads: supplier -> consumer
             ax.annotate("", xy=start + 0.75 * (end - start), xytext=start + 0.7 * (end - start),
@@ -63,7 +67,7 @@ def plot_network(data: dict, ax: Axes | None = None, lang: str = "en") -> Figure
         for m in materials:
             members = [k for k in realised if k["material"] == m]
             moved = sum(k["annual_quantity"] for k in members)
-            handles.append(Line2D([], [], color=colours[m], lw=3,
+            handles.append(Line2D([], [], color=colours[m], lw=3, ls=dashes[m],
                                   label=f"{members[0]['label']}: {moved:,.0f} {text('per_year', unit=members[0]['unit'])}"))
     mass_in = np.array([f["input_t"] for f in firms], dtype=float)
     size = 30 + 400 * np.sqrt(mass_in / mass_in.max()) if len(mass_in) and mass_in.max() > 0 else np.full(len(xy), 60.0)
