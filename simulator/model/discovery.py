@@ -17,6 +17,7 @@ reconsidered whenever prices or fees change.
 from __future__ import annotations
 
 import hashlib
+import heapq
 from typing import Callable
 
 import numpy as np
@@ -97,6 +98,9 @@ class LinkLifecycle:
                   zip(contracts.links.supplier.tolist(), contracts.links.consumer.tolist(),
                       contracts.links.material.tolist())]
         self.draws = LinkDraws(contract_rng, labels)
+        self._agenda: list[tuple[float, int, int, Callable[[int], None]]] = []
+        self._serial = 0
+        self._wake_at = float("inf")
         self.renewals = np.zeros(len(labels), dtype=np.int64)
         self.log = log
         self.outlet_lost = outlet_lost
@@ -148,11 +152,29 @@ class LinkLifecycle:
             else:
                 self._after(self._negotiation_days(link), self._negotiated, link)
 
-    # The life of a link is a chain of timeouts with callbacks (one SimPy event per step):
+    # The life of a link is a chain of steps, each due some days after the previous one:
     # negotiated -> contract ends -> renewed (again later) | lapsed -> negotiated again ...
+    # Due steps wait in an agenda of their own (a heap) with one SimPy timeout for the earliest:
+    # thousands of contracts waiting a year then cost nothing to every other event of the run.
 
     def _after(self, days: float, step: Callable[[int], None], link: int) -> None:
-        self.env.timeout(days).callbacks.append(lambda _event: step(link))
+        due = self.env.now + days
+        heapq.heappush(self._agenda, (due, self._serial, link, step))
+        self._serial += 1
+        if due < self._wake_at:
+            self._wake_at = due
+            self.env.timeout(days).callbacks.append(self._wake)
+
+    def _wake(self, _event) -> None:
+        now = self.env.now
+        if now < self._wake_at:  # a later wake-up superseded by an earlier one
+            return
+        while self._agenda and self._agenda[0][0] <= now:
+            _, _, link, step = heapq.heappop(self._agenda)
+            step(link)
+        self._wake_at = self._agenda[0][0] if self._agenda else float("inf")
+        if self._agenda:
+            self.env.timeout(self._wake_at - now).callbacks.append(self._wake)
 
     def _negotiation_days(self, link: int) -> float:
         factor = self.platform.negotiation_factor if self.via_platform[link] else 1.0

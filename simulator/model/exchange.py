@@ -141,18 +141,14 @@ class Contracts:
         self._order = np.lexsort((np.arange(len(self.benefit)), -self.benefit))
         self._cached.clear()
 
-    def truck_table(self, min_lot: np.ndarray, load: np.ndarray, interval_days: float):
-        """Active truck contracts in market order with their stores, minimum lots and (as Python
-        lists) everything the market round reads; cached until a contract starts or ends."""
+    def truck_table(self, min_lot: np.ndarray):
+        """Active truck contracts in market order with their supplier and consumer stores and
+        minimum lots; cached until a contract starts or ends."""
         table = self._cached.get("trucks")
         if table is None:
             links = self.active(pipeline=False)
-            if not len(links):
-                return None
-            supplier, consumer, smallest = self.supplier_slot[links], self.consumer_slot[links], min_lot[links]
-            lists = (links.tolist(), supplier.tolist(), consumer.tolist(), smallest.tolist(), load[links].tolist(),
-                     (self.links.capacity_per_day[links] * interval_days).tolist())
-            table = self._cached["trucks"] = (links, supplier, consumer, smallest, lists)
+            table = self._cached["trucks"] = (links, self.supplier_slot[links], self.consumer_slot[links],
+                                              min_lot[links])
         return table
 
     def active(self, pipeline: bool) -> np.ndarray:
@@ -223,6 +219,25 @@ class Pipelines:
         return delivered, piped, flows
 
 
+REACH_SLACK = 1
+"""Contracts a store may try beyond its number of lots (the partner of one of its first
+contracts may have run out of stock or room earlier in the round)."""
+
+
+def _within_reach(stores: np.ndarray, lots: np.ndarray) -> np.ndarray:
+    """Which of the ready contracts (in market order) a store can still serve: its first
+    ``lots + REACH_SLACK`` ones, ``lots`` being how many lots its stock (supplier) or room
+    (consumer) holds; each contract served takes at least one lot, so those further down would
+    find the stock, or the room, gone."""
+    order = np.argsort(stores, kind="stable")
+    grouped = stores[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+    sizes = np.diff(np.r_[starts, len(grouped)])
+    rank = np.empty(len(stores), dtype=np.int64)
+    rank[order] = np.arange(len(grouped)) - np.repeat(starts, sizes)
+    return rank < np.floor(lots) + REACH_SLACK
+
+
 def truck_round(contracts: Contracts, bank, load: np.ndarray, min_lot: np.ndarray, interval_days: float,
                 dispatch: Callable[[int, float], None]) -> None:
     """One market round: stock goes to active truck contracts, best benefit first.
@@ -233,27 +248,33 @@ def truck_round(contracts: Contracts, bank, load: np.ndarray, min_lot: np.ndarra
     a lot and whose consumer has room for one (stocks and room only fall during a round); the
     Python loop then runs over those only.
     """
-    table = contracts.truck_table(min_lot, load, interval_days)
-    if table is None:
+    links, supplier, consumer, smallest = contracts.truck_table(min_lot)
+    if not len(links):
         return
-    links, supplier, consumer, smallest = table[:4]
     level, reserved_out = bank.level, bank.reserved_out
     capacity, reserved_in = bank.capacity, bank.reserved_in
-    ready = np.flatnonzero((level[supplier] - reserved_out[supplier] >= smallest)
-                           & (capacity[consumer] - level[consumer] - reserved_in[consumer] >= smallest))
+    stock = level[supplier] - reserved_out[supplier]
+    space = capacity[consumer] - level[consumer] - reserved_in[consumer]
+    ready = np.flatnonzero((stock >= smallest) & (space >= smallest))
     if not len(ready):
         return
-    links_l, supplier_l, consumer_l, smallest_l, load_l, limit_l = table[4]
+    lots = smallest[ready]
+    ready = ready[_within_reach(supplier[ready], stock[ready] / lots) & _within_reach(consumer[ready], space[ready] / lots)]
+    ready_links = links[ready]
+    links_l, supplier_l, consumer_l = ready_links.tolist(), supplier[ready].tolist(), consumer[ready].tolist()
+    smallest_l, load_l = smallest[ready].tolist(), load[ready_links].tolist()
+    limit_l = (contracts.links.capacity_per_day[ready_links] * interval_days).tolist()
+    stock_l, space_l = stock[ready].tolist(), space[ready].tolist()
     available: dict[int, float] = {}
     room: dict[int, float] = {}
-    for k in ready.tolist():
+    for k in range(len(links_l)):
         s, c, lot_min = supplier_l[k], consumer_l[k], smallest_l[k]
         if s not in available:
-            available[s] = float(level[s] - reserved_out[s])
+            available[s] = stock_l[k]
         if available[s] < lot_min:
             continue
         if c not in room:
-            room[c] = float(capacity[c] - level[c] - reserved_in[c])
+            room[c] = space_l[k]
         quantity = min(available[s], room[c], limit_l[k])
         full = load_l[k]
         while quantity >= lot_min and quantity > 0.0:
