@@ -54,9 +54,10 @@ def main() -> None:
     median = {name: statistics.median(values) for name, values in times.items()}
     print(f"{args.replications} replications of demo.yaml (365 days), {args.jobs} workers, "
           f"median of {args.repeats} repeats; identical metrics on all engines: {same}")
-    print(f"{'engine':<10}{'median s':>10}{'runs/s':>10}{'speed-up vs serial':>22}")
-    for name in times:
-        print(f"{name:<10}{median[name]:>10.2f}{args.replications / median[name]:>10.1f}"
+    print(f"{'engine':<10}{'median s':>10}{'min to max s':>16}{'runs/s':>10}{'speed-up vs serial':>22}")
+    for name, values in times.items():
+        spread = f"{min(values):.2f} to {max(values):.2f}"
+        print(f"{name:<10}{median[name]:>10.2f}{spread:>16}{args.replications / median[name]:>10.1f}"
               f"{median['serial'] / median[name]:>22.2f}")
     print(f"processes vs serial: {median['serial'] / median['process']:.2f}x (target >= 1.7x); "
           f"Dask vs processes: {median['dask'] / median['process']:.2f} (target <= 1.15)")

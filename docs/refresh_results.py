@@ -21,6 +21,7 @@ import simulator
 from simulator.cli import format_value
 from simulator.docgen import embed
 from simulator.figures import experiment_figures, run_figures
+from simulator.loader import read_yaml_file
 from simulator.metrics import compute_metrics
 from simulator.model.park import run_scenario
 from simulator.runs import run_and_save
@@ -53,8 +54,8 @@ def scenario_table() -> str:
     header = "| file | variant | " + " | ".join(title for _, title in COLUMNS) + " |"
     lines = [BEGIN, "", header, "|---|---|" + "---|" * len(COLUMNS)]
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
-        _, document = load_scenario(path)
-        for variant in [None, *document.variants]:
+        own, _ = read_yaml_file(path)  # variants a file inherits through `extends` are its base's rows
+        for variant in [None, *own.get("variants", {})]:
             scenario, _ = load_scenario(path, variant=variant)
             values = compute_metrics(run_scenario(scenario))
             cells = [format_value(values[name], unit) for name, unit in

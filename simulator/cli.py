@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -348,7 +349,7 @@ def kpi_table(values: dict[str, float], currency: str) -> str:
 
 def format_value(value: float, unit: str) -> str:
     """A number for people: shares as %, money in thousands/millions/billions, thousands separators."""
-    if value is None or value != value:
+    if value is None or math.isnan(value):
         return "n/a"
     if unit == "share":
         return f"{100 * value:.1f} %"

@@ -157,8 +157,9 @@ def _differences_table(folder: Path, t: dict, format_value) -> str:
     for r in read_rows(folder / "differences.csv"):
         if r["metric"] not in REGISTRY or not REGISTRY[r["metric"]].headline:
             continue
-        unit = r["unit"]
-        num = lambda key: format_value(float(r[key]) if r[key] else float("nan"), unit)  # noqa: E731
+        def num(key: str, r=r) -> str:
+            return format_value(float(r[key]) if r[key] else float("nan"), r["unit"])
+
         rows.append(f"<tr><td>{html.escape(r['variant'])}</td><td><a href=\"#def-{r['metric']}\">"
                     f"{html.escape(REGISTRY[r['metric']].label)}</a></td><td class=\"num\">{num('baseline_mean')}</td>"
                     f"<td class=\"num\">{num('variant_mean')}</td><td class=\"num\">{num('diff_mean')} "

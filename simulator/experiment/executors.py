@@ -7,6 +7,7 @@ not depend on the engine: every run's random streams come from its own seed.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -15,6 +16,23 @@ from ..errors import EipsimError
 
 ENGINES = ("serial", "process", "dask")
 IN_FLIGHT_PER_WORKER = 2
+_frozen = False
+
+
+def _in_worker(fn: Callable, *args):
+    """Call ``fn`` in a worker process of an engine.
+
+    The first call in a process moves the objects that exist before any run (imported modules,
+    the engine's own machinery: about 115,000 in a Dask worker) to the garbage collector's
+    permanent generation, so the collections during each run scan only that run's objects. On
+    ``demo.yaml`` Dask runs took 0.193 s each without it and 0.172 s with it. Not done by the
+    serial engine, which runs in the caller's own process.
+    """
+    global _frozen
+    if not _frozen:
+        gc.freeze()
+        _frozen = True
+    return fn(*args)
 
 
 def default_jobs() -> int:
@@ -47,7 +65,7 @@ class ProcessEngine:
                 args = next(calls, None)
                 if args is None:
                     break
-                pending.add(self.pool.submit(fn, *args))
+                pending.add(self.pool.submit(_in_worker, fn, *args))
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -79,7 +97,7 @@ class DaskEngine:
         from dask.distributed import as_completed
 
         calls = iter(calls)
-        first = [self.client.submit(fn, *args, pure=False)
+        first = [self.client.submit(_in_worker, fn, *args, pure=False)
                  for args in _take(calls, self.jobs * IN_FLIGHT_PER_WORKER)]
         if not first:
             return
@@ -89,7 +107,7 @@ class DaskEngine:
             future.release()
             args = next(calls, None)
             if args is not None:
-                queue.add(self.client.submit(fn, *args, pure=False))
+                queue.add(self.client.submit(_in_worker, fn, *args, pure=False))
 
     def close(self) -> None:
         self.client.close()

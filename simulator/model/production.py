@@ -212,7 +212,7 @@ def build_recipes(scenario: Scenario, network: ParkNetwork, slots: Slots) -> Rec
     shelf = np.array([materials[m].shelf_life_days or np.inf for m in slots.slot_material], dtype=float)
     # Largest stock before the oldest lot passes its shelf life (FIFO, at the nominal inflow).
     inflow = np.zeros(n_slots)
-    for f, m, per_unit, slot, _ in outs:
+    for f, _material, per_unit, slot, _ in outs:
         if slot >= 0:
             spec = network.firms[f].spec
             inflow[slot] += spec.product.capacity_per_day * spec.product.utilisation * per_unit
