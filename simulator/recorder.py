@@ -2,7 +2,7 @@
 
 Daily series are (day, material) or (day, firm) arrays allocated once. Event-like records
 (shipments, link events, breakdowns, boundary flows per accounting period) go into
-:class:`RowBuffer` s: typed numpy arrays that grow by doubling, never lists of dicts.
+:class:`RowBuffer` s: typed numpy arrays filled block by block, never lists of dicts.
 Cumulative flows are kept per recipe entry and folded into (firm, material) totals at the end,
 where the mass balance of every firm, material and the park is checked.
 """
@@ -27,30 +27,38 @@ BOUNDARY_CODES = {"environment": -1, "market": -2, "region": -3}
 
 
 class RowBuffer:
-    """A growable typed array of rows (amortised O(1) append)."""
+    """A growable typed array of rows, kept as fixed-size blocks: an append is O(1) and never
+    copies the rows already written (growing one array by doubling copies them again and again,
+    a cost that grows faster than the run once the arrays outgrow the processor's caches)."""
 
-    def __init__(self, dtype: np.dtype, capacity: int = 256):
-        self._rows = np.zeros(capacity, dtype=dtype)
-        self._n = 0
+    def __init__(self, dtype: np.dtype, block_rows: int = 4096):
+        self._dtype = dtype
+        self._block_rows = block_rows
+        self._full: list[np.ndarray] = []
+        self._block = np.zeros(block_rows, dtype=dtype)
+        self._n = 0          # rows used in the current block
 
     def append(self, *values) -> None:
-        if self._n == len(self._rows):
-            self._rows = np.concatenate([self._rows, np.zeros(len(self._rows), dtype=self._rows.dtype)])
-        self._rows[self._n] = values
+        if self._n == self._block_rows:
+            self._full.append(self._block)
+            self._block = np.zeros(self._block_rows, dtype=self._dtype)
+            self._n = 0
+        self._block[self._n] = values
         self._n += 1
 
     def extend(self, columns: dict[str, np.ndarray]) -> None:
         """Append many rows given as columns of equal length."""
         n = len(next(iter(columns.values())))
-        while self._n + n > len(self._rows):
-            self._rows = np.concatenate([self._rows, np.zeros(len(self._rows), dtype=self._rows.dtype)])
-        block = self._rows[self._n:self._n + n]
+        rows = np.zeros(n, dtype=self._dtype)
         for name, values in columns.items():
-            block[name] = values
-        self._n += n
+            rows[name] = values
+        if self._n:
+            self._full.append(self._block[:self._n].copy())
+            self._n = 0
+        self._full.append(rows)
 
     def array(self) -> np.ndarray:
-        return self._rows[:self._n].copy()
+        return np.concatenate([*self._full, self._block[:self._n]])
 
 
 class Recorder:

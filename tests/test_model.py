@@ -157,6 +157,55 @@ def test_shelf_life_caps_stock():
 # --------------------------------------------------------------------------- determinism
 
 
+def breakdown_times(result, firm: str) -> list[tuple[float, str]]:
+    index = result.firms.ids.index(firm)
+    return [(float(e["time_days"]), str(e["event"])) for e in result.firm_events if e["firm"] == index]
+
+
+def test_breakdowns_stop_production_for_the_repair_time():
+    data = chain_dict(run={"horizon_days": 3650})
+    data["firms"]["kiln"]["breakdowns"] = {"mtbf_days": 40, "mttr_days": 5}
+    result = run_scenario(scenario(data))
+    events = breakdown_times(result, "kiln")
+    kinds = [kind for _, kind in events]
+    assert len(events) > 100
+    assert kinds[::2] == ["breakdown"] * len(kinds[::2]) and kinds[1::2] == ["repaired"] * len(kinds[1::2])
+    times = [t for t, _ in events]
+    assert times == sorted(times)
+    # a day that starts broken produces nothing
+    kiln = result.firms.ids.index("kiln")
+    broken_days = [day for day in range(3650)
+                   if sum(1 for t, _ in events if t <= day) % 2 == 1]
+    assert result.output[broken_days, kiln].max() == 0.0
+    # long-run share of time broken: MTTR / (MTBF + MTTR) = 5 / 45 = 11 %
+    assert len(broken_days) / 3650 == pytest.approx(5 / 45, abs=0.03)
+
+
+def test_each_firm_breaks_down_on_its_own_stream():
+    data = chain_dict()
+    data["firms"]["kiln"]["breakdowns"] = {"mtbf_days": 30, "mttr_days": 3}
+    alone = breakdown_times(run_scenario(scenario(data)), "kiln")
+    data["firms"]["blocks"]["breakdowns"] = {"mtbf_days": 20, "mttr_days": 2}
+    together = run_scenario(scenario(data))
+    # another firm becoming breakdown-prone does not move the kiln's failures
+    assert breakdown_times(together, "kiln") == alone
+    assert breakdown_times(together, "blocks")
+
+
+def test_row_buffer_keeps_order_across_blocks_and_column_extends():
+    from simulator.recorder import SHIPMENT_DTYPE, RowBuffer
+
+    buffer = RowBuffer(SHIPMENT_DTYPE, block_rows=3)
+    for k in range(5):
+        buffer.append(k, k, k, k, k, k, k, k)
+    buffer.extend({"link": np.array([5, 6]), "quantity": np.array([5.0, 6.0])})
+    buffer.append(7, 7, 7, 7, 7, 7, 7, 7)
+    rows = buffer.array()
+    assert rows["link"].tolist() == list(range(8))
+    assert rows["quantity"].tolist() == [float(k) for k in range(8)]
+    assert rows["dispatch_day"][5:7].tolist() == [0.0, 0.0]
+
+
 def test_same_seed_same_results(demo):
     sc, first = demo
     second = run_scenario(sc)

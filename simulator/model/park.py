@@ -27,7 +27,7 @@ from ..recorder import Recorder
 from ..results import FirmInfo, LinkInfo, MaterialInfo, RegionInfo, RunResult
 from .discovery import LinkLifecycle
 from .exchange import ACTIVE, UNKNOWN, Contracts, MarketPrices, Pipelines, truck_round
-from .firm import FirmTable, breakdown_process
+from .firm import FirmTable, breakdowns_process
 from .logistics import Fleet
 from .production import Production, build_recipes, build_slots
 from .storage import StorageBank
@@ -224,10 +224,10 @@ class ParkModel:
     def _start_breakdowns(self) -> None:
         prone = [f for f, inst in enumerate(self.net.firms) if inst.spec.breakdowns is not None]
         seeds = self._breakdown_seeds.spawn(len(self.net.firms))  # one stream per firm: stable under edits
-        for f in prone:
-            spec = self.net.firms[f].spec.breakdowns
-            self.env.process(breakdown_process(self.env, self.firms, f, spec.mtbf_days, spec.mttr_days,
-                                               np.random.default_rng(seeds[f]), self._firm_log))
+        firms = [(f, self.net.firms[f].spec.breakdowns.mtbf_days, self.net.firms[f].spec.breakdowns.mttr_days,
+                  np.random.default_rng(seeds[f])) for f in prone]
+        if firms:
+            self.env.process(breakdowns_process(self.env, self.firms, firms, self._firm_log))
 
     def _days(self):
         env, rec = self.env, self.recorder
