@@ -191,15 +191,21 @@ class FirmSpec(Strict):
     breakdowns: Breakdowns | None = Field(None, description="Random failures; null for none.")
     calendar: Calendar = Field(default_factory=Calendar, description="Closed weekdays and planned shutdowns.")
     b3_licence: bool = Field(False, description="Licensed to receive hazardous (B3) materials.")
-    employees: NonNegative = Field(0.0, description="Jobs (full-time equivalents).")
-    wage_per_year: NonNegative = Field(0.0, description="Mean wage per employee (currency per year).")
+    employees: NonNegative = Field(
+        0.0, description="Jobs (full-time equivalents). Default 0: no jobs counted; give real figures.")
+    wage_per_year: NonNegative = Field(
+        0.0, description="Mean wage per employee (currency per year). Default 0: no wages booked.")
     local_staff_share: Share = Field(
-        1.0, description="Share of staff living in the region (their wages count as local spending).")
+        1.0, description="Share of staff living in the region (their wages count as local spending). "
+                         "Default 1 (illustrative: estate workers mostly live nearby).")
     local_purchase_share: Share = Field(
-        0.0, description="Default share of purchased inputs bought from regional suppliers.")
+        0.0, description="Default share of purchased inputs bought from regional suppliers. Default 0 "
+                         "(conservative, illustrative: every input imported unless stated).")
     fixed_cost_per_year: NonNegative = Field(
-        0.0, description="Fixed costs other than wages (maintenance, services; currency per year).")
-    fixed_cost_local_share: Share = Field(0.0, description="Share of fixed costs spent in the region.")
+        0.0, description="Fixed costs other than wages (maintenance, services; currency per year). "
+                         "Default 0: none booked.")
+    fixed_cost_local_share: Share = Field(
+        0.0, description="Share of fixed costs spent in the region. Default 0 (conservative, illustrative).")
 
     @property
     def output_materials(self) -> list[str]:
@@ -392,11 +398,13 @@ class Region(Strict):
         0.3, description="Part of regional suppliers' receipts paid as wages to local households "
                          "(illustrative; at most supplier_local_respend_share).")
     supplier_jobs_per_million: NonNegative = Field(
-        0.0, description="Jobs in regional suppliers per million currency units of their sales.")
+        0.0, description="Jobs in regional suppliers per million currency units of their sales. Default 0: "
+                         "employment multipliers then count park jobs only; no general default exists "
+                         "(it depends on the currency and the region).")
     landfill_operator: Literal["region", "outside"] = Field(
-        "region", description="Where disposal fees go.")
+        "region", description="Where disposal fees go (default: a regional operator, illustrative).")
     transport_operator: Literal["region", "outside"] = Field(
-        "region", description="Where transport payments go.")
+        "region", description="Where transport payments go (default: regional hauliers, illustrative).")
 
     @model_validator(mode="after")
     def _wages_are_part_of_local_respend(self):

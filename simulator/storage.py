@@ -239,7 +239,7 @@ def manifest(*, scenario_digest: str, seed: int, argv: list[str], started: datet
         "python": platform.python_version(),
         "platform": f"{platform.system()} {platform.machine()}",
         "dependencies": versions,
-        "git_commit": _git_commit(),
+        **_git_state(),
         "scenario_sha256": scenario_digest,
         "root_seed": seed,
         "argv": [_anonymise(a) for a in argv],
@@ -264,15 +264,25 @@ def _anonymise(value: Any) -> Any:
     return value
 
 
-def _git_commit() -> str | None:
+def _git_state() -> dict:
+    """The package's git commit, and whether its files differ from that commit (``None`` when the
+    package is not in a git checkout)."""
     package_dir = Path(__file__).resolve().parent
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=package_dir, capture_output=True, text=True,
-                             timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    commit = out.stdout.strip()
-    return commit if out.returncode == 0 and len(commit) == 40 else None
+
+    def git(*args: str) -> subprocess.CompletedProcess | None:
+        try:
+            return subprocess.run(["git", *args], cwd=package_dir, capture_output=True, text=True, timeout=5,
+                                  check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    head = git("rev-parse", "HEAD")
+    commit = head.stdout.strip() if head is not None and head.returncode == 0 else ""
+    if len(commit) != 40:
+        return {"git_commit": None, "git_modified": None}
+    status = git("status", "--porcelain", "--untracked-files=no", "--", ".")
+    modified = bool(status.stdout.strip()) if status is not None and status.returncode == 0 else None
+    return {"git_commit": commit, "git_modified": modified}
 
 
 def python_argv() -> list[str]:

@@ -475,12 +475,14 @@ def _firm_problems(path: tuple, spec: FirmSpec, materials: Mapping[str, Material
             found.append((path + ("outputs", name), f"this firm both emits and can use '{name}'; reuse inside a "
                           "firm is not modelled", f"lower the output of '{name}' by what the firm reuses, and "
                           "remove it from the inputs"))
+    known_usable = {name for name in usable if name in materials}
     for name in spec.storage:
         here = path + ("storage", name)
         material = _material(materials, name, here, found)
         if material is None:
             continue
-        if name not in usable:
+        # with a misspelt material in the recipe, that error is the one to fix, not this follow-on
+        if name not in usable and known_usable == usable:
             found.append((here, f"'{name}' is neither an output nor an input of this firm",
                           did_you_mean(name, usable)))
         elif not material.is_storable:
@@ -555,7 +557,7 @@ def _exchange_problems(path: tuple, exchange: ExchangeSpec, materials: Mapping[s
                       f"'{exchange.material}'", ""))
     if consumer is not None:
         uses = set(consumer.inputs) | {s for i in consumer.inputs.values() for s in i.substitutes}
-        if exchange.material not in uses:
+        if exchange.material not in uses and all(name in materials for name in uses):
             found.append((path + ("material",), f"consumer '{exchange.consumer}' has no input or substitute "
                           f"'{exchange.material}'", "add it to the consumer's inputs or substitutes"))
         if material.hazardous and not consumer.b3_licence:

@@ -50,7 +50,7 @@ def test_run_folder_is_complete(demo_run):
 def test_manifest_has_provenance_without_user_names(demo_run):
     manifest = json.loads((demo_run / "manifest.json").read_text())
     for key in ("eipsim_version", "dependencies", "scenario_sha256", "root_seed", "argv", "started_utc",
-                "finished_utc", "duration_s", "git_commit"):
+                "finished_utc", "duration_s", "git_commit", "git_modified"):
         assert key in manifest
     assert manifest["root_seed"] == 20241006
     assert manifest["dependencies"]["simpy"]

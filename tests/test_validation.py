@@ -157,12 +157,26 @@ def test_undefined_materials_and_firms(broken_scenario):
         f"{at(path, text, 'cole')}: firms.power_plant.inputs.cole: unknown material 'cole' (did you mean 'coal'?)",
         f"{at(path, text, 'slag')}: firms.cement_works.inputs.clinker.substitutes.slag: unknown material "
         "'slag' (declare it under `materials:`)",
-        # fly ash is no longer a substitute of the cement works: storing it makes no sense
-        f"{at(path, text, 'fly_ash: 50')}: firms.cement_works.storage.fly_ash: 'fly_ash' is neither an output "
-        "nor an input of this firm",
+        # no follow-on about storing fly ash or the fly-ash exchange: the unknown 'slag' is what to fix
         f"{at(path, text, 'supplier')}: exchanges[0].supplier: unknown firm 'power_plnt' "
         "(did you mean 'power_plant'?)",
         f"{at(path, text, 'consumer')}: exchanges[0].consumer: unknown firm 'steel_mill'",
+    ]
+
+
+def test_a_misspelt_substitute_is_reported_once_and_never_suggested(broken_scenario):
+    path, text = broken_scenario(("fly_ash: {ratio: 1.0", "flyash: {ratio: 1.0"))
+    assert report_lines(path) == [
+        f"{at(path, text, 'flyash')}: firms.cement_works.inputs.clinker.substitutes.flyash: unknown material "
+        "'flyash' (did you mean 'fly_ash'?)",
+    ]
+
+
+def test_storing_a_material_the_firm_neither_makes_nor_uses(broken_scenario):
+    path, text = broken_scenario(("storage: {fly_ash: 50}", "storage: {fly_ash: 50, coal: 10}"))
+    assert report_lines(path) == [
+        f"{at(path, text, 'coal: 10')}: firms.cement_works.storage.coal: 'coal' is neither an output nor an "
+        "input of this firm",
     ]
 
 

@@ -10,11 +10,12 @@ LM3 (Sacks 2002, *The Money Trail*, New Economics Foundation), for a group of pa
 (the whole park, or its SMEs) treated as one organisation (payments inside G are not counted):
 
 * R1 = G's income from outside G;
-* R2 = R1 x the share of G's spending paid to local payees (its local spending, when G spends
-  what it earns); local wages count;
+* R2 = what G pays to local payees (park firms outside G, regional suppliers and services,
+  local households through wages); what G keeps (its surplus) is not spent locally, so a group
+  with high margins has a lower LM3 than one that spends what it earns;
 * R3 = what those local payees re-spend locally: park firms at their own simulated local share,
   regional suppliers and service operators at ``supplier_local_respend_share``, local households
-  at ``household_local_spending_share`` (scaled like R2);
+  at ``household_local_spending_share``;
 * LM3 = (R1 + R2 + R3) / R1, in [1, 3].
 
 Input-output table (Miller & Blair 2009, ch. 2 and 6): sectors are the park firms grouped by
@@ -92,15 +93,12 @@ def lm3_rounds(result: RunResult, members: np.ndarray, ledger: Ledger | None = N
     income = group[ledger.payee] & ~group[ledger.payer]
     spending = group[ledger.payer] & ~group[ledger.payee]
     r1 = float(ledger.amount[income].sum())
-    total_spend = float(ledger.amount[spending].sum())
     local_rows = spending & ledger.is_local[ledger.payee]
-    local_spend = float(ledger.amount[local_rows].sum())
-    if r1 <= 0 or total_spend <= 0:
+    if r1 <= 0:
         return r1, 0.0, 0.0
-    scale = r1 / total_spend   # R2 follows the spending pattern applied to the income
     received = np.bincount(ledger.payee[local_rows], ledger.amount[local_rows], len(ledger.parties))
-    r2 = local_spend * scale
-    r3 = float(received @ respend_shares(result, ledger)) * scale
+    r2 = float(received.sum())
+    r3 = float(received @ respend_shares(result, ledger))
     return r1, r2, r3
 
 
