@@ -386,6 +386,14 @@ def lever_problems(scenario: Scenario) -> list[tuple[tuple, str, str]]:
     if sme.land_share > 0 and not sme.mix:
         found.append((("sme", "mix"), "IKM land is reserved but no archetype says what firms fill it",
                       "give a mix such as {paving_block_maker: 1}"))
+    area = scenario.park.area_ha
+    if sme.land_share > 0 and area is not None:
+        plots = sum(spec.plot_ha * spec.count for spec in scenario.firms.values())
+        if area * sme.land_share + plots > area * (1 + 1e-9):
+            found.append((("sme", "land_share"),
+                          f"IKM land ({area * sme.land_share:,.0f} ha) and the firms' plots ({plots:,.0f} ha) "
+                          f"do not fit in park.area_ha ({area:,.0f} ha)",
+                          f"at most {max(0.0, 1 - plots / area):.2f} with these plots"))
     if scenario.sentra is not None:
         if SENTRA_ID in scenario.firms:
             found.append((("firms", SENTRA_ID), f"'{SENTRA_ID}' is the id of the IKM centre",

@@ -352,3 +352,11 @@ def test_archetype_cannot_name_an_archetype(write_yaml):
     path = write_yaml("a.yaml", replace_once(ARCHETYPES, "    kind: sme\n", "    kind: sme\n    archetype: other\n"))
     lines = report_lines(path)
     assert lines == [f"{path}:8:5: archetypes.block_maker.archetype: an archetype cannot itself name an archetype"]
+
+
+def test_ikm_land_must_fit_in_the_estate_with_the_firms_plots():
+    path = DEMO.parent / "kawasan_baseline.yaml"
+    load_scenario(path, overrides=["sme.land_share=0.45"])  # 225 ha + 258 ha of plots fit in 500 ha
+    (line,) = report_lines(path, overrides=["sme.land_share=0.9"])
+    assert "sme.land_share: IKM land (450 ha) and the firms' plots (258 ha) do not fit in park.area_ha (500 ha)" in line
+    assert line.startswith("--set:1:")
