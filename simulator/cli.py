@@ -1,7 +1,9 @@
 """The ``eipsim`` command line.
 
 Errors are for people: bad input prints every problem as ``FILE:LINE:COL: field: message`` and
-exits with code 2, without a traceback (``--debug`` shows it); a crash exits with code 1.
+exits with code 2, without a traceback (``--debug`` shows it); a crash, or an experiment whose
+every run failed, exits with code 1. Ctrl-C exits with 130 and SIGTERM with 143, both after the
+same cleanup: no half-written result is kept, and an interrupted experiment says how to resume.
 """
 
 from __future__ import annotations
@@ -9,12 +11,15 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import shlex
+import signal
 import sys
 from pathlib import Path
 
 from .errors import EipsimError, ScenarioError, SimulationError
 
-EXIT_OK, EXIT_CRASH, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_CRASH, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,33 +30,66 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     args.debug = getattr(args, "debug", False)
-    try:
-        return args.handler(args, argv)
-    except ScenarioError as exc:
-        if args.debug:
-            raise
-        print(exc.report(), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except SimulationError as exc:
-        if args.debug:
-            raise
-        print(f"eipsim: {exc}", file=sys.stderr)
-        return EXIT_CRASH
-    except EipsimError as exc:
-        if args.debug:
-            raise
-        print(f"eipsim: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("\neipsim: interrupted; nothing half-written was kept.", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
-        if args.debug:
-            raise
-        print(f"eipsim crashed: {type(exc).__name__}: {exc}\n"
-              "This is a bug in eipsim; run again with --debug for the traceback and report it.",
-              file=sys.stderr)
-        return EXIT_CRASH
+    with SigtermAsInterrupt() as sigterm:
+        try:
+            return args.handler(args, argv)
+        except ScenarioError as exc:
+            if args.debug:
+                raise
+            print(exc.report(), file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except SimulationError as exc:
+            if args.debug:
+                raise
+            print(f"eipsim: {exc}", file=sys.stderr)
+            return EXIT_CRASH
+        except EipsimError as exc:
+            if args.debug:
+                raise
+            print(f"eipsim: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except KeyboardInterrupt as exc:
+            print(f"\neipsim: {'stopped by SIGTERM' if sigterm.received else 'interrupted'}; "
+                  f"{_kept_after_interrupt(exc, args.command)}", file=sys.stderr)
+            return EXIT_TERMINATED if sigterm.received else EXIT_INTERRUPTED
+        except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
+            if args.debug:
+                raise
+            print(f"eipsim crashed: {type(exc).__name__}: {exc}\n"
+                  "This is a bug in eipsim; run again with --debug for the traceback and report it.",
+                  file=sys.stderr)
+            return EXIT_CRASH
+
+
+class SigtermAsInterrupt:
+    """While active, SIGTERM raises KeyboardInterrupt as Ctrl-C does, so the same cleanup runs
+    (hidden partial folders are removed); ``received`` tells that it was SIGTERM."""
+
+    def __enter__(self) -> SigtermAsInterrupt:
+        self.received = False
+        self.pid = os.getpid()
+        self.previous = signal.signal(signal.SIGTERM, self._interrupt)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        signal.signal(signal.SIGTERM, self.previous)
+
+    def _interrupt(self, signum, frame) -> None:
+        if os.getpid() != self.pid:  # a worker process forked by an engine: end as SIGTERM always did
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        self.received = True
+        raise KeyboardInterrupt
+
+
+def _kept_after_interrupt(exc: KeyboardInterrupt, command: str) -> str:
+    """What an interrupt kept: nothing half-written, or an experiment's finished runs and how to go on."""
+    folder = getattr(exc, "folder", None)  # set by runner.ExperimentInterrupted
+    if folder is None:
+        return "nothing half-written was kept."
+    return (f"the finished runs are kept in {folder}\n"
+            f"Run the others and write the tables with: eipsim {command} --resume {shlex.quote(str(folder))}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,8 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--replication", type=int, metavar="I",
                      help="run replication I of an experiment alone (its seeds: SeedSequence(seed).spawn(n)[I])")
     _experiment_options(run, replications=1)
-    run.add_argument("--dpi", type=int, default=150, help="resolution of PNG charts (default 150)")
-    run.add_argument("--quiet", action="store_true", help="print only the result folder")
+    run.add_argument("--dpi", type=dpi_arg, default=150, help="resolution of PNG charts (default 150)")
     run.set_defaults(handler=cmd_run)
 
     compare = commands.add_parser("compare", parents=[common],
@@ -113,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot = commands.add_parser("plot", parents=[common], help="redraw the charts of a result folder")
     plot.add_argument("folder", type=Path, metavar="RESULT_DIR")
     plot.add_argument("--only", help="comma-separated chart names (default: all of the folder)")
-    plot.add_argument("--dpi", type=int, default=150, help="resolution of PNG charts (default 150)")
+    plot.add_argument("--dpi", type=dpi_arg, default=150, help="resolution of PNG charts (default 150)")
     plot.add_argument("--lang", choices=["en", "id"], default="en", help="labels in English or Indonesian")
     plot.set_defaults(handler=cmd_plot)
 
@@ -149,6 +186,8 @@ def _experiment_options(parser: argparse.ArgumentParser, replications: int) -> N
     parser.add_argument("--out", type=Path, default=Path("results"), help="results folder (default: results)")
     parser.add_argument("--resume", type=Path, metavar="DIR", help="finish an interrupted experiment in DIR")
     parser.add_argument("--no-figures", action="store_true", help="skip the charts (faster)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="print only the result folder (no tables, no progress bar); errors still show")
 
 
 def _scenario_options(parser: argparse.ArgumentParser) -> None:
@@ -267,19 +306,22 @@ def _need_file(path):
 
 def _engine(args, argv, with_out: bool = True) -> dict:
     options = {"engine": args.engine, "jobs": args.jobs, "scheduler": args.scheduler,
-               "figures": not args.no_figures}
+               "figures": not args.no_figures, "progress": False if args.quiet else None}
     if with_out:
         options.update(out=args.out, argv=["eipsim", *argv])
     return options
 
 
 def _report(experiment, args) -> int:
-    """Print the experiment's summary (or differences) table and its folder."""
+    """Print the experiment's tables and its folder; exit with 1 when every run failed."""
     from .experiment.report_text import experiment_table
 
-    if not getattr(args, "quiet", False):
+    if not args.quiet:
         print(experiment_table(experiment))
     print(experiment.folder)
+    if experiment.runs_failed == experiment.runs_total:
+        print(f"eipsim: every run failed; the errors are in {experiment.folder / 'failures.csv'}", file=sys.stderr)
+        return EXIT_CRASH
     return EXIT_OK
 
 
@@ -345,6 +387,16 @@ def kpi_table(values: dict[str, float], currency: str) -> str:
             f"{kind} {format_value(a, 'ratio')} / {format_value(b, 'ratio')}" for kind, a, b in pairs)))
     width = max(len(label) for label, _ in rows)
     return "\n".join(f"  {label:<{width}}  {value}" for label, value in rows)
+
+
+def dpi_arg(text: str) -> int | float:
+    """``--dpi`` checked when the command line is read (argparse reports it with the usage)."""
+    from .figures import check_dpi
+
+    try:
+        return check_dpi(text)
+    except EipsimError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def format_value(value: float, unit: str) -> str:

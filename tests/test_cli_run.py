@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import jsonschema
 import pytest
@@ -160,3 +163,33 @@ def test_resolved_scenarios_with_archetypes_reload(tmp_path, capsys):
                  str(tmp_path), "--quiet", "--no-figures"]) == 0
     resolved = next(tmp_path.glob("*/*/scenario.resolved.yaml"))
     assert main(["validate", str(resolved)]) == 0
+
+
+@pytest.mark.parametrize("stop, code, said", [
+    ("sigterm", 143, "eipsim: stopped by SIGTERM; nothing half-written was kept."),
+    ("ctrl-c", 130, "eipsim: interrupted; nothing half-written was kept."),
+])
+def test_a_stopped_run_leaves_no_partial_folder(tmp_path, capsys, monkeypatch, stop, code, said):
+    import simulator.runs
+
+    def stopped_while_writing(folder, *args, **kwargs):
+        folder.write_text("flows.csv", "partial")
+        if stop == "ctrl-c":
+            raise KeyboardInterrupt
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(10)  # the handler interrupts the sleep
+
+    monkeypatch.setattr(simulator.runs, "write_run_tables", stopped_while_writing)
+    before = signal.getsignal(signal.SIGTERM)
+    got = main(["run", str(SCENARIOS / "demo.yaml"), "--set", "run.horizon_days=5", "--out", str(tmp_path),
+                "--no-figures"])
+    assert (got, capsys.readouterr().err.splitlines()[-1]) == (code, said)
+    assert [p for p in tmp_path.rglob("*") if p.is_file() or p.name.startswith(".")] == []
+    assert signal.getsignal(signal.SIGTERM) == before  # main restores the handler it replaced
+
+
+def test_quiet_is_an_option_of_every_experiment_command():
+    from simulator.cli import build_parser
+
+    for command in (["run", "x.yaml"], ["compare", "x.yaml"], ["sweep", "x.yaml"], ["sensitivity", "x.yaml"]):
+        assert build_parser().parse_args([*command, "--quiet"]).quiet

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ from helpers import ROOT, SCENARIOS
 
 import simulator
 from simulator.cli import main
+from simulator.experiment import runner
 from simulator.experiment.stats import paired_difference, summarise
 from simulator.metrics import compute_metrics
 from simulator.model.park import run_scenario
@@ -31,6 +33,10 @@ def read_csv(path) -> list[dict]:
 
 def without(rows: list[dict], *columns: str) -> list[dict]:
     return [{k: v for k, v in row.items() if k not in columns} for row in rows]
+
+
+def manifest_of(folder) -> dict:
+    return json.loads((folder / "manifest.json").read_text())
 
 
 # --------------------------------------------------------------------------- statistics
@@ -53,6 +59,14 @@ def test_paired_difference_is_tighter_than_independent_under_common_noise():
     assert d["diff_ci_low"] < 2 < d["diff_ci_high"]
     independent = 2 * 2.045 * np.sqrt(base.var(ddof=1) / 30 + variant.var(ddof=1) / 30) / 2
     assert (d["diff_ci_high"] - d["diff_ci_low"]) / 2 < independent / 3
+
+
+def test_arm_means_are_kept_when_the_other_arm_is_undefined():
+    d = paired_difference([np.nan, np.nan, np.nan], [1.0, 2.0, np.nan])
+    assert np.isnan(d["baseline_mean"]) and d["variant_mean"] == 1.5
+    assert np.isnan(d["diff_mean"]) and np.isnan(d["diff_ci_low"]) and d["n"] == 0
+    paired = paired_difference([1.0, np.nan, 3.0], [2.0, 5.0, 5.0])  # means over the pairs: diff = difference
+    assert (paired["baseline_mean"], paired["variant_mean"], paired["diff_mean"]) == (2.0, 3.5, 1.5)
 
 
 # --------------------------------------------------------------------------- seeds and engines
@@ -126,6 +140,19 @@ def test_compare_writes_paired_differences(tmp_path, capsys):
     assert (folder / "arms/platform/flows.csv").is_file()
 
 
+def test_compare_shows_the_mean_of_an_arm_whose_baseline_is_undefined(tmp_path, capsys):
+    # the baseline park has no SMEs, so their LM3 is undefined there; the ikm10 variant has 50
+    code = main(["compare", str(SCENARIOS / "kawasan_baseline.yaml"), "--variant", "ikm10", "--replications", "2",
+                 "--set", "run.horizon_days=10", "--engine", "serial", "--out", str(tmp_path), "--no-figures"])
+    out = capsys.readouterr().out
+    assert code == 0
+    row = next(r for r in read_csv(next(tmp_path.glob("*/*/differences.csv"))) if r["metric"] == "lm3_sme")
+    assert (row["baseline_mean"], row["diff_mean"], row["diff_ci_low"], row["n"]) == ("", "", "", "0")
+    assert float(row["variant_mean"]) > 1
+    line = next(line for line in out.splitlines() if "LM3 of the SMEs" in line)
+    assert line.split()[-4:] == ["n/a", "->", f"{float(row['variant_mean']):.2f}", "n/a"]  # no difference
+
+
 def test_compare_returns_tables_from_python(tmp_path):
     experiment = simulator.compare([DEMO, DEMO], replications=2, overrides=SHORT, engine="serial", out=tmp_path,
                                    progress=False, figures=False)
@@ -146,6 +173,40 @@ def test_sweep_reports_failed_points_and_runs_the_others(tmp_path):
     assert failures[0]["park.truck_fleet.trucks"] == "0" and "must be >= 1" in failures[0]["error"]
     summary = read_csv(experiment.folder / "summary.csv")
     assert {r["n"] for r in summary if r["arm"] == "p001"} == {"2"}
+
+
+def test_failures_are_summarised_by_cause(tmp_path, capsys):
+    grid = ["--grid", "park.truck_fleet.trucks=0,-1,3", "--grid", "discovery.base_rate_per_year=1,2"]
+    code = main(["sweep", str(DEMO), *grid, "--set", SHORT[0], "--engine", "serial", "--out", str(tmp_path),
+                 "--no-figures"])
+    out = capsys.readouterr().out
+    assert code == 0  # some runs succeeded
+    assert "4 of 6 runs failed (2 distinct error(s); every failed run is in failures.csv):" in out
+    assert "  2 run(s): --set:2:25: park.truck_fleet.trucks: must be >= 1, got 0\n" \
+           "      e.g. run0000 (p000: park.truck_fleet.trucks=0, discovery.base_rate_per_year=1)" in out
+    assert "got -1\n      e.g. run0002 (p002: park.truck_fleet.trucks=-1, discovery.base_rate_per_year=1)" in out
+    folder = next(tmp_path.glob("demo/*"))
+    assert manifest_of(folder)["runs_failed"] == 4
+
+
+def test_an_experiment_whose_every_run_failed_exits_1(tmp_path, capsys):
+    code = main(["sweep", str(DEMO), "--grid", "park.truck_fleet.trucks=0,-1", "--set", SHORT[0],
+                 "--engine", "serial", "--out", str(tmp_path), "--quiet"])
+    out, err = capsys.readouterr()
+    folder = next(tmp_path.glob("demo/*"))
+    assert (code, out) == (1, f"{folder}\n")
+    assert err == f"eipsim: every run failed; the errors are in {folder / 'failures.csv'}\n"
+
+
+def test_replicated_table_shows_mean_sd_ci_and_n(tmp_path, capsys):
+    assert main(["run", str(DEMO), "--replications", "2", "--set", SHORT[0], "--engine", "serial",
+                 "--out", str(tmp_path), "--no-figures"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[3].split() == ["indicator", "mean", "sd", "95", "%", "CI", "n"]
+    summary = next(r for r in read_csv(next(tmp_path.glob("demo/*/summary.csv")))
+                   if r["metric"] == "links_contracted")
+    row = next(line for line in lines if "Links with a contract" in line)
+    assert f"{float(summary['sd']):.3g} links" in row and row.split()[-1] in ("2", "*")
 
 
 def test_lhs_sweep_points_are_within_ranges(tmp_path):
@@ -177,10 +238,80 @@ def test_killed_sweep_resumes_to_the_same_tables(tmp_path):
     cut = runs_dir.parent
     assert 3 <= len(list(runs_dir.glob("*.json"))) < 12
     assert not list(runs_dir.glob(".*"))  # no half-written run file
+    assert manifest_of(cut)["finished_utc"] is None
     assert main(["sweep", "--resume", str(cut), "--engine", "serial", "--no-figures"]) == 0
+    finished, resumed = manifest_of(whole), manifest_of(cut)
+    assert finished["finished_utc"] >= finished["started_utc"] and finished["resumed_utc"] == []
+    assert finished["duration_s"] > 0 and finished["runs_failed"] == 0
+    assert resumed["finished_utc"] >= resumed["resumed_utc"][0] >= resumed["started_utc"]
+    assert len(resumed["resumed_utc"]) == 1 and resumed["duration_s"] > 0
     for name in ("metrics.csv", "summary.csv", "failures.csv"):
         assert (cut / name).read_text() == (whole / name).read_text(), name
     assert without(read_csv(cut / "runs.csv"), "duration_s") == without(read_csv(whole / "runs.csv"), "duration_s")
+
+
+@pytest.mark.parametrize("stop, code, said", [("ctrl-c", 130, "interrupted"), ("sigterm", 143, "stopped by SIGTERM")])
+def test_stopped_experiment_names_its_folder_and_how_to_resume(tmp_path, capsys, monkeypatch, stop, code, said):
+    done = []
+
+    def stops_at_the_third_run(*args):
+        if len(done) == 2:
+            if stop == "ctrl-c":
+                raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(10)  # the handler interrupts the sleep
+        done.append(args)
+        return execute(*args)
+
+    execute = runner.execute
+    monkeypatch.setattr(runner, "execute", stops_at_the_third_run)
+    grid = ["--grid", "discovery.base_rate_per_year=1,2,3"]
+    assert main(["sweep", str(DEMO), *grid, "--set", SHORT[0], "--engine", "serial", "--out", str(tmp_path),
+                 "--no-figures"]) == code
+    folder = next(tmp_path.glob("demo/*"))
+    assert capsys.readouterr().err.splitlines()[-2:] == [
+        f"eipsim: {said}; the finished runs are kept in {folder}",
+        f"Run the others and write the tables with: eipsim sweep --resume {folder}"]
+    assert len(list((folder / "runs").glob("*.json"))) == 2 and not list(tmp_path.rglob(".*"))
+    monkeypatch.setattr(runner, "execute", execute)
+    assert main(["sweep", "--resume", str(folder), "--engine", "serial", "--no-figures", "--quiet"]) == 0
+    assert len(read_csv(folder / "metrics.csv")) == 3
+
+
+def test_sigterm_stops_a_process_pool_experiment(tmp_path):
+    args = ["sweep", str(DEMO), "--grid", "discovery.base_rate_per_year=0.5,1,2,4,8,16", "--replications", "2",
+            "--set", "run.horizon_days=120", "--jobs", "2", "--no-figures", "--out", str(tmp_path)]
+    proc = subprocess.Popen([sys.executable, "-m", "simulator", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(tmp_path.glob("*/*/runs/*.json"))) < 2:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    folder = next(tmp_path.glob("demo/*"))
+    assert proc.returncode == 143, err
+    assert f"eipsim sweep --resume {folder}" in err and "Traceback" not in err
+    assert not list(tmp_path.rglob(".*")) and not (folder / "summary.csv").exists()
+    assert main(["sweep", "--resume", str(folder), "--jobs", "2", "--no-figures", "--quiet"]) == 0
+    assert len(read_csv(folder / "metrics.csv")) == 12
+
+
+def test_sensitivity_prints_sobol_indices(tmp_path, capsys):
+    pytest.importorskip("SALib")
+    code = main(["sensitivity", str(DEMO), "--range", "discovery.base_rate_per_year=0.5:8", "--range",
+                 "policy.landfill_tax_per_t=0:5e5", "--n", "4", "--outcome", "revenue", "--outcome", "jobs_sme",
+                 "--set", SHORT[0], "--engine", "serial", "--out", str(tmp_path), "--no-figures"])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0
+    rows = read_csv(next(tmp_path.glob("demo/*/sensitivity.csv")))
+    table = lines[lines.index(next(line for line in lines if line.split()[:2] == ["indicator", "parameter"])):]
+    first = next(r for r in rows if r["metric"] == "revenue")
+    assert table[1].split() == ["Revenue", "of", "park", "firms", first["parameter"],
+                                f"{float(first['S1']):.2f}", "±", f"{float(first['S1_conf']):.2f}",
+                                f"{float(first['ST']):.2f}", "±", f"{float(first['ST_conf']):.2f}"]
+    assert table[2].split()[0] == "policy.landfill_tax_per_t"
+    assert table[3].split() == ["Jobs", "in", "SMEs", "(IKM)", "not", "computed:", "no", "variation"]
+    assert not any(line.startswith("p000") for line in lines)  # no table per sample point
 
 
 def test_sensitivity_writes_sobol_indices(tmp_path):
@@ -200,4 +331,7 @@ def test_bad_experiment_options_are_input_errors(tmp_path, capsys):
     assert main(["run", str(DEMO), "--replications", "0", "--out", str(tmp_path)]) == 2
     assert main(["compare", str(DEMO), "--out", str(tmp_path)]) == 2
     assert main(["sweep", "--resume", str(tmp_path)]) == 2
+    assert main(["sensitivity", str(DEMO), "--range", "discovery.base_rate_per_year=1:2", "--outcome", "lm4",
+                 "--out", str(tmp_path)]) == 2
+    assert "unknown --outcome lm4" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())

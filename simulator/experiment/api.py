@@ -32,6 +32,7 @@ class Experiment:
     kind: str
     runs_done: int
     runs_total: int
+    runs_failed: int
 
     @property
     def summary(self):
@@ -90,7 +91,8 @@ def _arm(scenario: str | Path | Scenario, variant: str | None, overrides: Sequen
 
 
 def _finish(outcome: runner.ExperimentOutcome) -> Experiment:
-    return Experiment(outcome.folder, outcome.plan.kind, outcome.runs_done, len(outcome.plan.tasks))
+    return Experiment(outcome.folder, outcome.plan.kind, outcome.runs_done, len(outcome.plan.tasks),
+                      len(outcome.failures))
 
 
 def run(scenario: str | Path | Scenario, *, replications: int = 1, variant: str | None = None,
@@ -149,7 +151,8 @@ def sensitivity(scenario: str | Path, *, ranges: Sequence[str], n: int = 256, me
                 outcomes: Sequence[str] | None = None, replications: int = 1, variant: str | None = None,
                 overrides: Sequence[str] = (), seed: int | None = None, **engine: Any) -> Experiment:
     """Global sensitivity (Saltelli sampling, Sobol indices) with SALib: ``sensitivity.csv``."""
-    from .sensitivity import analyse, saltelli_points
+    from ..metrics.registry import REGISTRY
+    from .sensitivity import saltelli_points
 
     _check_replications(replications)
     base = load_arm(arm_label(scenario, variant), scenario, variant, overrides)
@@ -160,24 +163,20 @@ def sensitivity(scenario: str | Path, *, ranges: Sequence[str], n: int = 256, me
         raise EipsimError("sensitivity needs at least one --range PATH=low:high")
     if method != "sobol":
         raise EipsimError(f"unknown method {method!r}; available: sobol")
+    unknown = [name for name in outcomes or () if name not in REGISTRY]
+    if unknown:
+        raise EipsimError(f"unknown --outcome {', '.join(unknown)}; indicators: {', '.join(REGISTRY)}")
     points = saltelli_points(bounds, n, root_seed_of([base], seed))
     arms = point_arms(scenario, variant, overrides, points)
     plan = Plan("sensitivity", base.scenario.name, tuple(arms), replications, root_seed_of([base], seed),
-                tuple(bounds), {"method": method, "n": n, "ranges": {k: list(v) for k, v in bounds.items()}})
-    outcome = runner.run_plan(plan, **engine)
-    analyse(outcome, bounds, outcomes)
-    return _finish(outcome)
+                tuple(bounds), {"method": method, "n": n, "ranges": {k: list(v) for k, v in bounds.items()},
+                                "outcomes": list(outcomes) if outcomes else None})
+    return _finish(runner.run_plan(plan, **engine))
 
 
 def resume(folder: str | Path, **engine: Any) -> Experiment:
     """Finish an interrupted experiment; tables equal those of an uninterrupted one."""
-    outcome = runner.resume(folder, **engine)
-    if outcome.plan.kind == "sensitivity":
-        from .sensitivity import analyse
-
-        extra = outcome.plan.extra
-        analyse(outcome, {k: tuple(v) for k, v in extra["ranges"].items()}, None)
-    return _finish(outcome)
+    return _finish(runner.resume(folder, **engine))
 
 
 def _check_replications(replications: int) -> None:

@@ -1,5 +1,5 @@
-"""Plain-text tables of an experiment for the terminal: means with 95 % CIs, paired differences,
-sweep points and failures."""
+"""Plain-text tables of an experiment for the terminal: means with sd and 95 % CIs, paired
+differences, sweep points, Sobol indices and failures."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ from pathlib import Path
 from ..metrics.registry import REGISTRY
 
 MAX_POINTS_SHOWN = 20
+MAX_CAUSES_SHOWN = 5
+MAX_ERROR_CHARS = 200
+WIDE_SOBOL_CONF = 0.1
+SUMMARY_COLUMNS = ("arm", "metric", "unit", "n", "mean", "sd", "ci_low", "ci_high", "half_width", "imprecise")
 
 
 def _rows(path: Path) -> list[dict]:
@@ -25,45 +29,124 @@ def _num(text: str) -> float:
         return float("nan")
 
 
+def _aligned(rows: list[list[str]], left: int = 1) -> list[str]:
+    """Rows of cells as indented lines: the first ``left`` columns left-aligned, the others right-aligned."""
+    widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
+    return [("  " + "  ".join(cell.ljust(width) if k < left else cell.rjust(width)
+                                for k, (cell, width) in enumerate(zip(row, widths)))).rstrip()
+            for row in rows]
+
+
 def experiment_table(experiment) -> str:
+    """What the command line prints after an experiment: runs done, failures, then the results."""
+    folder = experiment.folder
+    lines = [f"{experiment.kind}: {experiment.runs_done} of {experiment.runs_total} runs done"]
+    lines += _failure_lines(_rows(folder / "failures.csv"), experiment.runs_total)
+    if experiment.kind == "compare":
+        lines += _difference_lines(folder)
+    elif experiment.kind == "sensitivity":
+        lines += _sobol_lines(folder)
+    else:
+        lines += _summary_lines(folder)
+    return "\n".join(lines)
+
+
+def _failure_lines(failures: list[dict], runs_total: int) -> list[str]:
+    """How many runs failed, then each distinct error with its number of runs and one example run."""
+    if not failures:
+        return []
+    causes: dict[str, list[dict]] = {}
+    for row in failures:
+        causes.setdefault(" ".join(row["error"].split()), []).append(row)
+    counts = f"{len(failures)} of {runs_total} runs failed ({len(causes)} distinct error(s)"
+    lines = [f"{counts}; every failed run is in failures.csv):"]
+    for error, rows in sorted(causes.items(), key=lambda cause: -len(cause[1]))[:MAX_CAUSES_SHOWN]:
+        if len(error) > MAX_ERROR_CHARS:
+            error = error[:MAX_ERROR_CHARS] + " ..."
+        example = rows[0]
+        params = ", ".join(f"{k}={v}" for k, v in example.items() if k not in ("run_id", "arm", "error"))
+        lines.append(f"  {len(rows)} run(s): {error}")
+        lines.append(f"      e.g. {example['run_id']} ({example['arm']}{': ' + params if params else ''})")
+    if len(causes) > MAX_CAUSES_SHOWN:
+        lines.append(f"  ... and {len(causes) - MAX_CAUSES_SHOWN} more distinct error(s) in failures.csv")
+    return lines
+
+
+def _difference_lines(folder: Path) -> list[str]:
     from ..cli import format_value
 
-    folder = experiment.folder
     headline = [m for m, spec in REGISTRY.items() if spec.headline]
-    lines = [f"{experiment.kind}: {experiment.runs_done} of {experiment.runs_total} runs done"]
-    failures = _rows(folder / "failures.csv")
-    if failures:
-        lines.append(f"{len(failures)} run(s) failed, e.g. {failures[0]['arm']}: {failures[0]['error'][:200]}")
+    diffs = [r for r in _rows(folder / "differences.csv") if r["metric"] in headline]
+    lines = []
+    for variant in dict.fromkeys(r["variant"] for r in diffs):
+        lines.append(f"\n{variant} vs baseline (paired differences, 95 % CI):")
+        table = [["indicator", "baseline", "", variant, "difference", "95 % CI"]]
+        for r in (r for r in diffs if r["variant"] == variant):
+            unit = r["unit"]
+            ci = (f"[{format_value(_num(r['diff_ci_low']), unit)}, {format_value(_num(r['diff_ci_high']), unit)}]"
+                  if r["n"] not in ("0", "1") else "")
+            table.append([REGISTRY[r["metric"]].label, format_value(_num(r["baseline_mean"]), unit), "->",
+                          format_value(_num(r["variant_mean"]), unit), format_value(_num(r["diff_mean"]), unit), ci])
+        lines += _aligned(table)
+    return lines
+
+
+def _summary_lines(folder: Path) -> list[str]:
+    from ..cli import format_value
+
+    headline = [m for m, spec in REGISTRY.items() if spec.headline]
     summary = _rows(folder / "summary.csv")
-    if experiment.kind == "compare":
-        diffs = [r for r in _rows(folder / "differences.csv") if r["metric"] in headline]
-        for variant in dict.fromkeys(r["variant"] for r in diffs):
-            lines.append(f"\n{variant} vs baseline (paired differences, 95 % CI):")
-            for r in (r for r in diffs if r["variant"] == variant):
-                unit = r["unit"]
-                label = REGISTRY[r["metric"]].label
-                lines.append(f"  {label:<40} {format_value(_num(r['baseline_mean']), unit):>22} -> "
-                             f"{format_value(_num(r['variant_mean']), unit):>22}   diff "
-                             f"{format_value(_num(r['diff_mean']), unit)} "
-                             f"[{format_value(_num(r['diff_ci_low']), unit)}, "
-                             f"{format_value(_num(r['diff_ci_high']), unit)}]")
-        return "\n".join(lines)
     arms = list(dict.fromkeys(r["arm"] for r in summary))
+    lines = []
     for arm in arms[:MAX_POINTS_SHOWN]:
         rows = [r for r in summary if r["arm"] == arm and r["metric"] in headline]
-        params = {k: v for k, v in rows[0].items() if k not in (
-            "arm", "metric", "unit", "n", "mean", "sd", "ci_low", "ci_high", "half_width", "imprecise")} if rows else {}
+        params = {k: v for k, v in rows[0].items() if k not in SUMMARY_COLUMNS} if rows else {}
         title = arm + (" (" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")" if params else "")
         if rows and all(r["n"] == "0" for r in rows):
             lines.append(f"\n{title}: every run failed (see failures.csv)")
             continue
-        lines.append(f"\n{title}: mean [95 % CI] over n replications; * = CI wider than 10 % of the mean")
+        if not any(_num(r["n"]) > 1 for r in rows):
+            lines.append(f"\n{title}: one run")
+            lines += _aligned([["indicator", "value"], *([REGISTRY[r["metric"]].label,
+                                                          format_value(_num(r["mean"]), r["unit"])] for r in rows)])
+            continue
+        lines.append(f"\n{title}: mean, sd and 95 % CI over n replications; * = CI wider than 10 % of the mean")
+        table = [["indicator", "mean", "sd", "95 % CI", "n", ""]]
         for r in rows:
-            unit, mean = r["unit"], _num(r["mean"])
-            flag = " *" if r["imprecise"] == "True" else ""
-            ci = (f" [{format_value(_num(r['ci_low']), unit)}, {format_value(_num(r['ci_high']), unit)}]"
-                  if r["n"] not in ("0", "1") else "")
-            lines.append(f"  {REGISTRY[r['metric']].label:<40} {format_value(mean, unit)}{ci} (n={r['n']}){flag}")
+            unit = r["unit"]
+            replicated = r["n"] not in ("0", "1")
+            table.append([REGISTRY[r["metric"]].label, format_value(_num(r["mean"]), unit),
+                          format_value(_num(r["sd"]), unit) if replicated else "",
+                          f"[{format_value(_num(r['ci_low']), unit)}, {format_value(_num(r['ci_high']), unit)}]"
+                          if replicated else "", r["n"], "*" if r["imprecise"] == "True" else ""])
+        lines += _aligned(table)
     if len(arms) > MAX_POINTS_SHOWN:
         lines.append(f"\n... {len(arms) - MAX_POINTS_SHOWN} more points in summary.csv")
-    return "\n".join(lines)
+    return lines
+
+
+def _sobol_lines(folder: Path) -> list[str]:
+    """The Sobol indices of each indicator (the means of every parameter point are in summary.csv)."""
+    rows = _rows(folder / "sensitivity.csv")
+    if not rows:
+        return []
+    points = len({r["arm"] for r in _rows(folder / "summary.csv")})
+    lines = [f"\nSobol indices from {points} parameter points (their means are in summary.csv),",
+             "± the half-width of the 95 % CI; S1: the parameter alone, ST: with its interactions:"]
+    table = [["indicator", "parameter", "S1", "ST"]]
+    wide = False
+    for metric in dict.fromkeys(r["metric"] for r in rows):
+        label = REGISTRY[metric].label if metric in REGISTRY else metric
+        group = [r for r in rows if r["metric"] == metric]
+        if group[0]["note"]:
+            table.append([label, f"not computed: {group[0]['note']}", "", ""])
+            continue
+        for k, r in enumerate(group):
+            table.append([label if k == 0 else "", r["parameter"],
+                          f"{_num(r['S1']):.2f} ± {_num(r['S1_conf']):.2f}",
+                          f"{_num(r['ST']):.2f} ± {_num(r['ST_conf']):.2f}"])
+            wide = wide or max(_num(r["S1_conf"]), _num(r["ST_conf"])) > WIDE_SOBOL_CONF
+    lines += _aligned(table, left=2)
+    if wide:
+        lines.append(f"Some intervals are wider than ± {WIDE_SOBOL_CONF}: a larger --n narrows them.")
+    return lines

@@ -10,7 +10,10 @@ Tables of an experiment folder:
 * ``failures.csv``: failed runs with their parameters and error.
 
 The representative run (replication 0) of each arm of a replication or comparison experiment is
-written in full (tables and figures) under ``arms/<label>/``.
+written in full (tables and figures) under ``arms/<label>/``. A sensitivity experiment adds
+``sensitivity.csv``. ``manifest.json`` is completed last, and again by each ``--resume``:
+``finished_utc`` (null until then), ``duration_s`` (from the start, pauses before resumes
+included), ``runs_failed`` and ``resumed_utc`` (when each resume started).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +45,15 @@ class ExperimentOutcome:
     runs_done: int
 
 
+class ExperimentInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) during an experiment: its finished runs are kept in ``folder``, and
+    ``--resume`` runs the others. The original interrupt is the ``__cause__``."""
+
+    def __init__(self, folder: Path):
+        super().__init__(f"finished runs are kept in {folder}; simulator.resume({str(folder)!r}) runs the others")
+        self.folder = folder
+
+
 def run_plan(plan: Plan, *, out: str | Path = "results", engine: str = "process", jobs: int | None = None,
              scheduler: str | None = None, argv: list[str] | None = None, progress: bool | None = None,
              figures: bool = True) -> ExperimentOutcome:
@@ -53,9 +66,10 @@ def run_plan(plan: Plan, *, out: str | Path = "results", engine: str = "process"
 def resume(path: str | Path, *, engine: str = "process", jobs: int | None = None, scheduler: str | None = None,
            progress: bool | None = None, figures: bool = True) -> ExperimentOutcome:
     """Finish the missing runs of an interrupted experiment and write its tables."""
+    resumed = utc_now()
     store = ExperimentStore.open(path)
     return execute_plan(plan_from_store(store), store, engine=engine, jobs=jobs, scheduler=scheduler,
-                        progress=progress, figures=figures)
+                        progress=progress, figures=figures, resumed=resumed)
 
 
 # --------------------------------------------------------------------------- the store
@@ -80,7 +94,8 @@ def create_store(plan: Plan, out: str | Path, argv: list[str], engine: dict) -> 
     files["manifest.json"] = json_text(manifest(
         scenario_digest=plan_digest, seed=plan.root_seed, argv=argv, started=started, finished=started,
         sources={a.label: a.source for a in plan.arms},
-        extra={"experiment": plan.kind, "replications": plan.replications, "runs": len(plan.tasks), **engine}))
+        extra={"experiment": plan.kind, "replications": plan.replications, "runs": len(plan.tasks), **engine,
+               "finished_utc": None, "duration_s": None, "runs_failed": None, "resumed_utc": []}))
     return ExperimentStore.create(run_folder(out, plan.name, plan_digest, started, plan.kind), files)
 
 
@@ -100,7 +115,30 @@ def plan_from_store(store: ExperimentStore) -> Plan:
 
 
 def execute_plan(plan: Plan, store: ExperimentStore, *, engine: str = "process", jobs: int | None = None,
-                 scheduler: str | None = None, progress: bool | None = None, figures: bool = True) -> ExperimentOutcome:
+                 scheduler: str | None = None, progress: bool | None = None, figures: bool = True,
+                 resumed: datetime | None = None) -> ExperimentOutcome:
+    """Run the tasks not done yet, write the tables (and Sobol indices, figures), then complete
+    the manifest; ``resumed`` is when ``--resume`` started. Raises :class:`ExperimentInterrupted`."""
+    try:
+        _run_missing(plan, store, engine, jobs, scheduler, progress, figures)
+        outcome = finalise(plan, store)
+        if plan.kind == "sensitivity":
+            from .sensitivity import analyse
+
+            analyse(outcome, {k: tuple(v) for k, v in plan.extra["ranges"].items()}, plan.extra.get("outcomes"))
+        if figures:
+            from ..figures import experiment_figures
+            from ..storage import save_figures
+
+            save_figures(store.path, experiment_figures(store.path))
+        _complete_manifest(store, len(outcome.failures), resumed)
+    except KeyboardInterrupt as stop:
+        raise ExperimentInterrupted(store.path) from stop
+    return outcome
+
+
+def _run_missing(plan: Plan, store: ExperimentStore, engine: str, jobs: int | None, scheduler: str | None,
+                 progress: bool | None, figures: bool) -> None:
     done = store.done()
     tasks = [t for t in plan.tasks if t.run_id not in done]
     keep = plan.kind in ("replications", "compare")
@@ -119,7 +157,8 @@ def execute_plan(plan: Plan, store: ExperimentStore, *, engine: str = "process",
             result = record.pop("result", None)
             if result is not None and not (store.path / "arms" / record["arm"]).exists():
                 with store.folder(f"arms/{record['arm']}") as folder:
-                    write_run_tables(folder, result, result.currency, figures=figures)
+                    write_run_tables(folder, result, result.currency, figures=figures,
+                                     replications=plan.replications)
                     folder.commit()
             store.save_run(record)
             bar.update(1)
@@ -127,13 +166,18 @@ def execute_plan(plan: Plan, store: ExperimentStore, *, engine: str = "process",
         bar.close()
         if runner is not None:
             runner.close()
-    outcome = finalise(plan, store)
-    if figures:
-        from ..figures import experiment_figures
-        from ..storage import save_figures
 
-        save_figures(store.path, experiment_figures(store.path))
-    return outcome
+
+def _complete_manifest(store: ExperimentStore, runs_failed: int, resumed: datetime | None) -> None:
+    """Record the finish time, the duration since the start, failed runs and this resume."""
+    data = store.read_json("manifest.json")
+    finished = utc_now()
+    started = datetime.fromisoformat(data["started_utc"])
+    data.update(finished_utc=finished.isoformat(timespec="seconds"),
+                duration_s=round((finished - started).total_seconds(), 3), runs_failed=runs_failed)
+    if resumed is not None:
+        data["resumed_utc"] = [*data.get("resumed_utc", []), resumed.isoformat(timespec="seconds")]
+    store.write("manifest.json", json_text(data))
 
 
 def _progress(total: int, initial: int, plan: Plan, enabled: bool | None):

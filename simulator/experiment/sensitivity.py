@@ -49,7 +49,8 @@ def analyse(outcome, bounds: dict[str, tuple[float, float]], outcomes=None) -> l
             rows.extend({"metric": metric, "parameter": p, "S1": math.nan, "S1_conf": math.nan, "ST": math.nan,
                          "ST_conf": math.nan, "note": reason} for p in bounds)
             continue
-        result = analyze_sobol.analyze(_problem(bounds), y, calc_second_order=False, print_to_console=False)
+        result = analyze_sobol.analyze(_problem(bounds), y, calc_second_order=False, print_to_console=False,
+                                       seed=outcome.plan.root_seed)  # seeds the bootstrap of the CIs
         for k, p in enumerate(bounds):
             rows.append({"metric": metric, "parameter": p, "S1": float(result["S1"][k]),
                          "S1_conf": float(result["S1_conf"][k]), "ST": float(result["ST"][k]),

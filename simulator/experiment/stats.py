@@ -40,10 +40,20 @@ def summarise(values) -> dict[str, float]:
 
 
 def paired_difference(baseline, variant) -> dict[str, float]:
-    """Mean of variant - baseline over replications where both are finite, with its 95 % CI."""
+    """Mean of variant - baseline over the replications where both are finite, with its 95 % CI.
+
+    The arm means are over those same replications, so that diff_mean = variant_mean - baseline_mean.
+    When no replication defines both (an indicator undefined in one arm, such as the LM3 of SMEs in a
+    park without SMEs), each arm's mean is over its own finite values and the difference is NaN.
+    """
     a, b = np.asarray(baseline, dtype=float), np.asarray(variant, dtype=float)
     both = np.isfinite(a) & np.isfinite(b)
     d = summarise(b[both] - a[both])
-    return {"n": d["n"], "baseline_mean": float(a[both].mean()) if both.any() else math.nan,
-            "variant_mean": float(b[both].mean()) if both.any() else math.nan,
+    compared = (a[both], b[both]) if both.any() else (a, b)
+    return {"n": d["n"], "baseline_mean": _finite_mean(compared[0]), "variant_mean": _finite_mean(compared[1]),
             "diff_mean": d["mean"], "diff_ci_low": d["ci_low"], "diff_ci_high": d["ci_high"]}
+
+
+def _finite_mean(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if len(finite) else math.nan
