@@ -79,6 +79,12 @@ class Material(Strict):
         return self.storable if self.storable is not None else self.category != "utility"
 
     @property
+    def is_poolable(self) -> bool:
+        """Can an IKM centre collect it into its shared store? Storable by-products only, and
+        never hazardous (B3) ones: the centre holds no B3 licence."""
+        return self.is_storable and self.category == "byproduct" and not self.hazardous
+
+    @property
     def mass_t(self) -> float:
         """Tonnes per unit (1 for materials measured in t)."""
         if self.mass_t_per_unit is not None:

@@ -56,7 +56,9 @@ def realise(scenario: Scenario) -> Scenario:
         firms = _with_sentra(scenario, firms, members, zone if scenario.sme.land_share > 0 else None)
         materials[SENTRA_SERVICE] = Material(label="IKM centre services", unit="pcs", category="product")
         if scenario.sentra.pooling:
-            exchanges = [ex.model_copy(update={"supplier": SENTRA_ID}) if ex.supplier in members else ex
+            # a member's listed exchange of a pooled by-product is supplied from the centre's store
+            exchanges = [ex.model_copy(update={"supplier": SENTRA_ID})
+                         if ex.supplier in members and materials[ex.material].is_poolable else ex
                          for ex in exchanges]
     return scenario.model_copy(update={"firms": firms, "materials": materials, "exchanges": exchanges})
 

@@ -44,7 +44,7 @@ class ParkNetwork:
 
     With an IKM centre, ``members`` flags its member firms, ``sentra`` is the centre's firm index
     and ``pooled`` holds the (member, material) outputs collected into the centre's shared store:
-    the centre, not the member, supplies those materials.
+    the centre, not the member, supplies those materials (never hazardous ones: see :func:`_centre`).
     """
 
     firms: tuple[FirmInstance, ...]
@@ -129,7 +129,14 @@ def build_network(scenario: Scenario) -> ParkNetwork:
 
 
 def _centre(scenario: Scenario, firms, firm_index, material_index) -> tuple[np.ndarray, int, frozenset]:
-    """Members of the IKM centre, its firm index and the pooled (member, material) outputs."""
+    """Members of the IKM centre, its firm index and the pooled (member, material) outputs.
+
+    With ``sentra.pooling``, a member's output is pooled (collected into the centre's shared store,
+    from which the centre supplies it) when it is a storable by-product that is not hazardous.
+    Hazardous (B3) by-products are never pooled: collecting them would hand B3 waste to the centre,
+    which holds no B3 licence (the scenario offers none for it). They stay with the member, who
+    may ship them only to firms with ``b3_licence``, like any other firm's B3 waste.
+    """
     members = np.zeros(len(firms), dtype=bool)
     if scenario.sentra is None or SENTRA_ID not in firm_index:
         return members, -1, frozenset()
@@ -140,8 +147,7 @@ def _centre(scenario: Scenario, firms, firm_index, material_index) -> tuple[np.n
     if scenario.sentra.pooling:
         for i in np.flatnonzero(members).tolist():
             for name in firms[i].spec.output_materials:
-                material = scenario.materials[name]
-                if material.is_storable and material.category == "byproduct":
+                if scenario.materials[name].is_poolable:
                     pooled.add((i, material_index[name]))
     return members, firm_index[SENTRA_ID], frozenset(pooled)
 

@@ -163,6 +163,31 @@ def test_b3_waste_only_to_licensed_firms(licence):
     assert (values["byproducts_exchanged_t"] > 0) == licence
 
 
+@pytest.mark.parametrize("licence", [False, True])
+def test_sentra_never_pools_b3_waste(licence):
+    # Members (parts makers) emit hazardous offcuts. The centre has no B3 licence, so it must not
+    # collect them; only the briquetter, when licensed, may ever receive them.
+    data = deep_update(_pooling_case(True), {"materials": {"offcuts": {"hazardous": True}},
+                                             "firms": {"briquetter": {"b3_licence": licence}}})
+    result, values = run(data)
+    ids, hazardous = result.firms.ids, result.materials.hazardous
+    offcuts = result.materials.ids.index("offcuts")
+    members = [i for i, fid in enumerate(ids) if fid.startswith("ikm_parts_maker")]
+    assert "sentra" in ids and members and hazardous[offcuts]
+    assert result.totals["produced"][members, offcuts].sum() > 0     # members do emit B3 waste
+    licensed = [ids.index("briquetter")] if licence else []
+    unlicensed = [i for i in range(len(ids)) if i not in licensed]
+
+    assert not np.any(hazardous[result.pooled["material"]])          # nothing B3 is pooled
+    assert result.totals["received"][np.ix_(unlicensed, hazardous)].sum() == 0.0
+    moved = result.links.quantity > 0
+    receivers = {int(c) for c, m in zip(result.links.consumer[moved], result.links.material[moved]) if hazardous[m]}
+    shipped = result.shipments["link"][result.shipments["quantity"] > 0]
+    receivers |= {int(result.links.consumer[k]) for k in shipped if hazardous[result.links.material[k]]}
+    assert receivers <= set(licensed)
+    assert values["mass_balance_residual"] < 1e-9
+
+
 def test_landfill_tax_and_subsidy_never_lower_exchange():
     far = {"sme": {"land_share": 0.05, "zone_km": [30, 0]}, "network": {"max_distance_km": 60},
            "park": {"truck_fleet": {"cost_per_km": 60000}}}
