@@ -43,18 +43,39 @@ def fate_data(result: RunResult) -> dict:
 
 
 def network_data(result: RunResult) -> dict:
+    """Firms (location, input and output) and candidate links with their annual quantity.
+    ``output_t`` is the mass of the firm's products over the run (tonnes; 0 for products without a
+    mass), ``output_value`` their sales in the currency over the run."""
     firms, links, mats = result.firms, result.links, result.materials
     input_t = (result.totals["consumed"] * mats.mass_t).sum(axis=1)
+    output_t = (result.totals["sold"] * mats.mass_t).sum(axis=1)
+    output_value = _product_sales(result)
     annual = links.quantity * 365.0 / result.horizon_days
     return {
         "firms": [{"id": fid, "entry": firms.entry[i], "kind": firms.kind[i],
                    "x_km": float(firms.location_km[i, 0]), "y_km": float(firms.location_km[i, 1]),
-                   "input_t": float(input_t[i])} for i, fid in enumerate(firms.ids)],
+                   "input_t": float(input_t[i]), "output_t": float(output_t[i]),
+                   "output_value": float(output_value[i])} for i, fid in enumerate(firms.ids)],
         "links": [{"supplier": firms.ids[links.supplier[k]], "consumer": firms.ids[links.consumer[k]],
                    "material": mats.ids[links.material[k]], "label": mats.labels[links.material[k]],
                    "unit": mats.units[links.material[k]], "pipeline": bool(links.pipeline[k]),
                    "annual_quantity": float(annual[k])} for k in range(len(links))],
     }
+
+
+def _product_sales(result: RunResult) -> np.ndarray:
+    """Sales of products by firm over the run (currency), from the ledger."""
+    from .ledger import CATEGORIES
+
+    ledger, firms = result.ledger, result.firms
+    out = np.zeros(len(firms.ids))
+    if not len(ledger):
+        return out
+    party_firm = np.array([firms.ids.index(p) if p in firms.ids else -1 for p in ledger.parties] or [-1])
+    rows = ledger.category == CATEGORIES.index("product_sale")
+    payee = party_firm[ledger.payee[rows]]
+    np.add.at(out, payee[payee >= 0], ledger.amount[rows][payee >= 0])
+    return out
 
 
 def firm_groups(result: RunResult) -> tuple[list[str], np.ndarray]:
@@ -114,7 +135,7 @@ def sankey_data(result: RunResult) -> dict:
         add(node, "out:disposal", disposed[g], "disposal")
         add(node, "out:loss", loss[g], "loss")
         add(node, "out:stock", stock[g], "stock")
-    for (a, b), (quantity, label) in _loops(result, group, names).items():
+    for (a, b, label), quantity in _loops(result, group, names).items():
         add(f"firm:{names[a]}", f"firm:{names[b]}", quantity, "exchange" if label != "products" else "product_loop",
             label)
     # material on trucks at the end left its supplier but has not reached its consumer
@@ -122,7 +143,24 @@ def sankey_data(result: RunResult) -> dict:
     if transit > 1e-9:
         nodes.append({"id": "out:transit", "label": "on trucks at the end", "column": 2, "kind": "sink"})
         _in_transit_flows(result, group, names, add)
-    return {"unit": "t", "nodes": [nd for nd in nodes if _used(nd["id"], flows)], "flows": flows}
+    return {"unit": "t", "nodes": [nd for nd in nodes if _used(nd["id"], flows)], "flows": flows,
+            "not_shown": _without_mass(result)}
+
+
+def _without_mass(result: RunResult) -> list[dict]:
+    """Materials that moved in the run but have no mass (steam in MWh, water in m3 without a
+    declared mass per unit), so the Sankey in tonnes leaves them out: quantities over the run in
+    their own unit, bought from outside, exchanged in the park and sold."""
+    t, mats, links = result.totals, result.materials, result.links
+    exchanged = np.zeros(len(mats.ids))
+    np.add.at(exchanged, links.material, links.quantity)
+    rows = []
+    for m in np.flatnonzero(mats.mass_t <= 0):
+        moved = {"purchased": float((t["purchased"] - t["bought_in_park"])[:, m].sum()),
+                 "exchanged": float(exchanged[m]), "sold": float((t["sold"] - t["sold_in_park"])[:, m].sum())}
+        if any(v > 1e-9 for v in moved.values()):
+            rows.append({"material": mats.ids[m], "label": mats.labels[m], "unit": mats.units[m], **moved})
+    return rows
 
 
 def _used(node: str, flows: list[dict]) -> bool:
@@ -130,17 +168,17 @@ def _used(node: str, flows: list[dict]) -> bool:
 
 
 def _loops(result: RunResult, group: np.ndarray, names: list[str]) -> dict:
-    """Tonnes moved between firm groups: delivered by-products (links) and products bought in the
-    park; flows inside one group are left out (they do not cross the group's boundary)."""
+    """Tonnes moved between firm groups by material (supplier group, consumer group, material
+    label): delivered by-products (links) and products bought in the park (one loop per pair,
+    material "products"); flows inside one group are left out (they do not cross the group's
+    boundary)."""
     mats, links = result.materials, result.links
-    loops: dict[tuple[int, int], list] = {}
+    loops: dict[tuple[int, int, str], float] = {}
 
     def add(a: int, b: int, quantity: float, label: str) -> None:
         if a != b and quantity > 0:
-            entry = loops.setdefault((a, b), [0.0, label])
-            entry[0] += quantity
-            if entry[1] != label:
-                entry[1] = "several materials"
+            key = (int(a), int(b), label)
+            loops[key] = loops.get(key, 0.0) + float(quantity)
 
     for k in range(len(links)):
         add(group[links.supplier[k]], group[links.consumer[k]], links.quantity[k] * mats.mass_t[links.material[k]],
@@ -152,7 +190,7 @@ def _loops(result: RunResult, group: np.ndarray, names: list[str]) -> dict:
     pooled = result.pooled
     for member, owner, m, quantity in zip(pooled["firm"], pooled["owner"], pooled["material"], pooled["quantity"]):
         add(group[member], group[owner], quantity * mats.mass_t[m], mats.labels[m])
-    return {key: (value[0], value[1]) for key, value in loops.items()}
+    return loops
 
 
 def _in_transit_flows(result: RunResult, group: np.ndarray, names: list[str], add) -> None:

@@ -10,12 +10,27 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 
 from .errors import EipsimError
 
 RUN_CHARTS = ("material_fate", "network", "sankey", "local_economy", "discovery")
 EXPERIMENT_CHARTS = ("comparison", "differences", "sweep", "discovery")
+MIN_DPI, MAX_DPI = 10, 2400
+"""Resolutions of PNG charts accepted by :func:`check_dpi`."""
+
+
+def check_dpi(dpi) -> int:
+    """``dpi`` as a resolution for PNG charts, or an EipsimError that says what is wrong
+    (matplotlib would fail deep inside with a ValueError)."""
+    try:
+        value = float(dpi)
+    except (TypeError, ValueError):
+        raise EipsimError(f"the resolution of PNG charts (dpi) must be a number, got {dpi!r}") from None
+    if math.isnan(value) or value < MIN_DPI or value > MAX_DPI:
+        raise EipsimError(f"the resolution of PNG charts (dpi) must be between {MIN_DPI} and {MAX_DPI}, got {dpi!r}")
+    return int(value) if value == int(value) else value
 
 
 def read_rows(path: Path) -> list[dict]:
@@ -77,7 +92,9 @@ def experiment_figures(folder: Path, lang: str = "en", only: tuple[str, ...] | N
         if path.is_file():
             series[arm["label"]] = json.loads(path.read_text(encoding="utf-8"))["discovery"]
     if series and wanted("discovery"):
-        figures["discovery"] = discovery.plot_discovery(series, meta, lang=lang)
+        # each arm's chart data is its representative run: replication 0 of the experiment
+        drawn = {**meta, "replication": 0, "replication_of_each_arm": True}
+        figures["discovery"] = discovery.plot_discovery(series, drawn, lang=lang)
     return figures
 
 

@@ -274,22 +274,23 @@ def test_sweep_panels_sorted_means_and_ci_bands(tmp_path):
     assert len(panels) == 2
     share, lm3 = panels
     line = share.get_lines()[0]
-    assert list(line.get_xdata()) == [0.05, 0.1, 0.2]  # sorted by the parameter
+    assert list(line.get_xdata()) == pytest.approx([5, 10, 20])  # sorted by the parameter, a share in per cent
     assert list(line.get_ydata()) == pytest.approx([15.0, 20.0, 30.0])  # per cent
     assert len([c for c in share.collections if isinstance(c, PolyCollection)]) == 1  # the CI band
     assert share.get_ylabel() == "%" and lm3.get_ylabel() == "ratio 1-3"
     assert share.get_title("left") == "Landfill diversion rate"
-    assert lm3.get_xlabel() == "sme.land_share (fraction 0-1)"
+    assert lm3.get_xlabel() == "IKM land (% of the estate's area)"  # the explorer's lever texts
     assert "mean of 3 replications" in legend_texts(fig)
-    assert "Response to sme.land_share: mean and 95 % CI — synthetic" in titles(fig)
+    assert "Response to IKM land: mean and 95 % CI — synthetic" in titles(fig)
     saves(fig, tmp_path / "sweep")
     fig = plot_sweep(sweep_rows(), "sme.land_share", META, lang="id")
     fig.draw_without_rendering()
     assert any("," in t.get_text() for t in data_axes(fig)[1].get_yticklabels())  # 1,42: decimal comma
-    assert [t.get_text() for t in data_axes(fig)[1].get_xticklabels()] == ["0,05", "0,1", "0,2"]
+    assert [t.get_text() for t in data_axes(fig)[1].get_xticklabels()] == ["5", "10", "20"]
+    assert data_axes(fig)[1].get_xlabel() == "Lahan IKM (% luas kawasan)"
     assert data_axes(fig)[0].get_title("left") == "Tingkat pengalihan dari TPA"
     assert data_axes(fig)[1].get_ylabel() == "rasio 1-3"
-    assert any(t.startswith("Respons terhadap sme.land_share") for t in titles(fig))
+    assert any(t.startswith("Respons terhadap Lahan IKM") for t in titles(fig))
 
 
 def test_sweep_refuses_rows_that_are_not_a_one_parameter_sweep():
@@ -305,7 +306,7 @@ def test_sweep_refuses_rows_that_are_not_a_one_parameter_sweep():
     money = [summary_row(f"p{k}", metric, unit, 1.0, 0.1, **{tax: v}) for k, v in enumerate(("0", "5e4"))
              for metric, unit in (("landfill_diversion_rate", "share"), ("lm3_park", "ratio 1-3"), ("revenue", "IDR"))]
     fig = plot_sweep(money, tax, {k: v for k, v in META.items() if k != "currency"})
-    assert data_axes(fig)[-1].get_xlabel() == "policy.landfill_tax_per_t (IDR/t)"
+    assert data_axes(fig)[-1].get_xlabel() == "Landfill tax (IDR/t)"
     with pytest.raises(ValueError, match="jobs_sme"):
         plot_sweep(sweep_rows(), "sme.land_share", META, metrics=["jobs_sme"])
 

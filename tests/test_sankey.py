@@ -7,9 +7,11 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+import numpy as np
 import pytest
 from helpers import SCENARIOS
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
@@ -103,7 +105,8 @@ def legend_texts(fig: Figure) -> list[str]:
 
 
 def band_id(flow: dict) -> str:
-    return f"band:{flow['source']}->{flow['target']}"
+    loop = flow["kind"] in LOOP_KINDS
+    return f"band:{flow['source']}->{flow['target']}" + (f" [{flow['material']}]" if loop else "")
 
 
 def outline(patch: PathPatch):
@@ -214,7 +217,7 @@ def test_title_legends_labels_and_footer(demo, demo_figure):
     assert ax.get_title() == "Material flows (t) over the run — demo"
     legend = legend_texts(demo_figure)
     assert "Flow kinds (band width ∝ tonnes)" in legend
-    for key in ("virgin inputs", "products sold", "by-product exchange (loop)", "disposed"):
+    for key in ("virgin inputs", "products sold", "by-product exchange (loop, colour: material)", "disposed"):
         assert key in legend
     assert any(t.startswith("power_plant → cement_works: ") for t in legend)  # the largest loop, named
     drawn = texts(demo_figure)
@@ -228,7 +231,7 @@ def test_indonesian_labels(demo):
     fig = plot_sankey(demo, lang="id")
     assert fig.axes[0].get_title() == "Aliran material (t) selama simulasi — demo"
     legend = legend_texts(fig)
-    assert "pertukaran produk samping (loop)" in legend and "bahan baku primer" in legend
+    assert "pertukaran produk samping (loop, warna: material)" in legend and "bahan baku primer" in legend
     drawn = texts(fig)
     dotted = lambda value: f"{value:,.0f}".replace(",", ".")  # noqa: E731 - Indonesian thousands separator
     assert f"produk terjual  {dotted(sink_total(demo, 'out:products'))} t" in drawn
@@ -283,6 +286,42 @@ def test_saves_png_and_svg(demo_figure, tmp_path):
         demo_figure.savefig(path)
         assert path.stat().st_size > 10_000
     svg = (tmp_path / "sankey.svg").read_text()
-    assert '<g id="band:firm:power_plant-&gt;firm:cement_works">' in svg  # gids survive as SVG ids
+    assert '<g id="band:firm:power_plant-&gt;firm:cement_works [Fly ash]">' in svg  # gids survive as SVG ids
     assert '<g id="node:firm:cement_works">' in svg
     assert math.isfinite(demo_figure.axes[0].sankey_scale)
+
+
+def test_loops_are_coloured_by_material_like_the_network_map(demo, demo_figure):
+    from simulator.plotting.style import material_colours
+
+    loops = [p for p in bands(demo_figure).values() if p.loop and p.kind == "exchange"]
+    by_material = {}
+    for patch in loops:
+        material = patch.get_gid().rsplit(" [", 1)[1].rstrip("]")
+        by_material.setdefault(material, set()).add(tuple(np.round(patch.get_edgecolor(), 3)))
+    assert len(by_material) > 2 and all(len(c) == 1 for c in by_material.values())  # one colour a material
+    assert len({next(iter(c)) for c in by_material.values()}) == len(by_material)  # ... and its own
+    realised = [k for k in demo["network"]["links"] if k["annual_quantity"] > 0]
+    network = material_colours([k["label"] for k in realised])
+    for material, colours in by_material.items():
+        assert next(iter(colours))[:3] == tuple(np.round(to_rgba(network[material]), 3))[:3]
+
+
+def test_flows_not_in_tonnes_are_named_in_a_note(demo, demo_figure):
+    steam = [row for row in demo["sankey"]["not_shown"] if row["material"] == "steam"]
+    assert steam and steam[0]["exchanged"] > 0 and steam[0]["unit"].lower() == "mwh"
+    note = [t for t in texts(demo_figure) if t.startswith("Not in tonnes, not shown:")]
+    assert note and f"Process steam {steam[0]['exchanged']:,.0f} MWh exchanged" in note[0].replace("\n", " ")
+
+
+def test_legends_do_not_overlap_on_kalundborg():
+    scenario, _ = load_scenario(SCENARIOS / "kalundborg.yaml")
+    fig = plot_sankey(run_chart_data(run_scenario(scenario)))
+    fig.draw_without_rendering()
+    legends = [a for a in fig.axes[0].get_children() if type(a).__name__ == "Legend"]
+    assert len(legends) == 2
+    a, b = (leg.get_window_extent() for leg in legends)
+    assert not (a.x1 > b.x0 + 1 and b.x1 > a.x0 + 1 and a.y1 > b.y0 + 1 and b.y1 > a.y0 + 1)
+    footer = next(t for t in fig.texts if t.get_gid() == "footer").get_window_extent()
+    for box in (a, b):
+        assert box.y0 >= footer.y1 - 1

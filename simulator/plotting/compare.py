@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..metrics.registry import REGISTRY
-from .style import colour_cycle, footer, label, new_figure
+from .style import bottom_legend, colour_cycle, footer, label, new_figure
 
 LABELS = {
     "en": {"title": "Indicators by scenario arm: mean and 95 % CI", "title_of": "{title} — {scenario}",
@@ -314,7 +314,7 @@ def plot_comparison(summary_rows, meta: dict | None, metrics=None, lang: str = "
                Line2D([], [], marker="|", ms=12, ls="-", color="#333333", label=text("ci")),
                Line2D([], [], marker="o", ls="", mfc="white", mec="#333333", label=text("imprecise")),
                Line2D([], [], ls="--", color=BASELINE_GREY, label=text("baseline_line", arm=arms[0]))]
-    main.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
+    main.legend(handles=handles, ncols=4, frameon=False, **bottom_legend(8))
     main.suptitle(_title("title", meta, lang))
     footer(fig, meta, lang)
     return fig

@@ -15,7 +15,8 @@ Geometry, for whoever tests or extends the chart (all in data units of the axes,
   (data units per tonne; ``ax.sankey_scale``); a node is as tall as the larger of its inflow and
   outflow;
 * node rectangles carry ``gid="node:<id>"`` and ``throughput`` (tonnes); band patches carry
-  ``gid="band:<source>-><target>"`` and the attributes ``flow_width`` (the band's width in data
+  ``gid="band:<source>-><target>"`` (loops, one per material: ``"band:<source>-><target> [<material>]"``)
+  and the attributes ``flow_width`` (the band's width in data
   units, exactly ``quantity * scale``), ``quantity`` (tonnes), ``kind`` and ``loop`` (bool);
 * a band's path starts at its source end: the first vertex is the top of its slot on the source
   node's right edge; the band's outline then follows its upper (for loops: outer) edge to the
@@ -25,10 +26,16 @@ Minimum drawn width: no band or node is widened to stay visible — the geometry
 proportional. Instead every band is outlined with a stroke of :data:`MIN_BAND_PT` points (loops:
 :data:`MIN_LOOP_PT`, opaque) and every node with :data:`MIN_NODE_PT`, so a flow of a few tonnes
 next to one of a million still shows as a hairline of that thickness.
+
+Colours: straight bands by flow kind (:data:`KIND_COLOURS`); loops by material, in the colours the
+network map gives the same materials (:func:`loop_styles`), with a hatch once the eight colours
+of the palette are used up. Materials without a mass (steam in MWh, ...) cannot be drawn in
+tonnes; a note under the diagram lists them with their quantities (``sankey["not_shown"]``).
 """
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -41,7 +48,7 @@ from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path
 
 from .compare import number
-from .style import footer, label, new_figure
+from .style import OKABE_ITO, footer, label, new_figure, unit_name
 
 LOOP_KINDS = ("exchange", "product_loop")
 KIND_COLOURS = {"virgin": "#56B4E9", "product": "#E69F00", "exchange": "#009E73", "product_loop": "#CC79A7",
@@ -68,12 +75,15 @@ LOOP_RADIUS = 0.03        # inner corner radius of the innermost loop
 LOOP_GAPS = (0.012, 0.15)  # between two nested loops: at most the first, all gaps at most the second
 MAX_LISTED_LOOPS = 8      # loops named in the loop legend, largest first
 LABEL_PAD = 0.012         # from a node's edge to its label
+LABEL_CHARS = 34          # node names longer than this are wrapped
+HATCHES = (None, "////", "....", "xxxx")
+"""Hatches of loop materials beyond the eight palette colours (and of park product sales)."""
 
 LABELS = {
     "en": {"title": "Material flows ({unit}) over the run — {scenario}",
            "column0": "inputs from outside", "column1": "firms in the park",
            "column2": "leaving the park, or left at the end",
-           "virgin": "virgin inputs", "product": "products sold", "exchange": "by-product exchange (loop)",
+           "virgin": "virgin inputs", "product": "products sold", "exchange": "by-product exchange (loop, colour: material)",
            "product_loop": "product sold inside the park (loop)", "disposal": "disposed",
            "loss": "losses (emissions, moisture)", "stock": "stock at the end, on trucks",
            "legend": "Flow kinds (band width ∝ tonnes)", "empty": "no material flows in tonnes in this run",
@@ -82,11 +92,13 @@ LABELS = {
            "several_materials": "several materials", "products": "products", "group": "{kind} firms",
            "in:other": "other inputs", "out:products": "products sold",
            "out:disposal": "disposed (landfill, treatment)", "out:loss": "losses (emissions, moisture)",
-           "out:stock": "stock at the end", "out:transit": "on trucks at the end"},
+           "out:stock": "stock at the end", "out:transit": "on trucks at the end",
+           "not_shown": "Not in tonnes, not shown: {items}", "purchased": "bought", "exchanged": "exchanged",
+           "sold": "sold"},
     "id": {"title": "Aliran material ({unit}) selama simulasi — {scenario}",
            "column0": "input dari luar", "column1": "perusahaan di kawasan",
            "column2": "keluar kawasan, atau sisa di akhir",
-           "virgin": "bahan baku primer", "product": "produk terjual", "exchange": "pertukaran produk samping (loop)",
+           "virgin": "bahan baku primer", "product": "produk terjual", "exchange": "pertukaran produk samping (loop, warna: material)",
            "product_loop": "produk dijual di dalam kawasan (loop)", "disposal": "dibuang",
            "loss": "kehilangan (emisi, uap air)", "stock": "stok di akhir, di truk",
            "legend": "Jenis aliran (lebar pita ∝ ton)",
@@ -96,7 +108,9 @@ LABELS = {
            "several_materials": "beberapa material", "products": "produk", "group": "perusahaan {kind}",
            "in:other": "input lainnya", "out:products": "produk terjual",
            "out:disposal": "dibuang (TPA, pengolahan)", "out:loss": "kehilangan (emisi, uap air)",
-           "out:stock": "stok di akhir", "out:transit": "di truk di akhir"},
+           "out:stock": "stok di akhir", "out:transit": "di truk di akhir",
+           "not_shown": "Bukan dalam ton, tidak digambar: {items}", "purchased": "dibeli",
+           "exchanged": "dipertukarkan", "sold": "dijual"},
 }
 """Texts by language; keys ``in:other`` and ``out:...`` name the fixed nodes of the chart data."""
 KIND_NAMES = {"id": {"anchor": "jangkar", "sme": "IKM", "recycler": "daur ulang", "utility": "utilitas",
@@ -310,34 +324,78 @@ def plot_sankey(data: dict, ax: Axes | None = None, lang: str = "en") -> Figure:
     # 0.6 em a character) comes off the axes first
     loops = sum(f["kind"] in LOOP_KINDS for f in sankey["flows"])
     width_in, height_in = _axes_inches(ax, max(4, min(loops, MAX_LISTED_LOOPS + 1)) if loops else 4)
-    chars = [max([len(names[nd["id"]]) + 12 for nd in sankey["nodes"] if nd["column"] == c]
+    chars = [max([_label_chars(names[nd["id"]]) + 12 for nd in sankey["nodes"] if nd["column"] == c]
                  + [1.1 * len(text(f"column{c}"))]) for c in (0, 2)]
     width_in = max(width_in - sum(chars) * 0.6 * fontsize / 72, 2.0)
     y_range = 1.12 - layout_sankey(sankey).bottom
     spacing = float(np.clip((width_in / height_in * y_range - NODE_WIDTH) / 2, 0.6, 1.6))
     points_per_unit = 72 * min(width_in / (2 * spacing + NODE_WIDTH), height_in / y_range)
-    legends = _draw(ax, sankey, names, spacing, points_per_unit, fontsize, lang, text, title, 2)
+    styles = loop_styles(sankey, data.get("network"))
+    legends = _draw(ax, sankey, names, spacing, points_per_unit, fontsize, lang, text, title, 2, styles)
     # second pass with the axes as the layout engine sized them; the loop legend in one column
     # if two collide with the legend of flow kinds
     fig.draw_without_rendering()
     box = ax.get_window_extent()
     spacing = float(np.clip((box.width / box.height * y_range - NODE_WIDTH) / 2, 0.6, 1.6))
     points_per_unit = 72 / fig.dpi * min(box.width / (2 * spacing + NODE_WIDTH), box.height / y_range)
-    columns = 1 if len(legends) == 2 and legends[0].get_window_extent().x1 > legends[1].get_window_extent().x0 else 2
+    columns = 1 if len(legends) == 2 and _overlap(*legends) else 2
     ax.cla()
-    _draw(ax, sankey, names, spacing, points_per_unit, fontsize, lang, text, title, columns)
+    legends = _draw(ax, sankey, names, spacing, points_per_unit, fontsize, lang, text, title, columns, styles)
+    if len(legends) == 2:
+        fig.draw_without_rendering()
+        if _overlap(*legends):  # still side by side too wide: the loops under the flow kinds
+            kinds = legends[0].get_window_extent().transformed(ax.transAxes.inverted())
+            legends[1].set_loc("upper left")
+            legends[1].set_bbox_to_anchor((0.0, kinds.y0 - 0.02), transform=ax.transAxes)
     return fig
 
 
+def _overlap(first, second) -> bool:
+    """Whether two legends' boxes overlap (with a small margin)."""
+    a, b = first.get_window_extent(), second.get_window_extent()
+    return a.x1 + 6 > b.x0 and b.x1 + 6 > a.x0 and a.y1 > b.y0 and b.y1 > a.y0
+
+
+def _label_chars(name: str) -> int:
+    return max(len(line) for line in _wrap(name).split("\n"))
+
+
+def _wrap(name: str) -> str:
+    return "\n".join(textwrap.wrap(name, LABEL_CHARS)) if len(name) > LABEL_CHARS else name
+
+
+def loop_styles(sankey: dict, network: dict | None = None) -> dict:
+    """Colour and hatch of each loop material: materials in the order the network map colours
+    them (realised exchanges, in the order of the links), so both charts give a material the same
+    colour, then the other loop materials, largest first; park product sales in their kind's
+    colour, hatched."""
+    loops = [f for f in sankey["flows"] if f["kind"] in LOOP_KINDS]
+    mapped = [k["label"] for k in (network or {}).get("links", []) if k.get("annual_quantity", 0) > 0]
+    mapped = list(dict.fromkeys(mapped))
+    by_size = sorted({f.get("material") or "" for f in loops if f["kind"] == "exchange"},
+                     key=lambda m: -sum(f["quantity"] for f in loops if f.get("material") == m))
+    order = list(dict.fromkeys(mapped + [m for m in by_size if m not in mapped]))
+    styles = {m: (OKABE_ITO[i % len(OKABE_ITO)], HATCHES[(i // len(OKABE_ITO)) % len(HATCHES)])
+              for i, m in enumerate(order)}
+    styles["products"] = (KIND_COLOURS["product_loop"], HATCHES[3])
+    styles["several materials"] = ("#999999", HATCHES[1])
+    return styles
+
+
 def _draw(ax: Axes, sankey: dict, names: dict, spacing: float, points_per_unit: float, fontsize: float, lang: str,
-          text, title: str, loop_columns: int) -> list:
+          text, title: str, loop_columns: int, styles: dict) -> list:
     """Everything inside the axes: bands, nodes, labels, column headings, legends (returned)."""
     unit = sankey.get("unit", "t")
     layout = layout_sankey(sankey, spacing)
     ax.set_axis_off()
-    ax.set_title(title, fontsize=12)
+    note = not_shown_note(sankey, lang, text)
+    lines = note.count("\n") + 1 if note else 0
+    ax.set_title(title, fontsize=12, pad=6 + 1.35 * 8 * lines)
+    if note:  # under the title: what the diagram in tonnes leaves out
+        ax.annotate(note, (0.5, 1.0), xycoords="axes fraction", xytext=(0, 3), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=8, color="#444444", style="italic", gid="not-shown")
     ax.sankey_scale = layout.scale
-    _draw_bands(ax, layout)
+    _draw_bands(ax, layout, styles)
     _draw_nodes(ax, layout)
     _draw_labels(ax, layout, names, unit, lang, fontsize, points_per_unit)
     for c in range(3):
@@ -349,7 +407,7 @@ def _draw(ax: Axes, sankey: dict, names: dict, spacing: float, points_per_unit: 
     ax.margins(0)
     ax.set_aspect("equal", adjustable="datalim")
     ax.autoscale_view()
-    return _legends(ax, sankey, names, unit, lang, text, loop_columns)
+    return _legends(ax, sankey, names, unit, lang, text, loop_columns, styles)
 
 
 def _node_label(node: dict, text, lang: str) -> str:
@@ -377,18 +435,25 @@ def _axes_inches(ax: Axes, legend_rows: int) -> tuple[float, float]:
     return max(width - 0.1, 1.0), max(height - 0.8 - 0.35 - 0.17 * legend_rows, 1.0)
 
 
-def _draw_bands(ax: Axes, layout: SankeyLayout) -> None:
+def band_gid(flow: dict) -> str:
+    """The gid of a flow's band: source and target, and for loops the material."""
+    loop = flow["kind"] in LOOP_KINDS
+    return f"band:{flow['source']}->{flow['target']}" + (f" [{flow.get('material') or ''}]" if loop else "")
+
+
+def _draw_bands(ax: Axes, layout: SankeyLayout, styles: dict) -> None:
     """One PathPatch per flow (straight S-ribbons, loops on top of them)."""
     for band in sorted(layout.bands, key=lambda b: (b.loop, -b.width)):  # thin ones over wide ones
         kind = band.flow["kind"]
         colour = KIND_COLOURS.get(kind, "#999999")
         if band.loop:
+            colour, hatch = styles.get(band.flow.get("material") or "", (colour, None))
             patch = PathPatch(loop_path(band), facecolor=to_rgba(colour, BAND_ALPHA["loop"]),
-                              edgecolor=to_rgba(colour, 1.0), lw=MIN_LOOP_PT, zorder=3)
+                              edgecolor=to_rgba(colour, 1.0), lw=MIN_LOOP_PT, zorder=3, hatch=hatch)
         else:
             patch = PathPatch(straight_path(band), facecolor=to_rgba(colour, BAND_ALPHA["straight"]),
                               edgecolor=to_rgba(colour, 0.6), lw=MIN_BAND_PT, zorder=2)
-        patch.set_gid(f"band:{band.flow['source']}->{band.flow['target']}")
+        patch.set_gid(band_gid(band.flow))
         patch.flow_width, patch.quantity, patch.kind, patch.loop = band.width, band.flow["quantity"], kind, band.loop
         ax.add_patch(patch)
 
@@ -421,7 +486,7 @@ def _draw_labels(ax: Axes, layout: SankeyLayout, names: dict, unit: str, lang: s
             moved = abs(y - nd.centre) > spacing / 4
             tx = edge + side * (away + (0.03 if moved else 0.0))
             box = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8} if c == 1 else None
-            words = f"{names[nd.id]}  {number(nd.throughput, lang, trim=True)} {unit}"
+            words = f"{_wrap(names[nd.id])}  {number(nd.throughput, lang, trim=True)} {unit}"
             ax.text(tx, y, words, ha="right" if side < 0 else "left", va="center", fontsize=fontsize, zorder=6,
                     bbox=box, gid=f"label:{nd.id}")
             if moved or away > LABEL_PAD:
@@ -447,11 +512,14 @@ def spread_labels(wanted: list, spacing: float) -> list:
     return [q - i * spacing for i, q in enumerate(placed)]
 
 
-def _legends(ax: Axes, sankey: dict, names: dict, unit: str, lang: str, text, loop_columns: int) -> list:
-    """Under the diagram: the flow kinds present (left), and the largest loops by name (right, in
-    ``loop_columns`` columns when there are more than four)."""
+def _legends(ax: Axes, sankey: dict, names: dict, unit: str, lang: str, text, loop_columns: int,
+             styles: dict) -> list:
+    """Under the diagram: the flow kinds present and what is not in tonnes (left), and the largest
+    loops by name, in their material's colour (right, in ``loop_columns`` columns when there are
+    more than four)."""
     kinds = [k for k in KIND_COLOURS if any(f["kind"] == k for f in sankey["flows"])]
-    kinds_legend = ax.legend(handles=[_legend_handle(k, text(k)) for k in kinds], loc="upper left",
+    handles = [_legend_handle(k, text(k)) for k in kinds]
+    kinds_legend = ax.legend(handles=handles, loc="upper left",
                              bbox_to_anchor=(0.0, -0.005), ncols=2, fontsize=8, frameon=False, title=text("legend"),
                              title_fontsize=8, alignment="left")
     loops = sorted((f for f in sankey["flows"] if f["kind"] in LOOP_KINDS), key=lambda f: -f["quantity"])
@@ -460,7 +528,8 @@ def _legends(ax: Axes, sankey: dict, names: dict, unit: str, lang: str, text, lo
     ax.add_artist(kinds_legend)
     kinds_legend.set_clip_on(False)  # add_artist clips to the axes, which hides it from the layout engine
     handles = [_legend_handle(f["kind"], f"{names[f['source']]} → {names[f['target']]}: "
-                                         f"{_material(f, text)}, {number(f['quantity'], lang, trim=True)} {unit}")
+                                         f"{_material(f, text)}, {number(f['quantity'], lang, trim=True)} {unit}",
+                              styles.get(f.get("material") or ""))
                for f in loops[:MAX_LISTED_LOOPS]]
     rest = loops[MAX_LISTED_LOOPS:]
     if rest:
@@ -477,9 +546,26 @@ def _material(flow: dict, text) -> str:
     return text(material.replace(" ", "_")) if material in ("several materials", "products") else material
 
 
-def _legend_handle(kind: str, text: str) -> Patch:
+def not_shown_note(sankey: dict, lang: str, text) -> str:
+    """"Not in tonnes, not shown: Process steam 95,349 MWh exchanged" for the materials without a
+    mass that moved in the run (quantities over the run, in their own units), "" when none."""
+    items = []
+    for row in sankey.get("not_shown", []):
+        unit = unit_name(row.get("unit", ""))
+        parts = [f"{number(row[key], lang, trim=True)} {unit} {text(key)}"
+                 for key in ("exchanged", "purchased", "sold") if row.get(key, 0) > 1e-9]
+        items.append(f"{row['label']} " + ", ".join(parts))
+    if not items:
+        return ""
+    return "\n".join(textwrap.wrap(text("not_shown", items="; ".join(items)), 150))
+
+
+def _legend_handle(kind: str, text: str, style: tuple | None = None) -> Patch:
     colour = KIND_COLOURS[kind]
+    if kind == "exchange" and style is None:  # the kind in general: its loops are coloured by material
+        return Patch(facecolor="white", edgecolor="#333333", lw=MIN_LOOP_PT, label=text)
     if kind in LOOP_KINDS:
+        colour, hatch = style or (colour, HATCHES[3] if kind == "product_loop" else None)
         return Patch(facecolor=to_rgba(colour, BAND_ALPHA["loop"]), edgecolor=colour, lw=MIN_LOOP_PT,
-                     label=text)
+                     label=text, hatch=hatch)
     return Patch(facecolor=to_rgba(colour, BAND_ALPHA["straight"]), edgecolor=to_rgba(colour, 0.6), label=text)

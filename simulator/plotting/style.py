@@ -16,9 +16,26 @@ KIND_MARKERS = {"anchor": "s", "sme": "o", "recycler": "^", "utility": "D", "ser
 LANGUAGES = ("en", "id")
 
 FOOTER = {
-    "en": {"footer": "eipsim {version} · scenario: {scenario} · replications: {replications} · seed: {seed}"},
-    "id": {"footer": "eipsim {version} · skenario: {scenario} · replikasi: {replications} · seed: {seed}"},
+    "en": {"footer": "eipsim {version} · scenario: {scenario} · replications: {replications} · seed: {seed}",
+           "one": "eipsim {version} · scenario: {scenario} · replication {replication} · root seed: {seed}",
+           "one_of": "eipsim {version} · scenario: {scenario} · replication {replication} of {replications}"
+                     " · root seed: {seed}",
+           "each_arm": "eipsim {version} · scenario: {scenario} · replication {replication} of {replications}"
+                       " of each arm · root seed: {seed}"},
+    "id": {"footer": "eipsim {version} · skenario: {scenario} · replikasi: {replications} · seed: {seed}",
+           "one": "eipsim {version} · skenario: {scenario} · replikasi ke-{replication} · seed induk: {seed}",
+           "one_of": "eipsim {version} · skenario: {scenario} · replikasi ke-{replication} dari {replications}"
+                     " · seed induk: {seed}",
+           "each_arm": "eipsim {version} · skenario: {scenario} · replikasi ke-{replication} dari {replications}"
+                       " tiap skenario · seed induk: {seed}"},
 }
+"""Footer lines. A chart of one replication of an experiment (meta ``replication`` set) names it
+and the experiment's root seed, so ``eipsim run FILE --seed S --replication I`` redraws it;
+``replication_of_each_arm`` marks a chart that draws that replication of every arm."""
+
+UNIT_NAMES = {"t": "t", "kg": "kg", "mwh": "MWh", "kwh": "kWh", "gwh": "GWh", "gj": "GJ", "mj": "MJ", "m3": "m³",
+              "l": "L", "pcs": "pcs", "n": "n"}
+"""How units written in a scenario (any case) are shown."""
 
 
 def label(table: dict, key: str, lang: str = "en", **values) -> str:
@@ -43,9 +60,36 @@ def footer(fig: Figure, meta: dict, lang: str = "en") -> None:
     """Source line at the bottom of a figure: scenario, replications and seed (from chart meta)."""
     from .. import __version__
 
-    text = label(FOOTER, "footer", lang, version=__version__, scenario=meta.get("scenario", "?"),
-                 replications=meta.get("replications", 1), seed=meta.get("seed", "?"))
-    fig.text(0.995, 0.003, text, ha="right", va="bottom", fontsize=7, color="#555555")
+    replication, replications = meta.get("replication"), meta.get("replications", 1)
+    if replication is None:
+        key = "footer"
+    elif meta.get("replication_of_each_arm"):
+        key = "each_arm"
+    else:
+        key = "one_of" if replications and replications > 1 else "one"
+    text = label(FOOTER, key, lang, version=__version__, scenario=meta.get("scenario", "?"),
+                 replications=replications, replication=replication, seed=meta.get("seed", "?"))
+    fig.text(0.995, 0.003, text, ha="right", va="bottom", fontsize=7, color="#555555", gid="footer")
+
+
+def bottom_legend(fontsize: float = 8.0) -> dict:
+    """Keyword arguments of a figure legend below the panels (``loc="outside lower center"``) that
+    stays above the footer strip: the constrained layout keeps room for such a legend at the bottom
+    of its rect, but matplotlib places the legend at the bottom of the figure, on the footer."""
+    return {"loc": "outside lower center", "fontsize": fontsize,
+            "borderaxespad": 0.5 + FOOTER_IN * 72 / fontsize}
+
+
+def unit_name(unit: str) -> str:
+    """A unit as written in a scenario (``mwh``, ``M3``) in its usual spelling (``MWh``, ``m³``)."""
+    return UNIT_NAMES.get(str(unit).strip().lower(), str(unit))
+
+
+def material_colours(materials) -> dict:
+    """Colours of materials (labels or ids) in the order given, from the palette; with more than
+    eight, colours repeat (charts then vary the line style or hatch)."""
+    materials = list(dict.fromkeys(materials))
+    return dict(zip(materials, colour_cycle(len(materials))))
 
 
 def colour_cycle(n: int) -> list[str]:

@@ -13,9 +13,21 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .compare import (SUMMARY_COLUMNS, NumberFormatter, as_rows, display_unit, exact_decimals, flag, framed,
-                      metric_label, num, number, scale_for, share_factor)
-from .style import colour_cycle, footer, label
+from .compare import (
+    SUMMARY_COLUMNS,
+    NumberFormatter,
+    as_rows,
+    display_unit,
+    exact_decimals,
+    flag,
+    framed,
+    metric_label,
+    num,
+    number,
+    scale_for,
+    share_factor,
+)
+from .style import bottom_legend, colour_cycle, footer, label
 
 LOG_SPAN = 10.0
 """Positive settings spanning at least this factor are placed on a logarithmic axis."""
@@ -42,6 +54,25 @@ def parameter_unit(parameter: str, currency: str = "") -> str:
 
     unit = field_unit(parameter.rsplit(".", 1)[-1]) if parameter else ""
     return unit.replace("currency", currency or "currency").replace(" / ", "/")
+
+
+def parameter_text(parameter: str, lang: str = "en", currency: str = "") -> tuple[str, str, float]:
+    """Name, unit and display factor of a swept scenario field: the explorer's lever texts when
+    the field is a lever (``sme.land_share`` -> "IKM land", "% of the estate's area", 100), else
+    the field's dotted path and the unit of the field reference (factor 1)."""
+    try:
+        from ..explorer.levers import LEVERS
+    except ImportError:  # pragma: no cover - the lever registry is part of the package
+        LEVERS = ()
+    for lever in LEVERS:
+        if lever.path == parameter and not lever.run_setting:
+            unit = lever.unit.get(lang) or lever.unit["en"]
+            name = lever.label.get(lang) or lever.label["en"]
+            return name, unit.replace("{currency}", currency or "¤"), 100.0 if lever.kind == "share" else 1.0
+    unit = parameter_unit(parameter, currency)
+    if lang == "id":
+        unit = PARAMETER_UNITS_ID.get(unit, unit)
+    return parameter, unit, 1.0
 
 
 def _setting(value):
@@ -82,7 +113,9 @@ def plot_sweep(summary_rows, parameter: str, meta: dict | None,
     numeric = all(isinstance(s, float) for s in settings)
     if numeric:
         settings.sort()
-    position = {s: (s if numeric else i) for i, s in enumerate(settings)}
+    currency = meta.get("currency") or next((r.get("unit") for r in rows if r["metric"] == "revenue"), "")
+    name, name_unit, factor = parameter_text(parameter, lang, currency)
+    position = {s: (s * factor if numeric else i) for i, s in enumerate(settings)}
     text = lambda key, **kw: label(LABELS, key, lang, **kw)  # noqa: E731
     fig, main = framed(8.0, 1.6 + 2.4 * len(metrics))
     axes = np.atleast_1d(main.subplots(len(metrics), 1, sharex=True, squeeze=False)).ravel()
@@ -126,22 +159,18 @@ def plot_sweep(summary_rows, parameter: str, meta: dict | None,
     if not numeric:
         bottom.set_xticks(xs, [str(s) for s in settings])
     elif len(xs) <= MAX_TICKS_AT_SETTINGS:
-        bottom.set_xticks(xs, [number(s, lang, exact_decimals([s])) for s in settings])
+        bottom.set_xticks(xs, [number(x, lang, exact_decimals([x])) for x in xs])
         bottom.xaxis.set_minor_locator(ticker.NullLocator())
     else:
         bottom.xaxis.set_major_formatter(NumberFormatter(lang))
-    currency = meta.get("currency") or next((r.get("unit") for r in rows if r["metric"] == "revenue"), "")
-    unit = parameter_unit(parameter, currency)
-    if lang == "id":
-        unit = PARAMETER_UNITS_ID.get(unit, unit)
-    bottom.set_xlabel(f"{parameter} ({unit})" if unit else parameter)
+    bottom.set_xlabel(f"{name} ({name_unit})" if name_unit else name)
     n_text = (text("mean", n=min(counts)) if counts and min(counts) == max(counts)
               else text("mean_range", low=min(counts), high=max(counts)) if counts else text("mean", n="?"))
     handles = [Line2D([], [], marker="o", color="#333333", label=n_text),
                Patch(color="#333333", alpha=0.22, lw=0, label=text("ci")),
                Line2D([], [], marker="o", ls="", mfc="white", mec="#333333", label=text("imprecise"))]
-    main.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
-    title = text("title", parameter=parameter)
+    main.legend(handles=handles, ncols=3, frameon=False, **bottom_legend(8))
+    title = text("title", parameter=name)
     main.suptitle(text("title_of", title=title, scenario=meta["scenario"]) if meta.get("scenario") else title)
     footer(fig, meta, lang)
     return fig
