@@ -15,7 +15,6 @@ import contextlib
 import csv
 import io
 import json
-import os
 import shlex
 import socket
 import threading
@@ -54,13 +53,8 @@ def demo_levers(**changes) -> dict:
 @pytest.fixture(scope="module")
 def catalogue(tmp_path_factory):
     """The bundled scenarios (loaded once), shown as scenarios/NAME.yaml as a user in the
-    repository types them; uploads go to a temporary folder."""
-    here = Path.cwd()
-    os.chdir(REPO)
-    try:
-        return Catalogue(tmp_path_factory.mktemp("uploads"))
-    finally:
-        os.chdir(here)
+    repository types them (wherever the server runs); uploads go to a temporary folder."""
+    return Catalogue(tmp_path_factory.mktemp("uploads"))
 
 
 @pytest.fixture
@@ -132,6 +126,40 @@ def test_meta_lists_levers_kpis_with_registry_definitions_and_the_bundled_scenar
     assert client.get("/api/scenarios/nope").status_code == 404
 
 
+def test_scenarios_never_show_server_paths(tmp_path, monkeypatch, scenario_text):
+    """Wherever the server runs from, the list names bundled files as ``scenarios/NAME.yaml`` and
+    the ``--scenario`` file and uploads by their file name: no absolute or server path."""
+    given = tmp_path / "deep" / "folder" / "my_site.yaml"
+    given.parent.mkdir(parents=True)
+    given.write_text(scenario_text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "deep")                   # not the repository
+    catalogue = Catalogue(tmp_path / "uploads", selected=given)
+    runner = JobRunner(tmp_path / "runs")
+    try:
+        with TestClient(create_app(catalogue, runner)) as client:
+            upload = client.post("/api/scenarios?filename=/home/someone/park.yaml", content=scenario_text.encode())
+            assert upload.status_code == 201, upload.text
+            listing = client.get("/api/scenarios").json()
+            files = {s["id"]: (s["file"], s["file_name"]) for s in listing["scenarios"]}
+            assert files["demo"] == ("scenarios/demo.yaml", "demo.yaml")
+            assert files["kawasan_baseline"] == ("scenarios/kawasan_baseline.yaml", "kawasan_baseline.yaml")
+            assert files[listing["default"]] == ("my_site.yaml", "my_site.yaml")
+            assert files[upload.json()["id"]] == ("park.yaml", "park.yaml")
+            texts = [client.get("/api/scenarios").text, upload.text]
+            texts += [client.get(f"/api/scenarios/{i}").text for i in files]
+            given_info = client.get(f"/api/scenarios/{listing['default']}").json()["info"]
+            preview = client.post("/api/preview", json={"scenario": listing["default"],
+                                                        "levers": given_info["defaults"]})
+            assert preview.status_code == 200, preview.text
+            assert preview.json()["commands"]["compare"].startswith("eipsim compare my_site.yaml ")
+            texts.append(preview.text)
+            for text in texts:
+                for server_path in (str(REPO), str(tmp_path), str(catalogue.upload_root)):
+                    assert server_path not in text
+    finally:
+        runner.close()
+
+
 @pytest.mark.parametrize("changes, message", [
     ({"land_share": 0.5}, "land_share: must be <= 0.3, got 0.5"),
     ({"replications": 0}, "replications: must be >= 1, got 0"),
@@ -142,6 +170,12 @@ def test_meta_lists_levers_kpis_with_registry_definitions_and_the_bundled_scenar
     ({"linkage": 0.5}, "linkage: No anchor buys a product that the park's SMEs make"),
     ({"platform": True, "platform_opens_day": 60}, "platform_opens_day: must be before the end of the run (day 60)"),
     ({"colour": "red"}, "colour: unknown lever"),
+    ({"sentra": "yes"}, "sentra: must be true or false (a JSON boolean), got 'yes'"),
+    ({"platform": 1}, "platform: must be true or false (a JSON boolean), got 1"),
+    ({"platform": "true"}, "platform: must be true or false (a JSON boolean), got 'true'"),
+    ({"sentra": None}, "sentra: must be true or false (a JSON boolean), got None"),
+    ({"replications": "3"}, "replications: must be a number, got '3'"),
+    ({"landfill_tax_per_t": True}, "landfill_tax_per_t: must be a number, got True"),
 ])
 def test_bad_lever_values_are_refused_with_a_clear_422(client, changes, message):
     for route in ("/api/preview", "/api/yaml", "/api/runs"):
@@ -342,8 +376,11 @@ def card_value(page, metric: str, field: str = "mean") -> float:
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
-def test_page_runs_levers_in_headless_chromium(explorer, tmp_path):
+def test_page_runs_levers_in_headless_chromium(explorer, tmp_path, tmp_path_factory):
     from playwright.sync_api import sync_playwright
+
+    screenshot = tmp_path_factory.getbasetemp() / "screenshots" / "explorer.png"   # pytest-current/screenshots/
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
 
     with serving(explorer) as address, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -357,9 +394,19 @@ def test_page_runs_levers_in_headless_chromium(explorer, tmp_path):
             page.wait_for_selector(f"#levers[data-scenario='{name}']", state="attached")
         assert page.is_disabled("#lever-land_share")                       # demo has no IKM archetypes
         assert "sme.mix" in page.inner_text("#lever-land_share-reason")
+        options = page.eval_on_selector_all("#scenario option", "options => options.map(o => o.textContent)")
+        assert "demo — demo.yaml" in options and not any("/" in text for text in options)  # no server paths
         set_number(page, "horizon_days", 60)
         set_number(page, "replications", 2)
-        set_number(page, "landfill_tax_per_t", 200000)
+        # move the landfill tax slider with the keyboard, as a user does: 20 steps of 1 % of its range
+        slider, box = "#lever-landfill_tax_per_t", "#lever-landfill_tax_per_t-number"
+        step = float(page.get_attribute(slider, "step"))
+        assert page.input_value(box) == "0" and step == 10000
+        page.focus(slider)
+        for _ in range(20):
+            page.keyboard.press("ArrowRight")
+        assert page.input_value(slider) == "200000"
+        assert page.input_value(box) == "200000"                          # the value shown follows the slider
         page.wait_for_function("document.querySelector('#cmd-run').textContent.includes('landfill_tax_per_t=200000')")
         page.click("#run")
         page.wait_for_selector(".card[data-metric='lm3_park']", timeout=40000)
@@ -388,7 +435,8 @@ def test_page_runs_levers_in_headless_chromium(explorer, tmp_path):
         assert "lang=id" in page.get_attribute("#chart-area img", "src")
         page.wait_for_function("(() => { const img = document.querySelector('#chart-area img');"
                                " return img.complete && img.naturalWidth > 0; })()", timeout=20000)
-        page.screenshot(path=str(tmp_path / "explorer.png"), full_page=True)
+        page.screenshot(path=str(screenshot), full_page=True)
+        print(f"explorer screenshot: {screenshot}")
         browser.close()
     assert not errors, errors
-    assert (tmp_path / "explorer.png").stat().st_size > 10_000
+    assert screenshot.stat().st_size > 10_000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 import subprocess
@@ -107,10 +108,23 @@ def test_report_renders_in_headless_chromium(run_folder, tmp_path):
     assert (grey < 0.5).mean() > 0.005  # some dark text and lines
 
 
-def test_experiment_report_has_differences(tmp_path, capsys):
+@pytest.fixture(scope="module")
+def compare_folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("compare")
     assert main(["compare", str(SCENARIOS / "demo.yaml"), "--variant", "platform", "--replications", "2", "--set",
-                 "run.horizon_days=60", "--engine", "serial", "--out", str(tmp_path)]) == 0
-    folder = next(tmp_path.glob("compare-demo/*"))
+                 "run.horizon_days=60", "--engine", "serial", "--out", str(out), "--quiet"]) == 0
+    return next(out.glob("compare-demo/*"))
+
+
+def _parsed(path) -> _Collector:
+    parser = _Collector()
+    parser.feed(path.read_text())
+    parser.close()
+    return parser
+
+
+def test_experiment_report_has_differences(compare_folder, capsys):
+    folder = compare_folder
     assert {p.name for p in (folder / "figures").glob("*.png")} >= {"comparison.png", "differences.png",
                                                                      "discovery.png"}
     assert main(["report", str(folder)]) == 0
@@ -118,3 +132,89 @@ def test_experiment_report_has_differences(tmp_path, capsys):
     assert "Differences from the baseline" in text and "platform" in text
     rows = np.array([line.count("<tr>") for line in text.splitlines()]).sum()
     assert rows > 20
+
+
+def test_experiment_report_embeds_the_figures_of_every_arm_under_its_heading(compare_folder):
+    assert main(["report", str(compare_folder)]) == 0
+    path = compare_folder / "report.html"
+    parser = _parsed(path)
+    arms = sorted(p.name for p in (compare_folder / "arms").iterdir() if (p / "chart_data.json").is_file())
+    assert arms == ["demo", "platform"]
+    charts = ("material_fate", "network", "sankey", "local_economy", "discovery")
+    for arm in arms:
+        assert f"arm-{arm}" in parser.anchors
+        assert {f"fig-{arm}-{chart}" for chart in charts} <= parser.anchors, arm
+    assert {"fig-comparison", "fig-differences", "fig-discovery"} <= parser.anchors
+    assert len(parser.images) == 3 + 5 * len(arms)
+    text = path.read_text()
+    # each arm's charts follow its heading, before the next arm's
+    order = [text.index(f'id="{anchor}"') for anchor in ("arm-demo", "fig-demo-sankey", "arm-platform",
+                                                         "fig-platform-sankey")]
+    assert order == sorted(order)
+    assert path.stat().st_size < 6_000_000
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_every_figure_has_a_caption_and_alt_text_of_its_own(run_folder, compare_folder, lang):
+    expected = {"en": ("Local economy of the park", "Indicators by scenario arm",
+                       "Change against the baseline"),
+                "id": ("Ekonomi lokal kawasan", "Indikator per skenario", "Perubahan terhadap skenario dasar")}[lang]
+    name = "report.html" if lang == "en" else "report_id.html"
+    captions = []
+    for folder in (run_folder, compare_folder):
+        assert main(["report", str(folder), "--lang", lang]) == 0
+        text = (folder / name).read_text()
+        parser = _parsed(folder / name)
+        assert parser.images
+        for img in parser.images:
+            alt = img.get("alt", "")
+            assert alt.strip(), img.get("src", "")[:40]
+            assert f"<figcaption>{html.escape(alt)}</figcaption>" in text
+        captions += [img["alt"] for img in parser.images]
+    assert not any(c in ("all park firms", "seluruh perusahaan kawasan", "") for c in captions)
+    for start in expected:
+        assert any(c.startswith(start) for c in captions), (start, captions)
+
+
+def test_caption_prefers_the_suptitle_then_a_single_panel_title_then_the_chart_kind():
+    from matplotlib.figure import Figure
+
+    from simulator.report import TEXT, figure_caption
+
+    fig = Figure()
+    left, right = fig.subplots(1, 2)
+    left.set_title("panel A")
+    right.set_title("panel B")
+    assert figure_caption(fig, "sweep", TEXT["en"]["captions"]) == "Indicators along the swept parameter"
+    fig.suptitle("Overall\ntitle")
+    assert figure_caption(fig, "sweep", TEXT["en"]["captions"]) == "Overall title"
+    single = Figure()
+    single.subplots().set_title("only panel", loc="left")
+    assert figure_caption(single, "x") == "only panel"
+    assert figure_caption(Figure(), "local_economy") == "local economy"
+
+
+def test_indonesian_report_translates_tables_units_and_numbers(compare_folder):
+    from simulator.report import format_value
+
+    assert main(["report", str(compare_folder), "--lang", "id"]) == 0
+    parser = _parsed(compare_folder / "report_id.html")
+    body = " ".join(parser.text)
+    for word in ("skenario", "deskripsi", "perusahaan", "periode", "tuas kebijakan", "60 hari", "jangkar",
+                 "Produk samping yang dihasilkan", "Lapangan kerja di IKM", "pekerjaan", "pangsa",
+                 "Gambar tiap skenario", "Skenario: platform", "ditulis dalam bahasa Inggris"):
+        assert word in body, word
+    text = (compare_folder / "report_id.html").read_text()
+    for word in ("<th>description</th>", " days</td>", "<th>horizon</th>", "By-products generated",
+                 "all park firms"):
+        assert word not in text, word
+    metrics = json.loads((compare_folder / "metrics.json").read_text())
+    jobs = metrics["jobs_total"]["value"]
+    assert jobs >= 1000 and format_value(jobs, "jobs", "id") in body
+    assert format_value(1234567.5, "t", "id") == "1.234.568 t"
+    assert format_value(0.1234, "share", "id") == "12,3 %"
+    assert format_value(1.5e9, "IDR", "id") == "1,50 miliar IDR"
+    assert format_value(2.5, "ratio", "id") == "2,50"
+    assert format_value(12.5, "h", "id") == "12,5 jam"
+    assert format_value(float("nan"), "t", "id") == "t/a"
+    assert format_value(1234567.5, "t", "en") == "1,234,568 t"   # English as the command line prints it

@@ -8,7 +8,6 @@ upload folder, and their errors read exactly as the command line prints them for
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 import threading
@@ -39,8 +38,9 @@ class UploadTooLarge(ValueError):
 class Entry:
     """One scenario of the catalogue.
 
-    ``path`` is where the server reads it; ``display`` is how the page and the command lines it
-    shows name it (relative to the current folder for bundled files, the file name for uploads).
+    ``path`` is where the server reads it (never sent to the page); ``display`` is how the page and
+    the command lines it shows name it: ``scenarios/NAME.yaml`` for bundled files (as typed in the
+    repository), the file name for the ``--scenario`` file and for uploads, never a server path.
     """
 
     id: str
@@ -51,8 +51,8 @@ class Entry:
     info: ScenarioInfo
 
     def as_json(self) -> dict:
-        return {"id": self.id, "name": self.info.name, "file": self.display, "origin": self.origin,
-                "description": self.info.description}
+        return {"id": self.id, "name": self.info.name, "file": self.display, "file_name": Path(self.display).name,
+                "origin": self.origin, "description": self.info.description}
 
 
 class Catalogue:
@@ -65,7 +65,7 @@ class Catalogue:
         self._uploads = 0
         for path in sorted(bundled_dir.glob("*.yaml")) if bundled_dir and bundled_dir.is_dir() else ():
             try:
-                self._add(path.stem, path, "bundled")
+                self._add(path.stem, path, "bundled", display=f"{bundled_dir.name}/{path.name}")
             except ScenarioError:  # a broken bundled file is the repository's problem, not the page's
                 continue
         self.default = next(iter(self._entries), None)
@@ -82,9 +82,9 @@ class Catalogue:
         with self._lock:
             return self._entries.get(entry_id)
 
-    def _add(self, entry_id: str, path: Path, origin: str, display: str | None = None) -> Entry:
+    def _add(self, entry_id: str, path: Path, origin: str, display: str) -> Entry:
         scenario, _ = load_scenario(path)
-        entry = Entry(entry_id, path.resolve(), display or _display(path), origin, scenario, scenario_info(scenario))
+        entry = Entry(entry_id, path.resolve(), display, origin, scenario, scenario_info(scenario))
         with self._lock:
             self._entries[entry_id] = entry
         return entry
@@ -94,7 +94,7 @@ class Catalogue:
         for entry in self.entries():
             if entry.path == path.resolve():
                 return entry
-        return self._add(f"file-{_safe_stem(path.name)}", path, "file", display=str(path))
+        return self._add(f"file-{_safe_stem(path.name)}", path, "file", display=path.name)
 
     def upload(self, filename: str, data: bytes) -> Entry:
         """Validate and add an uploaded file.
@@ -147,9 +147,3 @@ def _safe_stem(filename: str) -> str:
     stem = Path(filename.replace("\\", "/")).name
     stem = re.sub(r"\.ya?ml$", "", stem, flags=re.IGNORECASE)
     return re.sub(r"[^A-Za-z0-9_.\-]", "_", stem).strip("._") or "scenario"
-
-
-def _display(path: Path) -> str:
-    """``path`` relative to the current folder when it is inside it (as a user would type it)."""
-    relative = os.path.relpath(path.resolve(), Path.cwd())
-    return str(path.resolve()) if relative.startswith("..") else relative

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
 from ..config import Platform, Scenario
 
@@ -148,13 +148,16 @@ REASONS = {
 
 class LeverSettings(BaseModel):
     """Lever values sent by the page, with the bounds every scenario shares (checked by pydantic);
-    the bounds that depend on the scenario are checked by :func:`check`."""
+    the bounds that depend on the scenario are checked by :func:`check`.
+
+    Values must have their JSON type: switches ``true``/``false`` (not ``"yes"`` or ``1``), numbers
+    JSON numbers (not strings or booleans)."""
 
     model_config = ConfigDict(extra="forbid")
 
     land_share: float = Field(ge=0.0, le=LAND_SHARE_MAX)
-    sentra: bool
-    platform: bool
+    sentra: StrictBool
+    platform: StrictBool
     platform_coverage: float = Field(ge=0.0, le=1.0)
     platform_opens_day: int = Field(ge=0, le=HORIZON_RANGE[1] - 1)
     landfill_tax_per_t: float = Field(ge=0.0, allow_inf_nan=False)
@@ -162,6 +165,14 @@ class LeverSettings(BaseModel):
     horizon_days: int = Field(ge=HORIZON_RANGE[0], le=HORIZON_RANGE[1])
     replications: int = Field(ge=REPLICATIONS_RANGE[0], le=REPLICATIONS_RANGE[1])
     seed: int = Field(ge=0, le=MAX_SEED)
+
+    @field_validator("land_share", "platform_coverage", "platform_opens_day", "landfill_tax_per_t", "linkage",
+                     "horizon_days", "replications", "seed", mode="before")
+    @classmethod
+    def _json_number(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"must be a number, got {value!r}")
+        return value
 
 
 class LeverError(ValueError):
@@ -190,6 +201,10 @@ def _problem_text(error: dict) -> str:
     bounds = {"greater_than_equal": ">=", "less_than_equal": "<=", "greater_than": ">", "less_than": "<"}
     if kind in bounds:
         return f"{where}: must be {bounds[kind]} {_plain(next(iter(ctx.values())))}, got {error['input']!r}"
+    if kind == "bool_type":
+        return f"{where}: must be true or false (a JSON boolean), got {error.get('input')!r}"
+    if kind == "value_error":
+        return f"{where}: {ctx.get('error', error['msg'])}"
     return f"{where}: {error['msg'].lower()}, got {error.get('input')!r}"
 
 

@@ -321,7 +321,7 @@ function derivedText(lever) {
 async function loadScenarios(selected) {
   const data = await api("/api/scenarios");
   const select = $("scenario");
-  select.replaceChildren(...data.scenarios.map((s) => el("option", {value: s.id, text: `${s.name} — ${s.file}`})));
+  select.replaceChildren(...data.scenarios.map((s) => el("option", {value: s.id, text: `${s.name} — ${s.file_name}`})));
   await selectScenario(selected || data.default);
 }
 
