@@ -193,3 +193,15 @@ def test_quiet_is_an_option_of_every_experiment_command():
 
     for command in (["run", "x.yaml"], ["compare", "x.yaml"], ["sweep", "x.yaml"], ["sensitivity", "x.yaml"]):
         assert build_parser().parse_args([*command, "--quiet"]).quiet
+
+
+def test_a_broken_mass_balance_stops_the_run_with_exit_1_and_no_folder(tmp_path, monkeypatch, capsys):
+    import simulator.model.park as park
+
+    monkeypatch.setattr(park, "MASS_BALANCE_TOLERANCE", -1.0)  # every residual now counts as broken
+    code = main(["run", str(SCENARIOS / "demo.yaml"), "--set", "run.horizon_days=5", "--out", str(tmp_path),
+                 "--quiet", "--no-figures"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "mass balance does not close" in err and "Traceback" not in err
+    assert not any(tmp_path.rglob("*.csv")) and not any(tmp_path.rglob(".*"))
