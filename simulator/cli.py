@@ -260,6 +260,7 @@ def cmd_run(args, argv) -> int:
                          figures=not args.no_figures, dpi=args.dpi, replication=args.replication)
     if not args.quiet:
         print(kpi_table(saved.metrics, scenario.currency))
+        print(sector_multiplier_table(saved.folder / "io_multipliers.csv"))
     print(saved.folder)
     return EXIT_OK
 
@@ -387,6 +388,23 @@ def kpi_table(values: dict[str, float], currency: str) -> str:
             f"{kind} {format_value(a, 'ratio')} / {format_value(b, 'ratio')}" for kind, a, b in pairs)))
     width = max(len(label) for label, _ in rows)
     return "\n".join(f"  {label:<{width}}  {value}" for label, value in rows)
+
+
+def sector_multiplier_table(path: Path) -> str:
+    """Output multipliers (Type I / Type II) of every sector of the local input-output table, from
+    a run's ``io_multipliers.csv`` (which also holds the income and employment multipliers)."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    cells = [f"{row['sector']} {format_value(_number(row['output_type1']), 'ratio')} / "
+             f"{format_value(_number(row['output_type2']), 'ratio')}" for row in rows]
+    return (f"  Output multipliers by sector, Type I / Type II ({path.name} has income and employment):\n"
+            + "\n".join(f"    {cell}" for cell in cells))
+
+
+def _number(text: str) -> float:
+    return float(text) if text else float("nan")
 
 
 def dpi_arg(text: str) -> int | float:

@@ -404,7 +404,7 @@ class Region(Strict):
         0.3, description="Part of regional suppliers' receipts paid as wages to local households "
                          "(illustrative; at most supplier_local_respend_share).")
     supplier_jobs_per_million: NonNegative = Field(
-        0.0, description="Jobs in regional suppliers per million currency units of their sales. Default 0: "
+        0.0, description="Jobs in regional suppliers per million currency units of their yearly sales. Default 0: "
                          "employment multipliers then count park jobs only; no general default exists "
                          "(it depends on the currency and the region).")
     landfill_operator: Literal["region", "outside"] = Field(

@@ -173,3 +173,14 @@ def test_pymrio_loads_the_exported_table(demo_table, tmp_path):
     io.calc_all()
     np.testing.assert_allclose(io.A.to_numpy(), demo_table.A, rtol=1e-9, atol=1e-12)
     assert list(io.factor_inputs.F.index) == ["household_income", "imports", "value_added", "employment"]
+
+
+def test_employment_multiplier_does_not_depend_on_the_horizon():
+    """Park jobs are head counts; regional jobs come from jobs per million of yearly sales, so a
+    60-day and a 180-day run of the same park give about the same employment multiplier."""
+    values = []
+    for days in (60, 180):
+        sc, _ = load_scenario(SCENARIOS / "demo.yaml", overrides=[f"run.horizon_days={days}"])
+        assert sc.region.supplier_jobs_per_million > 0
+        values.append(compute_metrics(run_scenario(sc))["multiplier_employment_type1"])
+    assert values[0] == pytest.approx(values[1], rel=0.1)

@@ -40,6 +40,7 @@ from . import economic
 LOCAL = ("park", "region")
 SALES = (CATEGORIES.index("product_sale"), CATEGORIES.index("byproduct_sale"))
 REGION_SECTOR = "regional suppliers"
+DAYS_PER_YEAR = 365.0
 MULTIPLIER_KEYS = ("output_type1", "output_type2", "income_type1", "income_type2", "employment_type1",
                    "employment_type2")
 
@@ -195,7 +196,9 @@ def io_table(result: RunResult, ledger: Ledger | None = None) -> IOTable:
     value_added = output - Z.sum(axis=0) - imports
     employment = np.zeros(n)
     np.add.at(employment, firm_sector, result.firms.employees * result.firms.present_at_end)
-    employment[region_idx] = region.supplier_jobs_per_million * x_region / 1e6
+    # jobs are head counts, sales are over the reporting window: annualise the sales
+    window_years = (result.horizon_days - result.warmup_days) / DAYS_PER_YEAR
+    employment[region_idx] = region.supplier_jobs_per_million * x_region / window_years / 1e6
     consumption = np.zeros(n)
     consumption[region_idx] = h
     return IOTable(sectors=names + (REGION_SECTOR,), Z=Z, final_demand=final_demand, output=output,
