@@ -133,11 +133,14 @@ def test_sme_buying_a_byproduct_locally_raises_the_local_share_of_spending():
 def test_lm3_rounds_are_ordered_and_lm3_in_range():
     sc, _ = load_scenario(SCENARIOS / "demo.yaml", overrides=["run.horizon_days=90"])
     result = run_scenario(sc)
-    for members in (np.ones(len(result.firms.ids), dtype=bool), np.array(result.firms.kind) == "sme"):
-        r1, r2, r3 = lm3_rounds(result, members)
-        assert r1 > 0 and 0 <= r3 <= r2 <= r1
     values = compute_metrics(result)
-    assert 1.0 <= values["lm3_park"] <= 3.0 and 1.0 <= values["lm3_sme"] <= 3.0
+    groups = {"lm3_park": np.ones(len(result.firms.ids), dtype=bool),
+              "lm3_sme": np.array(result.firms.kind) == "sme"}
+    for name, members in groups.items():
+        r1, r2, r3 = lm3_rounds(result, members)
+        assert r1 > 0 and 0 < r3 < r2 < r1   # every round re-spends only part of the previous one
+        assert values[name] == pytest.approx((r1 + r2 + r3) / r1, rel=1e-12)
+        assert 1.0 < values[name] < 3.0
 
 
 # --------------------------------------------------------------------------- multipliers
