@@ -481,8 +481,8 @@ def measure_size(n_firms: int, days: int, repeats: int, seed: int, trace: bool =
 TRACE_FRAMES = 3
 """Frames kept per traced allocation: enough to see that numpy was called from the recorder
 (one frame would charge e.g. ``np.full`` to numpy; more frames slow the traced run further)."""
-RECORDING_MODULES = tuple(os.path.join(os.sep, "simulator", f"{module}.py")
-                          for module in ("recorder", "ledger", "results"))
+RECORDING_MODULES = tuple(os.path.join(os.sep, "simulator", *module.split("/")) + ".py"
+                          for module in ("model/recorder", "model/ledger", "results"))
 """Modules that record a run (its results); their allocations are left out of the live state."""
 
 

@@ -20,11 +20,11 @@ from pathlib import Path
 import simulator
 from simulator.cli import format_value
 from simulator.docgen import embed
-from simulator.figures import experiment_figures, run_figures
+from simulator.plotting.charts import experiment_figures, run_figures
 from simulator.loader import read_yaml_file
 from simulator.metrics import compute_metrics
 from simulator.model.park import run_scenario
-from simulator.runs import run_and_save
+from simulator.single_run import run_and_save
 from simulator.validation import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -65,7 +65,7 @@ def network_data(result: RunResult) -> dict:
 
 def _product_sales(result: RunResult) -> np.ndarray:
     """Sales of products by firm over the run (currency), from the ledger."""
-    from .ledger import CATEGORIES
+    from .model.ledger import CATEGORIES
 
     ledger, firms = result.ledger, result.firms
     out = np.zeros(len(firms.ids))

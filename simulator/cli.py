@@ -247,7 +247,7 @@ def cmd_run(args, argv) -> int:
             experiment = api.run(_need_file(args.file), replications=args.replications, variant=args.variant,
                                  overrides=args.overrides, seed=args.seed, **_engine(args, argv))
         return _report(experiment, args)
-    from .runs import run_and_save
+    from .single_run import run_and_save
     from .validation import load_scenario
 
     overrides = list(args.overrides) + ([f"run.seed={args.seed}"] if args.seed is not None else [])
@@ -315,7 +315,7 @@ def _engine(args, argv, with_out: bool = True) -> dict:
 
 def _report(experiment, args) -> int:
     """Print the experiment's tables and its folder; exit with 1 when every run failed."""
-    from .experiment.report_text import experiment_table
+    from .experiment.terminal_tables import experiment_table
 
     if not args.quiet:
         print(experiment_table(experiment))
@@ -327,7 +327,7 @@ def _report(experiment, args) -> int:
 
 
 def cmd_plot(args, argv) -> int:
-    from .figures import RUN_CHARTS, EXPERIMENT_CHARTS, folder_figures
+    from .plotting.charts import RUN_CHARTS, EXPERIMENT_CHARTS, folder_figures
     from .storage import save_figures
 
     only = tuple(n.strip() for n in args.only.split(",")) if args.only else None
@@ -409,7 +409,7 @@ def _number(text: str) -> float:
 
 def dpi_arg(text: str) -> int | float:
     """``--dpi`` checked when the command line is read (argparse reports it with the usage)."""
-    from .figures import check_dpi
+    from .plotting.charts import check_dpi
 
     try:
         return check_dpi(text)

@@ -20,7 +20,7 @@ import json
 import math
 from pathlib import Path
 
-from .figures import folder_figures, folder_kind, read_rows, run_figures
+from .plotting.charts import folder_figures, folder_kind, read_rows, run_figures
 from .metrics.registry import REGISTRY
 from .plotting.compare import SCALES, UNITS_ID, metric_label, number
 from .plotting.sankey import KIND_NAMES

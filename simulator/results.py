@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ledger import CATEGORIES, LedgerTable
-from .recorder import BOUNDARY_CODES
+from .model.ledger import CATEGORIES, LedgerTable
+from .model.recorder import BOUNDARY_CODES
 
 DAILY_SERIES = ("generated", "exchanged", "disposed", "stock", "in_transit", "virgin_purchased",
                 "secondary_used", "virgin_avoided")

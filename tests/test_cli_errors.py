@@ -83,7 +83,7 @@ def test_validate_checks_every_variant(write_yaml, scenario_text, capsys):
 @pytest.fixture
 def saves(monkeypatch):
     """Record calls of ``run_and_save`` (which simulates and writes the folder) instead of running."""
-    import simulator.runs
+    import simulator.single_run
 
     calls = []
 
@@ -93,7 +93,7 @@ def saves(monkeypatch):
         folder.mkdir(parents=True)
         return SimpleNamespace(folder=folder, metrics={})
 
-    monkeypatch.setattr(simulator.runs, "run_and_save", fake_run_and_save)
+    monkeypatch.setattr(simulator.single_run, "run_and_save", fake_run_and_save)
     return calls
 
 

@@ -170,7 +170,7 @@ def test_resolved_scenarios_with_archetypes_reload(tmp_path, capsys):
     ("ctrl-c", 130, "eipsim: interrupted; nothing half-written was kept."),
 ])
 def test_a_stopped_run_leaves_no_partial_folder(tmp_path, capsys, monkeypatch, stop, code, said):
-    import simulator.runs
+    import simulator.single_run
 
     def stopped_while_writing(folder, *args, **kwargs):
         folder.write_text("flows.csv", "partial")
@@ -179,7 +179,7 @@ def test_a_stopped_run_leaves_no_partial_folder(tmp_path, capsys, monkeypatch, s
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(10)  # the handler interrupts the sleep
 
-    monkeypatch.setattr(simulator.runs, "write_run_tables", stopped_while_writing)
+    monkeypatch.setattr(simulator.single_run, "write_run_tables", stopped_while_writing)
     before = signal.getsignal(signal.SIGTERM)
     got = main(["run", str(SCENARIOS / "demo.yaml"), "--set", "run.horizon_days=5", "--out", str(tmp_path),
                 "--no-figures"])

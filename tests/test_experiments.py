@@ -16,7 +16,7 @@ from helpers import ROOT, SCENARIOS
 
 import simulator
 from simulator.cli import main
-from simulator.experiment import runner
+from simulator.experiment import execution as runner
 from simulator.experiment.stats import paired_difference, summarise
 from simulator.metrics import compute_metrics
 from simulator.model.park import run_scenario

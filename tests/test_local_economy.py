@@ -10,7 +10,7 @@ import pytest
 from helpers import SCENARIOS, chain_dict, deep_update, scenario
 
 from simulator.export import pymrio_files
-from simulator.ledger import CATEGORIES
+from simulator.model.ledger import CATEGORIES
 from simulator.metrics import compute_metrics
 from simulator.metrics.local_economy import io_table, lm3_rounds, multipliers
 from simulator.model.park import run_scenario

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from helpers import SCENARIOS, chain_dict, scenario
 
-from simulator.ledger import CATEGORIES
+from simulator.model.ledger import CATEGORIES
 from simulator.metrics import compute_metrics
 from simulator.model.park import run_scenario
 from simulator.validation import load_scenario
@@ -193,7 +193,7 @@ def test_each_firm_breaks_down_on_its_own_stream():
 
 
 def test_row_buffer_keeps_order_across_blocks_and_column_extends():
-    from simulator.recorder import SHIPMENT_DTYPE, RowBuffer
+    from simulator.model.recorder import SHIPMENT_DTYPE, RowBuffer
 
     buffer = RowBuffer(SHIPMENT_DTYPE, block_rows=3)
     for k in range(5):

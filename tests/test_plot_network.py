@@ -11,7 +11,7 @@ from matplotlib.text import Text
 
 from simulator.chartdata import run_chart_data
 from simulator.errors import EipsimError
-from simulator.figures import check_dpi
+from simulator.plotting.charts import check_dpi
 from simulator.model.park import run_scenario
 from simulator.plotting.compare import plot_comparison
 from simulator.plotting.fate import plot_material_fate

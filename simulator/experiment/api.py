@@ -19,7 +19,7 @@ from typing import Any, Sequence
 from ..config import Scenario
 from ..errors import EipsimError
 from ..validation import load_scenario
-from . import runner
+from . import execution
 from .plan import (Arm, Plan, arm_label, grid_points, lhs_points, load_arm, parse_grid, parse_ranges, point_arms,
                    root_seed_of, unique_labels)
 
@@ -90,7 +90,7 @@ def _arm(scenario: str | Path | Scenario, variant: str | None, overrides: Sequen
                                                    "overrides": list(overrides)})
 
 
-def _finish(outcome: runner.ExperimentOutcome) -> Experiment:
+def _finish(outcome: execution.ExperimentOutcome) -> Experiment:
     return Experiment(outcome.folder, outcome.plan.kind, outcome.runs_done, len(outcome.plan.tasks),
                       len(outcome.failures))
 
@@ -101,7 +101,7 @@ def run(scenario: str | Path | Scenario, *, replications: int = 1, variant: str 
     _check_replications(replications)
     arm = _arm(scenario, variant, overrides, None)
     plan = Plan("replications", arm.scenario.name, (arm,), replications, root_seed_of([arm], seed))
-    return _finish(runner.run_plan(plan, **engine))
+    return _finish(execution.run_plan(plan, **engine))
 
 
 def compare(scenarios: str | Path | Scenario | Sequence, *, variants: Sequence[str] = (),
@@ -120,7 +120,7 @@ def compare(scenarios: str | Path | Scenario | Sequence, *, variants: Sequence[s
     labels = unique_labels(a.label for a in arms)
     arms = [Arm(label, a.scenario, a.params, a.source) for label, a in zip(labels, arms)]
     plan = Plan("compare", f"compare-{arms[0].label}", tuple(arms), replications, root_seed_of(arms, seed))
-    return _finish(runner.run_plan(plan, **engine))
+    return _finish(execution.run_plan(plan, **engine))
 
 
 def sweep(scenario: str | Path, *, grid: Sequence[str] = (), lhs: int | None = None, ranges: Sequence[str] = (),
@@ -144,7 +144,7 @@ def sweep(scenario: str | Path, *, grid: Sequence[str] = (), lhs: int | None = N
     arms = point_arms(scenario, variant, overrides, points)
     plan = Plan("sweep", base.scenario.name, tuple(arms), replications, root, tuple(points[0]),
                 {"design": "grid" if grid else "lhs"})
-    return _finish(runner.run_plan(plan, **engine))
+    return _finish(execution.run_plan(plan, **engine))
 
 
 def sensitivity(scenario: str | Path, *, ranges: Sequence[str], n: int = 256, method: str = "sobol",
@@ -171,12 +171,12 @@ def sensitivity(scenario: str | Path, *, ranges: Sequence[str], n: int = 256, me
     plan = Plan("sensitivity", base.scenario.name, tuple(arms), replications, root_seed_of([base], seed),
                 tuple(bounds), {"method": method, "n": n, "ranges": {k: list(v) for k, v in bounds.items()},
                                 "outcomes": list(outcomes) if outcomes else None})
-    return _finish(runner.run_plan(plan, **engine))
+    return _finish(execution.run_plan(plan, **engine))
 
 
 def resume(folder: str | Path, **engine: Any) -> Experiment:
     """Finish an interrupted experiment; tables equal those of an uninterrupted one."""
-    return _finish(runner.resume(folder, **engine))
+    return _finish(execution.resume(folder, **engine))
 
 
 def _check_replications(replications: int) -> None:

@@ -17,7 +17,7 @@ Routes
 ``GET  /api/runs/{id}/scenario.yaml``        the scenario file the run used for your settings
 
 Bodies of ``preview``, ``yaml`` and ``runs``: ``{"scenario": ID, "levers": {...}}`` with the
-fields of :class:`~simulator.explorer.levers.LeverSettings`. Bad lever values give 422 with one
+fields of :class:`~simulator.explorer.controls.LeverSettings`. Bad lever values give 422 with one
 line per problem; a bad upload gives 422 with the problems as ``eipsim validate`` prints them.
 """
 
@@ -37,7 +37,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import __version__
 from ..errors import ScenarioError
-from . import levers, results
+from . import controls, panels
 from .catalogue import MAX_UPLOAD_BYTES, Catalogue, Entry, UploadTooLarge
 from .jobs import DONE, Busy, ExperimentSpec, JobRunner
 
@@ -78,7 +78,7 @@ def create_app(catalogue: Catalogue, runner: JobRunner, allowed_hosts: list[str]
             raise ApiError(409, f"run {job_id} is {job.state}, not done")
         return job
 
-    async def settings_of(request: Request) -> tuple[Entry, levers.LeverSettings]:
+    async def settings_of(request: Request) -> tuple[Entry, controls.LeverSettings]:
         try:
             body = await request.json()
         except ValueError:
@@ -87,15 +87,15 @@ def create_app(catalogue: Catalogue, runner: JobRunner, allowed_hosts: list[str]
             raise ApiError(400, "the request body must be JSON: {\"scenario\": ID, \"levers\": {...}}")
         entry = entry_of(body["scenario"])
         try:
-            settings = levers.parse_settings(body.get("levers"))
-            levers.check(entry.info, settings)
-        except levers.LeverError as exc:
+            settings = controls.parse_settings(body.get("levers"))
+            controls.check(entry.info, settings)
+        except controls.LeverError as exc:
             raise ApiError(422, "\n".join(exc.problems), problems=exc.problems) from None
         return entry, settings
 
-    async def variant_yaml(entry: Entry, settings: levers.LeverSettings) -> str:
+    async def variant_yaml(entry: Entry, settings: controls.LeverSettings) -> str:
         try:
-            return await run_in_threadpool(levers.variant_yaml, entry.path, entry.display, entry.info, settings)
+            return await run_in_threadpool(controls.variant_yaml, entry.path, entry.display, entry.info, settings)
         except ScenarioError as exc:
             raise ApiError(422, exc.report()) from None
 
@@ -104,8 +104,8 @@ def create_app(catalogue: Catalogue, runner: JobRunner, allowed_hosts: list[str]
 
     async def meta(request: Request) -> Response:
         return JSONResponse({
-            "version": __version__, "levers": [vars(lever) for lever in levers.LEVERS], "reasons": levers.REASONS,
-            "kpis": results.kpi_meta(), "charts": results.CHARTS, "max_upload_bytes": MAX_UPLOAD_BYTES})
+            "version": __version__, "levers": [vars(lever) for lever in controls.LEVERS], "reasons": controls.REASONS,
+            "kpis": panels.kpi_meta(), "charts": panels.CHARTS, "max_upload_bytes": MAX_UPLOAD_BYTES})
 
     async def scenarios(request: Request) -> Response:
         return JSONResponse({"scenarios": [e.as_json() for e in catalogue.entries()], "default": catalogue.default})
@@ -132,25 +132,25 @@ def create_app(catalogue: Catalogue, runner: JobRunner, allowed_hosts: list[str]
 
     async def preview(request: Request) -> Response:
         entry, settings = await settings_of(request)
-        sets = levers.overrides(entry.info, settings)
+        sets = controls.overrides(entry.info, settings)
         return JSONResponse({"overrides": {"common": sets.common, "variant": sets.variant},
-                             "commands": levers.commands(entry.display, entry.info, settings)})
+                             "commands": controls.commands(entry.display, entry.info, settings)})
 
     async def yaml_file(request: Request) -> Response:
         entry, settings = await settings_of(request)
         text = await variant_yaml(entry, settings)
-        return _yaml_response(text, f"{levers.variant_name(entry.info)}.yaml")
+        return _yaml_response(text, f"{controls.variant_name(entry.info)}.yaml")
 
     async def start(request: Request) -> Response:
         entry, settings = await settings_of(request)
         text = await variant_yaml(entry, settings)
-        sets = levers.overrides(entry.info, settings)
-        commands = levers.commands(entry.display, entry.info, settings)
+        sets = controls.overrides(entry.info, settings)
+        commands = controls.commands(entry.display, entry.info, settings)
         spec = ExperimentSpec(baseline=str(entry.path), variant_file=commands["yaml_file"], variant_yaml=text,
                               overrides=sets.common, replications=settings.replications, seed=settings.seed,
-                              argv=tuple(levers.compare_argv(entry.display, entry.info, settings)))
+                              argv=tuple(controls.compare_argv(entry.display, entry.info, settings)))
         meta = {"scenario": entry.as_json(), "currency": entry.info.currency, "levers": settings.model_dump(),
-                "changed": levers.changed(entry.info, settings), "commands": commands,
+                "changed": controls.changed(entry.info, settings), "commands": commands,
                 "overrides": {"common": sets.common, "variant": sets.variant}}
         try:
             job = runner.submit(spec, meta)
@@ -162,9 +162,9 @@ def create_app(catalogue: Catalogue, runner: JobRunner, allowed_hosts: list[str]
         job = job_of(request.path_params["id"])
         answer = {**job.snapshot(), **job.meta}
         if job.state == DONE:
-            baseline, variant = results.arms(job.experiment)
+            baseline, variant = panels.arms(job.experiment)
             answer.update(baseline=baseline, variant=variant, folder=str(job.experiment),
-                          kpis=await run_in_threadpool(results.kpi_values, job.experiment))
+                          kpis=await run_in_threadpool(panels.kpi_values, job.experiment))
         return JSONResponse(answer)
 
     async def cancel(request: Request) -> Response:
@@ -176,14 +176,14 @@ def create_app(catalogue: Catalogue, runner: JobRunner, allowed_hosts: list[str]
     async def chart(request: Request) -> Response:
         job = done_job(request.path_params["id"])
         name, lang = request.path_params["name"], _lang(request)
-        if name not in results.CHARTS:
-            raise ApiError(404, f"unknown chart {name!r}; charts: {', '.join(results.CHARTS)}")
-        png = await run_in_threadpool(results.chart_png, job.experiment, results.arms(job.experiment)[1], name, lang)
+        if name not in panels.CHARTS:
+            raise ApiError(404, f"unknown chart {name!r}; charts: {', '.join(panels.CHARTS)}")
+        png = await run_in_threadpool(panels.chart_png, job.experiment, panels.arms(job.experiment)[1], name, lang)
         return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
     async def archive(request: Request) -> Response:
         job = done_job(request.path_params["id"])
-        path = await run_in_threadpool(results.package, job.experiment, _lang(request))
+        path = await run_in_threadpool(panels.package, job.experiment, _lang(request))
         return FileResponse(path, media_type="application/zip", filename=path.name)
 
     async def run_yaml(request: Request) -> Response:
@@ -221,8 +221,8 @@ def create_app(catalogue: Catalogue, runner: JobRunner, allowed_hosts: list[str]
 
 def _lang(request: Request) -> str:
     lang = request.query_params.get("lang", "en")
-    if lang not in results.LANGUAGES:
-        raise ApiError(422, f"lang must be one of {', '.join(results.LANGUAGES)}, got {lang!r}")
+    if lang not in panels.LANGUAGES:
+        raise ApiError(422, f"lang must be one of {', '.join(panels.LANGUAGES)}, got {lang!r}")
     return lang
 
 

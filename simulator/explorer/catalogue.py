@@ -19,7 +19,7 @@ from ..errors import Problem, ScenarioError, SourceMark
 from ..loader import read_yaml_text
 from ..storage import write_atomic
 from ..validation import load_scenario
-from .levers import ScenarioInfo, scenario_info
+from .controls import ScenarioInfo, scenario_info
 
 MAX_UPLOAD_BYTES = 1_000_000
 BUNDLED_DIR = Path(__file__).resolve().parents[2] / "scenarios"

@@ -2,7 +2,7 @@
 Type I / Type II multipliers, value added, jobs.
 
 The "local area" is the park plus its region. Payees are located (``park``, ``region`` or
-``outside``) by :func:`simulator.ledger.parties`. Rows count when their accounting period starts
+``outside``) by :func:`simulator.model.ledger.parties`. Rows count when their accounting period starts
 after the warm-up. Re-spending outside the park is not simulated: regional suppliers and
 households re-spend the shares given in the scenario's ``region`` section.
 
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..ledger import CATEGORIES, GOVERNMENT, LANDFILL, REGION_HOUSEHOLDS, REGION_SUPPLIERS, TRANSPORT
+from ..model.ledger import CATEGORIES, GOVERNMENT, LANDFILL, REGION_HOUSEHOLDS, REGION_SUPPLIERS, TRANSPORT
 from ..results import RunResult
 from . import economic
 

@@ -19,18 +19,18 @@ import simpy
 
 from ..config import Scenario
 from ..errors import SimulationError
-from ..ledger import (GOVERNMENT, LANDFILL, MARKET, OUTSIDE_HOUSEHOLDS, OUTSIDE_SUPPLIERS, REGION_BUYERS,
+from .ledger import (GOVERNMENT, LANDFILL, MARKET, OUTSIDE_HOUSEHOLDS, OUTSIDE_SUPPLIERS, REGION_BUYERS,
                       REGION_HOUSEHOLDS, REGION_SUPPLIERS, TRANSPORT, LedgerBook, LinkAccounts, parties)
 from ..levers import realise
 from ..network import ParkNetwork, build_network
-from ..recorder import Recorder
+from .recorder import Recorder
 from ..results import FirmInfo, LinkInfo, MaterialInfo, RegionInfo, RunResult
 from .discovery import LinkLifecycle
 from .exchange import ACTIVE, UNKNOWN, Contracts, MarketPrices, Pipelines, truck_round
 from .firm import FirmTable, breakdowns_process
 from .logistics import Fleet
 from .production import Production, build_recipes, build_slots
-from .storage import StorageBank
+from .stores import StorageBank
 
 MASS_BALANCE_TOLERANCE = 1e-9
 """Largest relative residual of any balance before a run is stopped as wrong."""

@@ -61,7 +61,7 @@ def parameter_text(parameter: str, lang: str = "en", currency: str = "") -> tupl
     the field is a lever (``sme.land_share`` -> "IKM land", "% of the estate's area", 100), else
     the field's dotted path and the unit of the field reference (factor 1)."""
     try:
-        from ..explorer.levers import LEVERS
+        from ..explorer.controls import LEVERS
     except ImportError:  # pragma: no cover - the lever registry is part of the package
         LEVERS = ()
     for lever in LEVERS:

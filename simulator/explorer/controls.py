@@ -378,7 +378,7 @@ def variant_yaml(path: Path, display_path: str, info: ScenarioInfo, settings: Le
 
     Raises :class:`simulator.errors.ScenarioError` when the combination is not a valid scenario.
     """
-    from ..runs import resolved_yaml
+    from ..single_run import resolved_yaml
     from ..validation import load_scenario
 
     sets = overrides(info, settings)

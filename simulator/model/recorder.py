@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import CONSERVED_UNITS
-from .model.production import DayFlows, RecipeTables, Slots
+from ..config import CONSERVED_UNITS
+from .production import DayFlows, RecipeTables, Slots
 
 SHIPMENT_DTYPE = np.dtype([("dispatch_day", "f8"), ("pickup_day", "f8"), ("arrival_day", "f8"),
                            ("link", "i8"), ("quantity", "f8"), ("price_per_unit", "f8"),

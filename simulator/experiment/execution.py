@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..metrics.registry import REGISTRY, describe, unit_of
-from ..runs import resolved_yaml, write_run_tables
+from ..single_run import resolved_yaml, write_run_tables
 from ..storage import ExperimentStore, csv_text, digest, json_text, manifest, run_folder, utc_now
 from ..validation import load_scenario
 from .executors import make_engine
@@ -127,7 +127,7 @@ def execute_plan(plan: Plan, store: ExperimentStore, *, engine: str = "process",
 
             analyse(outcome, {k: tuple(v) for k, v in plan.extra["ranges"].items()}, plan.extra.get("outcomes"))
         if figures:
-            from ..figures import experiment_figures
+            from ..plotting.charts import experiment_figures
             from ..storage import save_figures
 
             save_figures(store.path, experiment_figures(store.path))

@@ -13,7 +13,7 @@ import json
 import math
 from pathlib import Path
 
-from .errors import EipsimError
+from ..errors import EipsimError
 
 RUN_CHARTS = ("material_fate", "network", "sankey", "local_economy", "discovery")
 EXPERIMENT_CHARTS = ("comparison", "differences", "sweep", "discovery")
@@ -51,7 +51,7 @@ def folder_kind(folder: Path) -> str:
 
 def run_chart(name: str, data: dict, lang: str):
     """One chart of a run from its chart data."""
-    from .plotting import discovery, economy, fate, network, sankey
+    from . import discovery, economy, fate, network, sankey
 
     if name == "material_fate":
         return fate.plot_material_fate(data, lang=lang)
@@ -73,7 +73,7 @@ def run_figures(data: dict, lang: str = "en", only: tuple[str, ...] | None = Non
 
 def experiment_figures(folder: Path, lang: str = "en", only: tuple[str, ...] | None = None) -> dict:
     """The figures of an experiment folder, by name (those its kind supports)."""
-    from .plotting import compare, discovery, sweep
+    from . import compare, discovery, sweep
 
     plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
     summary = read_rows(folder / "summary.csv")

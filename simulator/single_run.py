@@ -62,7 +62,7 @@ def write_run_tables(folder: ResultFolder, result: RunResult, currency: str, *, 
     data = run_chart_data(result, replications)
     folder.write_json("chart_data.json", data)
     if figures:
-        from .figures import run_figures
+        from .plotting.charts import run_figures
 
         for name, figure in run_figures(data).items():
             folder.save_figure(name, figure, dpi=dpi)

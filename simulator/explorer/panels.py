@@ -2,7 +2,7 @@
 of the variant's representative run, and the folder packed as a zip.
 
 The numbers are those of ``summary.csv`` and ``differences.csv``, exactly as ``eipsim compare``
-writes them; the charts are drawn by :func:`simulator.figures.run_figures` from the arm's
+writes them; the charts are drawn by :func:`simulator.plotting.charts.run_figures` from the arm's
 ``chart_data.json`` in the language asked for. Matplotlib figures are drawn one at a time (the
 server answers on several threads).
 """
@@ -16,7 +16,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from ..figures import read_rows
+from ..plotting.charts import read_rows
 from ..metrics.registry import REGISTRY
 from ..storage import write_zip
 
@@ -83,7 +83,7 @@ def chart_png(folder: Path, arm: str, name: str, lang: str) -> bytes:
 
 @lru_cache(maxsize=64)
 def _chart_png(folder: str, arm: str, name: str, lang: str) -> bytes:
-    from ..figures import run_figures
+    from ..plotting.charts import run_figures
 
     data = json.loads((Path(folder) / "arms" / arm / "chart_data.json").read_text(encoding="utf-8"))
     with _DRAWING:
@@ -106,7 +106,7 @@ def package(folder: Path, lang: str) -> Path:
 
 
 def _draw_all(folder: Path, lang: str, suffix: str) -> None:
-    from ..figures import experiment_figures, run_figures
+    from ..plotting.charts import experiment_figures, run_figures
     from ..report import build_report
     from ..storage import save_figures, write_atomic
 
