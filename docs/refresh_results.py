@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 import simulator
-from simulator.cli import format_value
+from simulator.vocabulary import format_value
 from simulator.docgen import embed
 from simulator.plotting.charts import experiment_figures, run_figures
 from simulator.loader import read_yaml_file

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import shlex
 import signal
@@ -18,6 +17,7 @@ import sys
 from pathlib import Path
 
 from .errors import EipsimError, ScenarioError, SimulationError
+from .vocabulary import format_value
 
 EXIT_OK, EXIT_CRASH, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
@@ -415,26 +415,6 @@ def dpi_arg(text: str) -> int | float:
         return check_dpi(text)
     except EipsimError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def format_value(value: float, unit: str) -> str:
-    """A number for people: shares as %, money in thousands/millions/billions, thousands separators."""
-    if value is None or math.isnan(value):
-        return "n/a"
-    if unit == "share":
-        return f"{100 * value:.1f} %"
-    if unit in ("ratio", "ratio 1-3"):
-        return f"{value:.2f}"
-    if unit in ("index 0-1", "relative"):
-        return f"{value:.3g}"
-    if len(unit) == 3 and unit.isupper():  # a currency
-        for scale, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
-            if abs(value) >= scale:
-                return f"{value / scale:,.2f} {word} {unit}"
-        return f"{value:,.0f} {unit}"
-    if abs(value) >= 100 or value == int(value):
-        return f"{value:,.0f} {unit}"
-    return f"{value:,.3g} {unit}"
 
 
 if __name__ == "__main__":  # pragma: no cover

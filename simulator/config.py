@@ -6,16 +6,32 @@ Turning a YAML document into a Scenario (and reporting problems with file:line) 
 :mod:`simulator.validation`; the JSON Schema for editors is :func:`json_schema`.
 
 Units: quantities are in the unit each material declares (``t``, ``m3``, ``mwh`` ...), money in
-the scenario's ``currency``, time in days, distance in km, land in hectares.
+the scenario's ``currency``, time in days, distance in km, land in hectares. Each quantity
+declares its unit as field metadata (``Field(..., unit="currency / year")``); the field
+reference, the JSON Schema and the charts read it from there (:func:`field_unit`).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+import types
+import typing
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import Field as _Field
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 
 SCHEMA_VERSION = 1
+
+
+def Field(default: Any = PydanticUndefined, *, unit: str | None = None, **kwargs: Any) -> Any:  # noqa: N802
+    """pydantic's ``Field``, plus the unit of the quantity (``currency`` stands for the scenario's
+    currency, ``fraction 0-1`` for shares), kept as ``json_schema_extra["unit"]``."""
+    if unit is not None:
+        kwargs["json_schema_extra"] = {"unit": unit}
+    return _Field(default, **kwargs)
+
 BOUNDARY_NODES = ("environment", "market", "region")
 """Boundary nodes of the park graph: virgin supply, landfill and emissions (`environment`),
 product buyers outside the park (`market`), local suppliers and households (`region`)."""
@@ -54,25 +70,31 @@ class Material(Strict):
                     "byproduct: waste or by-product a firm emits; utility: steam, heat, water by pipe.")
     price_per_unit: NonNegative = Field(
         0.0, description="Purchase price of a virgin material or market price of a product "
-                         "(currency per unit).")
+                         "(currency per unit).",
+        unit="currency / unit")
     disposal_cost_per_unit: NonNegative = Field(
-        0.0, description="Landfill gate fee or treatment cost paid by the emitter (currency per unit).")
+        0.0, description="Landfill gate fee or treatment cost paid by the emitter (currency per unit).",
+        unit="currency / unit")
     co2e_t_per_unit: NonNegative = Field(
         0.0, description="Emissions caused by using one unit of the virgin material: cradle-to-gate "
                          "production, plus combustion for fuels (t CO2e per unit); avoided when a "
-                         "secondary material replaces it.")
+                         "secondary material replaces it.",
+        unit="t CO2e / unit")
     disposal_co2e_t_per_unit: NonNegative = Field(
-        0.0, description="Emissions of disposing one unit (t CO2e per unit, e.g. landfill methane).")
+        0.0, description="Emissions of disposing one unit (t CO2e per unit, e.g. landfill methane).",
+        unit="t CO2e / unit")
     hazardous: bool = Field(
         False, description="Hazardous waste (Indonesian limbah B3): only firms with `b3_licence` may receive it.")
     storable: bool | None = Field(
         None, description="Whether the material can be stored and trucked; default true, false for utilities "
                           "(steam and heat must be used when produced).")
     shelf_life_days: Positive | None = Field(
-        None, description="Longest time a lot may be stored before it spoils and is disposed (days).")
+        None, description="Longest time a lot may be stored before it spoils and is disposed (days).",
+        unit="days")
     mass_t_per_unit: NonNegative | None = Field(
         None, description="Mass of one unit in tonnes, for products counted in pieces or m2 "
-                          "(default 1 for t, 0 otherwise).")
+                          "(default 1 for t, 0 otherwise).",
+        unit="t / unit")
 
     @property
     def is_storable(self) -> bool:
@@ -107,35 +129,44 @@ class Substitute(Strict):
     """A secondary material that may replace part of a recipe input."""
 
     ratio: Positive = Field(1.0, description="Units of the secondary material per unit of the input it "
-                                             "replaces (1.0 for FGD gypsum replacing natural gypsum).")
+                                             "replaces (1.0 for FGD gypsum replacing natural gypsum).",
+        unit="secondary units / replaced unit")
     max_share: Share = Field(1.0, description="Largest share of the input's need it may replace "
-                                              "(0.3 for fly ash replacing clinker).")
+                                              "(0.3 for fly ash replacing clinker).",
+        unit="fraction 0-1")
 
 
 class InputSpec(Strict):
     """One recipe input: how much per unit of product, and what may replace it."""
 
-    per_unit: NonNegative = Field(description="Units of this input per unit of product.")
+    per_unit: NonNegative = Field(description="Units of this input per unit of product.",
+        unit="input units / product unit")
     substitutes: dict[Identifier, Substitute] = Field(
         default_factory=dict, description="Secondary materials that may replace part of this input.")
     local_share: Share | None = Field(
         None, description="Share of what is bought outside the park that comes from regional suppliers "
-                          "(default: the firm's local_purchase_share).")
+                          "(default: the firm's local_purchase_share).",
+        unit="fraction 0-1")
     park_share: Share = Field(
         0.0, description="Share of this input bought from park firms that make it, as far as their output "
-                         "allows (supply-chain linkage; inputs of category product only).")
+                         "allows (supply-chain linkage; inputs of category product only).",
+        unit="fraction 0-1")
 
 
 class ProductSpec(Strict):
     """The main product of a firm and its capacity."""
 
     material: Identifier = Field(description="Material id of the product.")
-    capacity_per_day: Positive = Field(description="Largest output per operating day (product units).")
-    utilisation: Share = Field(1.0, description="Mean share of capacity used on an operating day.")
+    capacity_per_day: Positive = Field(description="Largest output per operating day (product units).",
+        unit="units / day")
+    utilisation: Share = Field(1.0, description="Mean share of capacity used on an operating day.",
+        unit="fraction 0-1")
     price_per_unit: NonNegative | None = Field(
-        None, description="Selling price (currency per unit); default: the material's price_per_unit.")
+        None, description="Selling price (currency per unit); default: the material's price_per_unit.",
+        unit="currency / unit")
     region_sales_share: Share = Field(
-        0.0, description="Share of sales to buyers in the region (the rest goes to the outside market).")
+        0.0, description="Share of sales to buyers in the region (the rest goes to the outside market).",
+        unit="fraction 0-1")
 
 
 class Variability(Strict):
@@ -144,28 +175,34 @@ class Variability(Strict):
     distribution: Literal["none", "normal", "lognormal", "uniform"] = Field(
         "none", description="none: exactly the planned output; normal (truncated at 0) and lognormal have "
                             "mean 1 and coefficient of variation `cv`; uniform spans 1 +/- cv*sqrt(3).")
-    cv: NonNegative = Field(0.0, le=1.0, description="Coefficient of variation of daily output.")
+    cv: NonNegative = Field(0.0, le=1.0, description="Coefficient of variation of daily output.",
+        unit="fraction 0-1")
 
 
 class Breakdowns(Strict):
     """Random failures: exponential time between failures and to repair (days)."""
 
-    mtbf_days: Positive = Field(description="Mean operating time between failures (days).")
-    mttr_days: Positive = Field(description="Mean time to repair (days).")
+    mtbf_days: Positive = Field(description="Mean operating time between failures (days).",
+        unit="days")
+    mttr_days: Positive = Field(description="Mean time to repair (days).",
+        unit="days")
 
 
 class Shutdown(Strict):
     """A planned stop."""
 
-    start_day: Day = Field(description="First day of the shutdown (day of the run).")
-    days: Positive = Field(description="Length (days).")
+    start_day: Day = Field(description="First day of the shutdown (day of the run).",
+        unit="day")
+    days: Positive = Field(description="Length (days).",
+        unit="days")
 
 
 class Calendar(Strict):
     """When a firm operates."""
 
     closed_weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
-        default_factory=list, description="Days of the week without production, 0 = first day of the run.")
+        default_factory=list, description="Days of the week without production, 0 = first day of the run.",
+        unit="weekday 0-6")
     shutdowns: list[Shutdown] = Field(default_factory=list, description="Planned maintenance stops.")
 
 
@@ -175,43 +212,54 @@ class FirmSpec(Strict):
     archetype: Identifier | None = Field(
         None, description="Archetype whose fields this firm inherits (fields given here win).")
     count: int = Field(1, ge=1, le=100_000, description="Number of identical firms generated from this entry "
-                                                         "(ids get a suffix _1, _2 ...).")
+                                                         "(ids get a suffix _1, _2 ...).",
+        unit="firms")
     label: str | None = Field(None, description="Human-readable name for tables and charts.")
     kind: Literal["anchor", "sme", "recycler", "utility", "service"] = Field(
         "anchor", description="anchor: large tenant; sme: small or medium industry (IKM); recycler; utility; service.")
     sector: str = Field("", description="Sector code or name (ISIC/KBLI), used to group the input-output table.")
     location_km: tuple[float, float] | None = Field(
         None, description="Position in the park (km east, km north); firms with a count are laid out "
-                          "on a grid around it.")
-    plot_ha: NonNegative = Field(0.0, description="Land the firm occupies (ha).")
+                          "on a grid around it.",
+        unit="km")
+    plot_ha: NonNegative = Field(0.0, description="Land the firm occupies (ha).",
+        unit="ha")
     product: ProductSpec = Field(description="Main product and capacity.")
     inputs: dict[Identifier, InputSpec] = Field(
         default_factory=dict, description="Inputs per unit of product; a number is shorthand for {per_unit: n}.")
     outputs: dict[str, NonNegative] = Field(
         default_factory=dict, description="By-products and wastes per unit of product; `loss` (t) and "
-                                          "`loss_m3` close the mass and water balances.")
+                                          "`loss_m3` close the mass and water balances.",
+        unit="units / product unit")
     storage: dict[Identifier, Positive] = Field(
         default_factory=dict, description="On-site storage capacity per material (material units); "
-                                          "what does not fit is disposed.")
+                                          "what does not fit is disposed.",
+        unit="material units")
     variability: Variability = Field(default_factory=Variability, description="Day-to-day variation of output.")
     breakdowns: Breakdowns | None = Field(None, description="Random failures; null for none.")
     calendar: Calendar = Field(default_factory=Calendar, description="Closed weekdays and planned shutdowns.")
     b3_licence: bool = Field(False, description="Licensed to receive hazardous (B3) materials.")
     employees: NonNegative = Field(
-        0.0, description="Jobs (full-time equivalents). Default 0: no jobs counted; give real figures.")
+        0.0, description="Jobs (full-time equivalents). Default 0: no jobs counted; give real figures.",
+        unit="jobs")
     wage_per_year: NonNegative = Field(
-        0.0, description="Mean wage per employee (currency per year). Default 0: no wages booked.")
+        0.0, description="Mean wage per employee (currency per year). Default 0: no wages booked.",
+        unit="currency / year")
     local_staff_share: Share = Field(
         1.0, description="Share of staff living in the region (their wages count as local spending). "
-                         "Default 1 (illustrative: estate workers mostly live nearby).")
+                         "Default 1 (illustrative: estate workers mostly live nearby).",
+        unit="fraction 0-1")
     local_purchase_share: Share = Field(
         0.0, description="Default share of purchased inputs bought from regional suppliers. Default 0 "
-                         "(conservative, illustrative: every input imported unless stated).")
+                         "(conservative, illustrative: every input imported unless stated).",
+        unit="fraction 0-1")
     fixed_cost_per_year: NonNegative = Field(
         0.0, description="Fixed costs other than wages (maintenance, services; currency per year). "
-                         "Default 0: none booked.")
+                         "Default 0: none booked.",
+        unit="currency / year")
     fixed_cost_local_share: Share = Field(
-        0.0, description="Share of fixed costs spent in the region. Default 0 (conservative, illustrative).")
+        0.0, description="Share of fixed costs spent in the region. Default 0 (conservative, illustrative).",
+        unit="fraction 0-1")
 
     @property
     def output_materials(self) -> list[str]:
@@ -244,27 +292,36 @@ class FirmSpec(Strict):
 class TruckFleet(Strict):
     """The trucks that carry by-products between firms (a shared SimPy resource)."""
 
-    trucks: int = Field(4, ge=1, le=10_000, description="Number of trucks (illustrative).")
+    trucks: int = Field(4, ge=1, le=10_000, description="Number of trucks (illustrative).",
+        unit="trucks")
     load: Positive = Field(20.0, description="Payload per trip in the material's unit; 20 t is a common "
-                                              "Indonesian dump-truck payload (illustrative).")
-    speed_km_per_h: Positive = Field(30.0, description="Mean speed on park and regional roads (illustrative).")
-    cost_per_km: NonNegative = Field(0.0, description="Cost per km driven, loaded or empty (currency per km).")
-    loading_hours: NonNegative = Field(1.0, description="Hours to load and unload one trip (illustrative).")
+                                              "Indonesian dump-truck payload (illustrative).",
+        unit="material units")
+    speed_km_per_h: Positive = Field(30.0, description="Mean speed on park and regional roads (illustrative).",
+        unit="km / h")
+    cost_per_km: NonNegative = Field(0.0, description="Cost per km driven, loaded or empty (currency per km).",
+        unit="currency / km")
+    loading_hours: NonNegative = Field(1.0, description="Hours to load and unload one trip (illustrative).",
+        unit="h")
     min_load_share: Annotated[float, Field(gt=0, le=1)] = Field(
-        1.0, description="A lot is shipped only when it fills at least this share of a truck.")
+        1.0, description="A lot is shipped only when it fills at least this share of a truck.",
+        unit="fraction 0-1")
     co2e_kg_per_km: NonNegative = Field(
         0.9, description="Emissions per truck-km driven (kg CO2e); ~0.9 for an average laden diesel HGV "
-                         "(UK DESNZ/DEFRA GHG conversion factors 2023), illustrative for Indonesia.")
+                         "(UK DESNZ/DEFRA GHG conversion factors 2023), illustrative for Indonesia.",
+        unit="kg CO2e / km")
 
 
 class Park(Strict):
     """The estate as a whole."""
 
-    area_ha: Positive | None = Field(None, description="Gross area of the estate (ha).")
+    area_ha: Positive | None = Field(None, description="Gross area of the estate (ha).",
+        unit="ha")
     truck_fleet: TruckFleet = Field(default_factory=TruckFleet)
     default_storage_days: NonNegative = Field(
         7.0, description="Storage for an exchanged material when a firm declares none: days of its "
-                         "nominal flow, and at least one truckload (illustrative).")
+                         "nominal flow, and at least one truckload (illustrative).",
+        unit="days")
 
 
 class NetworkSpec(Strict):
@@ -273,17 +330,22 @@ class NetworkSpec(Strict):
     generate: bool = Field(True, description="Generate candidate links wherever a firm emits what "
                                              "another can use, within the distances below.")
     max_distance_km: NonNegative = Field(25.0, description="Longest road distance for a trucked exchange "
-                                                           "(illustrative).")
+                                                           "(illustrative).",
+        unit="km")
     pipeline_max_distance_km: NonNegative = Field(
-        3.0, description="Longest pipeline for non-storable utilities (illustrative).")
+        3.0, description="Longest pipeline for non-storable utilities (illustrative).",
+        unit="km")
     road_factor: Annotated[float, Field(ge=1)] = Field(
         1.3, description="Road distance / straight-line distance (circuity; 1.2-1.4 is typical: "
-                         "Ballou, Rahardja & Sakai 2002, Transp. Res. A 36:843).")
+                         "Ballou, Rahardja & Sakai 2002, Transp. Res. A 36:843).",
+        unit="ratio")
     pipeline_cost_per_unit_km: NonNegative = Field(
-        0.0, description="Cost of moving one unit one km by pipeline (currency per unit per km).")
+        0.0, description="Cost of moving one unit one km by pipeline (currency per unit per km).",
+        unit="currency / (unit km)")
     known_from_day: Day | None = Field(
         None, description="Day all generated links are known (existing ties); left out: each link is "
-                          "found by discovery.")
+                          "found by discovery.",
+        unit="day")
 
 
 class ExchangeSpec(Strict):
@@ -294,13 +356,17 @@ class ExchangeSpec(Strict):
     material: Identifier = Field(description="The by-product or utility exchanged.")
     mode: Literal["truck", "pipeline"] | None = Field(
         None, description="Default: pipeline for non-storable materials, truck otherwise.")
-    distance_km: NonNegative | None = Field(None, description="Road or pipe length; default from locations.")
-    capacity_per_day: Positive | None = Field(None, description="Most that can flow per day (material units).")
+    distance_km: NonNegative | None = Field(None, description="Road or pipe length; default from locations.",
+        unit="km")
+    capacity_per_day: Positive | None = Field(None, description="Most that can flow per day (material units).",
+        unit="units / day")
     known_from_day: Day | None = Field(
-        None, description="Day the partners know each other (existing tie); left out: found by discovery.")
+        None, description="Day the partners know each other (existing tie); left out: found by discovery.",
+        unit="day")
     price_per_unit: float | None = Field(
         None, description="Fixed contract price paid by the consumer (negative: a gate fee paid by the "
-                          "supplier); default: the surplus-sharing rule.")
+                          "supplier); default: the surplus-sharing rule.",
+        unit="currency / unit")
 
 
 class Discovery(Strict):
@@ -308,33 +374,45 @@ class Discovery(Strict):
 
     base_rate_per_year: NonNegative = Field(
         1.0, description="Rate at which the two ends of a candidate link find each other without help "
-                         "(per year; illustrative).")
+                         "(per year; illustrative).",
+        unit="per year")
     negotiation_days: NonNegative = Field(30.0, description="Delay from discovery to a signed contract "
-                                                            "(days; illustrative).")
-    contract_days: Positive = Field(365.0, description="Contract duration (days).")
+                                                            "(days; illustrative).",
+        unit="days")
+    contract_days: Positive = Field(365.0, description="Contract duration (days).",
+        unit="days")
     renewal_probability: Share = Field(0.8, description="Chance a contract is renewed at its end "
-                                                        "(illustrative).")
+                                                        "(illustrative).",
+        unit="fraction 0-1")
     renegotiation_days: NonNegative = Field(
-        90.0, description="Pause before partners whose contract lapsed negotiate again (days; illustrative).")
+        90.0, description="Pause before partners whose contract lapsed negotiate again (days; illustrative).",
+        unit="days")
     supplier_surplus_share: Share = Field(
         0.5, description="Share of the exchange surplus that goes to the supplier through the price "
-                         "(0.5: symmetric Nash bargaining).")
+                         "(0.5: symmetric Nash bargaining).",
+        unit="fraction 0-1")
     handling_cost_per_unit: NonNegative = Field(
-        0.0, description="Handling, testing and paperwork per unit exchanged (currency per unit).")
+        0.0, description="Handling, testing and paperwork per unit exchanged (currency per unit).",
+        unit="currency / unit")
 
 
 class Platform(Strict):
     """A digital by-product exchange platform (the 'smart EIP' lever)."""
 
-    opens_day: Day = Field(0.0, description="Day the platform opens.")
-    coverage: Share = Field(1.0, description="Share of firms connected (depends on telecom coverage).")
+    opens_day: Day = Field(0.0, description="Day the platform opens.",
+        unit="day")
+    coverage: Share = Field(1.0, description="Share of firms connected (depends on telecom coverage).",
+        unit="fraction 0-1")
     discovery_multiplier: Annotated[float, Field(ge=1)] = Field(
-        4.0, description="Discovery rate multiplier for links between two connected firms (illustrative).")
+        4.0, description="Discovery rate multiplier for links between two connected firms (illustrative).",
+        unit="multiplier")
     negotiation_factor: Share = Field(
-        0.5, description="Negotiation delay multiplier for links found on the platform (illustrative).")
+        0.5, description="Negotiation delay multiplier for links found on the platform (illustrative).",
+        unit="fraction 0-1")
     handling_cost_factor: Share = Field(
         0.5, description="Handling and transaction cost multiplier for links found on the platform "
-                         "(illustrative).")
+                         "(illustrative).",
+        unit="fraction 0-1")
 
 
 class Sme(Strict):
@@ -343,16 +421,21 @@ class Sme(Strict):
     land_share: Share = Field(
         0.0, description="Share of the estate's area (park.area_ha) reserved for IKM plots; Government "
                          "Regulation PP 20/2024 obliges Indonesian estates to provide such land (the share "
-                         "is a lever, not a constant).")
-    plot_ha: Positive = Field(0.5, description="Land per IKM firm (ha; illustrative).")
+                         "is a lever, not a constant).",
+        unit="fraction 0-1")
+    plot_ha: Positive = Field(0.5, description="Land per IKM firm (ha; illustrative).",
+        unit="ha")
     mix: dict[Identifier, Positive] = Field(
         default_factory=dict, description="Archetype -> weight of the IKM firms created on the reserved land "
-                                          "(weights are normalised).")
+                                          "(weights are normalised).",
+        unit="weight")
     zone_km: tuple[float, float] | None = Field(
-        None, description="Centre of the IKM zone (km); default: 1 km east of the other firms.")
+        None, description="Centre of the IKM zone (km); default: 1 km east of the other firms.",
+        unit="km")
     linkage: Share = Field(
         0.0, description="Share of anchors' purchases of products that park SMEs make (components) bought "
-                         "from those SMEs (supply-chain integration).")
+                         "from those SMEs (supply-chain integration).",
+        unit="fraction 0-1")
 
 
 class Sentra(Strict):
@@ -360,53 +443,67 @@ class Sentra(Strict):
 
     location_km: tuple[float, float] | None = Field(
         None, description="Where the centre and its shared store are (default: the IKM zone centre, else the "
-                          "members' centroid).")
+                          "members' centroid).",
+        unit="km")
     members: Literal["all_sme"] | list[Identifier] = Field(
         "all_sme", description="Member firms: every SME (`all_sme`) or a list of firm or firm-entry ids.")
     facilitator_multiplier: Annotated[float, Field(ge=1)] = Field(
-        3.0, description="Discovery rate multiplier for links with a member at either end (illustrative).")
+        3.0, description="Discovery rate multiplier for links with a member at either end (illustrative).",
+        unit="multiplier")
     pooling: bool = Field(
         True, description="Members' storable by-products are collected into the centre's shared store and "
                           "shipped from it in truckloads.")
     storage_per_material: Positive = Field(
-        200.0, description="Capacity of the shared store for each pooled material (material units).")
+        200.0, description="Capacity of the shared store for each pooled material (material units).",
+        unit="material units")
     collection_cost_per_unit: NonNegative = Field(
         0.0, description="Cost of collecting members' small lots, paid by the centre to regional services "
-                         "(currency per unit).")
+                         "(currency per unit).",
+        unit="currency / unit")
     truck_fleet: TruckFleet | None = Field(
         None, description="The centre's own trucks for exchanges of its members; null: the park fleet.")
-    staff: NonNegative = Field(3.0, description="Facilitator and store staff (jobs).")
-    wage_per_year: NonNegative = Field(0.0, description="Wage per staff member (currency per year).")
+    staff: NonNegative = Field(3.0, description="Facilitator and store staff (jobs).",
+        unit="jobs")
+    wage_per_year: NonNegative = Field(0.0, description="Wage per staff member (currency per year).",
+        unit="currency / year")
     fixed_cost_per_year: NonNegative = Field(0.0, description="Running cost of the shared facilities "
-                                                              "(currency per year, spent in the region).")
+                                                              "(currency per year, spent in the region).",
+        unit="currency / year")
     fixed_cost_sharing: Share = Field(
-        0.0, description="Share of members' own fixed costs saved by using shared facilities (illustrative).")
+        0.0, description="Share of members' own fixed costs saved by using shared facilities (illustrative).",
+        unit="fraction 0-1")
 
 
 class Policy(Strict):
     """Policy levers from day 0 (change them later with events)."""
 
     landfill_tax_per_t: NonNegative = Field(
-        0.0, description="Tax on every tonne disposed, on top of the gate fee (currency per t).")
+        0.0, description="Tax on every tonne disposed, on top of the gate fee (currency per t).",
+        unit="currency / t")
     exchange_subsidy_per_t: NonNegative = Field(
-        0.0, description="Subsidy paid to the consumer per tonne of by-product exchanged (currency per t).")
+        0.0, description="Subsidy paid to the consumer per tonne of by-product exchanged (currency per t).",
+        unit="currency / t")
 
 
 class Region(Strict):
     """The local economy around the park (for the local multiplier)."""
 
     household_local_spending_share: Share = Field(
-        0.6, description="Share of local households' income spent in the region (illustrative).")
+        0.6, description="Share of local households' income spent in the region (illustrative).",
+        unit="fraction 0-1")
     supplier_local_respend_share: Share = Field(
         0.4, description="Share of regional suppliers' receipts re-spent in the region, local wages included "
-                         "(illustrative; NEF's Northumberland study found 0.76 for local suppliers).")
+                         "(illustrative; NEF's Northumberland study found 0.76 for local suppliers).",
+        unit="fraction 0-1")
     supplier_wage_share: Share = Field(
         0.3, description="Part of regional suppliers' receipts paid as wages to local households "
-                         "(illustrative; at most supplier_local_respend_share).")
+                         "(illustrative; at most supplier_local_respend_share).",
+        unit="fraction 0-1")
     supplier_jobs_per_million: NonNegative = Field(
         0.0, description="Jobs in regional suppliers per million currency units of their yearly sales. Default 0: "
                          "employment multipliers then count park jobs only; no general default exists "
-                         "(it depends on the currency and the region).")
+                         "(it depends on the currency and the region).",
+        unit="jobs / million currency")
     landfill_operator: Literal["region", "outside"] = Field(
         "region", description="Where disposal fees go (default: a regional operator, illustrative).")
     transport_operator: Literal["region", "outside"] = Field(
@@ -425,24 +522,28 @@ class Region(Strict):
 
 
 class _Event(Strict):
-    day: Day = Field(description="Day of the run the change happens.")
+    day: Day = Field(description="Day of the run the change happens.",
+        unit="day")
 
 
 class LandfillTaxEvent(_Event):
     type: Literal["landfill_tax"] = Field(description="Event kind.")
-    per_t: NonNegative = Field(description="New landfill tax (currency per t).")
+    per_t: NonNegative = Field(description="New landfill tax (currency per t).",
+        unit="currency / t")
 
 
 class DisposalCostEvent(_Event):
     type: Literal["disposal_cost"]
     material: Identifier
-    per_unit: NonNegative = Field(description="New gate fee or treatment cost (currency per unit).")
+    per_unit: NonNegative = Field(description="New gate fee or treatment cost (currency per unit).",
+        unit="currency / unit")
 
 
 class PriceEvent(_Event):
     type: Literal["price"]
     material: Identifier
-    factor: Positive = Field(description="Multiplier on the material's price (1.5 = +50%).")
+    factor: Positive = Field(description="Multiplier on the material's price (1.5 = +50%).",
+        unit="multiplier")
 
 
 class FirmEntryEvent(_Event):
@@ -457,7 +558,8 @@ class FirmExitEvent(_Event):
 
 class SubsidyEvent(_Event):
     type: Literal["exchange_subsidy"]
-    per_t: NonNegative = Field(description="New subsidy per tonne exchanged (currency per t).")
+    per_t: NonNegative = Field(description="New subsidy per tonne exchanged (currency per t).",
+        unit="currency / t")
 
 
 Event = Annotated[
@@ -471,14 +573,18 @@ EVENT_TYPES = ("landfill_tax", "disposal_cost", "price", "firm_entry", "firm_exi
 
 
 class RunSpec(Strict):
-    horizon_days: int = Field(365, ge=1, le=36_500, description="Simulated days.")
+    horizon_days: int = Field(365, ge=1, le=36_500, description="Simulated days.",
+        unit="days")
     warmup_days: int = Field(0, ge=0, description="Days excluded from the reported indicators "
-                                                  "(mass balance covers the whole run).")
+                                                  "(mass balance covers the whole run).",
+        unit="days")
     seed: int = Field(20241006, ge=0, description="Root seed; same scenario and seed give identical results.")
-    matching_interval_days: int = Field(1, ge=1, description="Days between exchange-market rounds.")
+    matching_interval_days: int = Field(1, ge=1, description="Days between exchange-market rounds.",
+        unit="days")
     ledger_period_days: int = Field(
         30, ge=1, description="Length of an accounting period: ledger and boundary-flow rows are summed per "
-                              "period (1 = daily rows).")
+                              "period (1 = daily rows).",
+        unit="days")
 
 
 class Scenario(Strict):
@@ -548,3 +654,72 @@ def json_schema() -> dict:
     # Firms that name an archetype inherit their required fields from it.
     schema["$defs"]["FirmSpec"].pop("required", None)
     return schema
+
+
+# --------------------------------------------------------------------------- field metadata
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The type inside ``Annotated[...]`` and ``X | None`` (a union of several models stays as is)."""
+    while True:
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if origin is Annotated:
+            annotation = args[0]
+        elif origin in (Union, types.UnionType):
+            members = [a for a in args if a is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
+
+
+def field_at(path: str, model: type[BaseModel] | None = None) -> FieldInfo | None:
+    """The schema field at a dotted path (``sme.land_share``, ``firms.kiln.wage_per_year``: the
+    ids of mappings are parts of the path, list items are not), or None when there is none."""
+    annotation: Any = model or Scenario
+    info, parts = None, path.split(".")
+    while parts:
+        annotation = _unwrap(annotation)
+        origin = typing.get_origin(annotation)
+        if origin is dict:
+            annotation = typing.get_args(annotation)[1]
+            parts.pop(0)  # an id
+            continue
+        if origin is list:
+            annotation = typing.get_args(annotation)[0]
+            continue
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)) \
+                or parts[0] not in annotation.model_fields:
+            return None
+        info = annotation.model_fields[parts.pop(0)]
+        annotation = info.annotation
+    return info
+
+
+def field_unit(path: str, model: type[BaseModel] = None) -> str:
+    """The declared unit of the field at ``path`` ("" when it has none or does not exist)."""
+    info = field_at(path, model)
+    extra = info.json_schema_extra if info is not None and isinstance(info.json_schema_extra, dict) else {}
+    return extra.get("unit", "")
+
+
+def field_bounds(path: str) -> tuple[float | None, float | None]:
+    """Lowest and highest value the schema allows at ``path`` (None where unbounded)."""
+    info = field_at(path)
+    if info is None:
+        return None, None
+    metadata = list(info.metadata)
+    annotation = info.annotation
+    while typing.get_origin(annotation) in (Annotated, Union, types.UnionType):  # Share | None ...
+        args = typing.get_args(annotation)
+        if typing.get_origin(annotation) is Annotated:
+            metadata += [m for a in args[1:] for m in getattr(a, "metadata", [a])]
+            annotation = args[0]
+        else:
+            annotation = next(a for a in args if a is not type(None))
+    low = high = None
+    for item in metadata:
+        low = getattr(item, "ge", getattr(item, "gt", low))
+        high = getattr(item, "le", getattr(item, "lt", high))
+    return low, high

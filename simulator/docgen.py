@@ -1,6 +1,7 @@
 """Reference tables generated from the code, embedded in the docs between markers.
 
-* the scenario field reference (field, type, unit, default, meaning) from the schema:
+* the scenario field reference (field, type, unit, default, meaning) from the schema (units as
+  each field declares them):
   ``eipsim schema --markdown`` prints it, ``scenarios/README.md`` embeds it;
 * the indicator reference from the metric registry, embedded in ``docs/metrics.md``.
 
@@ -20,28 +21,10 @@ from . import config
 
 BEGIN, END = "<!-- BEGIN FIELD REFERENCE -->", "<!-- END FIELD REFERENCE -->"
 
-_UNIT_BY_SUFFIX = (
-    ("co2e_t_per_unit", "t CO2e / unit"), ("co2e_kg_per_km", "kg CO2e / km"), ("_per_t", "currency / t"),
-    ("price_per_unit", "currency / unit"), ("cost_per_unit", "currency / unit"),
-    ("cost_per_unit_km", "currency / (unit km)"), ("cost_per_km", "currency / km"),
-    ("_per_year", "per year"), ("wage_per_year", "currency / year"), ("_per_million", "jobs / million currency"),
-    ("capacity_per_day", "units / day"), ("speed_km_per_h", "km / h"), ("_hours", "h"), ("_days", "days"),
-    ("day", "day"), ("_km", "km"), ("_ha", "ha"), ("employees", "jobs"), ("mass_t_per_unit", "t / unit"),
-)
-
-
-def field_unit(name: str) -> str:
-    """Unit of a scenario field, from the naming conventions (``_days``, ``_km``, ``share`` ...)."""
-    if name == "per_unit":
-        return "input units / product unit"
-    if "share" in name or name in ("utilisation", "coverage", "renewal_probability", "negotiation_factor"):
-        return "fraction 0-1"
-    if name == "load":
-        return "material units"
-    for suffix, unit in _UNIT_BY_SUFFIX:
-        if name.endswith(suffix):
-            return unit.replace("wage", "")
-    return ""
+def declared_unit(field) -> str:
+    """The unit a schema field declares (:func:`simulator.config.Field`'s ``unit``), "" if none."""
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    return extra.get("unit", "")
 
 
 def _type_text(annotation: Any) -> str:
@@ -84,7 +67,7 @@ def _rows(model: type[BaseModel], prefix: str, seen: set) -> list[tuple[str, ...
         path = f"{prefix}{name}"
         annotation = field.annotation
         description = (field.description or "").replace("|", "\\|")
-        rows.append((f"`{path}`", _type_text(annotation), field_unit(name), _default_text(field),
+        rows.append((f"`{path}`", _type_text(annotation), declared_unit(field), _default_text(field),
                      description))
         for child, suffix in _children(annotation):
             if child not in seen or child in (config.Substitute,):
@@ -123,7 +106,7 @@ def field_reference() -> str:
     lines = [BEGIN, "", "### Top level", "", *header]
     sections = []
     for name, field in config.Scenario.model_fields.items():
-        row = (f"`{name}`", _type_text(field.annotation), field_unit(name), _default_text(field),
+        row = (f"`{name}`", _type_text(field.annotation), declared_unit(field), _default_text(field),
                (field.description or "").replace("|", "\\|"))
         children = _children(field.annotation)
         if children:

@@ -1,126 +1,143 @@
-"""SME (IKM) integration and smart-park levers, turned into the firms and shares the model runs.
+"""The lever catalogue: the what-if settings of a park, each defined once.
 
-:func:`realise` returns a scenario in which
-
-* the IKM land (``sme.land_share`` of ``park.area_ha``, ``sme.plot_ha`` per firm) is filled with
-  SME firms of the archetype mix, placed on a grid in the IKM zone;
-* anchors buy ``sme.linkage`` of the products that park SMEs make from those SMEs;
-* an IKM centre (``sentra``) is a firm of its own (kind ``service``): it employs the facilitator
-  and store staff, runs the shared store into which members' by-products are pooled, and its
-  members' fixed costs shrink by the shared-facility saving.
-
-Everything is deterministic (no random numbers): every replication and variant of a scenario
-sees the same firms. The user's scenario is left untouched and is what the result folder records.
+A lever is a field (or an optional section) of the scenario that a policy maker can move. Its
+entry here says where it sits (``path``, the ``--set PATH=VALUE`` of the command line), what kind
+of value it takes, its bounds (read from the schema, so there is one bound), its unit, its
+English and Indonesian texts, how the simulation realises it and what checks it. The explorer's
+controls, the sweep charts' axis labels, the report's scenario summary and
+``docs/architecture.md`` read it from here; the schema (:mod:`simulator.config`) holds the field
+itself and its default.
 """
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
+from typing import Any
 
-from .config import FirmSpec, Material, Scenario
-from .layout import grid_offsets, plot_spacing_km
-
-SENTRA_ID = "sentra"
-SENTRA_SERVICE = "sentra_services"
-IKM_PREFIX = "ikm"
-ZONE_OFFSET_KM = 1.0
+from .config import Scenario, field_bounds, field_unit
+from .vocabulary import number
 
 
-def ikm_firm_counts(land_ha: float, plot_ha: float, mix: dict[str, float]) -> dict[str, int]:
-    """Number of IKM firms per archetype: floor(land / plot) firms split by the mix weights
-    (largest-remainder rounding, ties to the archetype listed first)."""
-    total = math.floor(land_ha / plot_ha + 1e-9)
-    if total <= 0 or not mix:
-        return {name: 0 for name in mix}
-    weight = sum(mix.values())
-    quotas = {name: total * w / weight for name, w in mix.items()}
-    counts = {name: math.floor(q) for name, q in quotas.items()}
-    order = sorted(mix, key=lambda name: (-(quotas[name] - counts[name]), list(mix).index(name)))
-    for name in order[:total - sum(counts.values())]:
-        counts[name] += 1
-    return counts
+@dataclass(frozen=True)
+class Lever:
+    """One lever of the catalogue.
+
+    ``kind`` is ``switch`` (an optional section: present or null), ``share`` (a fraction, shown in
+    per cent), ``days`` (a day of the run) or ``money`` (per tonne, in the scenario's currency). ``needs`` names what
+    must hold for the lever to matter: ``platform`` (the platform is on), ``sme`` (the park has
+    SMEs or IKM land) or ``linkage`` (park SMEs make something anchors buy). ``label``, ``unit``
+    and ``help`` are ``{"en": ..., "id": ...}``; ``{currency}`` in a unit is the scenario's
+    currency. ``realised`` and ``checked`` name the code that gives the lever its effect and
+    guards its values.
+    """
+
+    key: str
+    path: str
+    kind: str
+    label: dict[str, str]
+    unit: dict[str, str]
+    help: dict[str, str]
+    step: float
+    realised: str
+    checked: str
+    needs: str = ""
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        """Lowest and highest value the schema allows (None where unbounded; switches: None, None)."""
+        return field_bounds(self.path) if self.kind != "switch" else (None, None)
+
+    @property
+    def schema_unit(self) -> str:
+        """The unit the schema declares for the field ("" for switches)."""
+        return field_unit(self.path) if self.kind != "switch" else ""
+
+    def value(self, scenario: Scenario) -> Any:
+        """The lever's value in ``scenario``: the field's value, or for a switch whether the section is on."""
+        node: Any = scenario
+        for part in self.path.split("."):
+            node = getattr(node, part) if node is not None else None
+        return node is not None if self.kind == "switch" else node
+
+    def text(self, part: str, lang: str = "en") -> str:
+        """``label``, ``unit`` or ``help`` in ``lang`` (English when there is no translation)."""
+        texts = getattr(self, part)
+        return texts.get(lang) or texts["en"]
 
 
-def realise(scenario: Scenario) -> Scenario:
-    """The scenario as simulated: levers expanded into firms and shares (module docstring)."""
-    firms = dict(scenario.firms)
-    zone = scenario.sme.zone_km or _default_zone(firms)
-    if scenario.sme.land_share > 0:
-        firms.update(_ikm_firms(scenario, zone))
-    if scenario.sme.linkage > 0:
-        firms = _with_linkage(scenario, firms)
-    materials = dict(scenario.materials)
-    exchanges = list(scenario.exchanges)
-    if scenario.sentra is not None:
-        members = sentra_members(scenario.sentra, firms)
-        firms = _with_sentra(scenario, firms, members, zone if scenario.sme.land_share > 0 else None)
-        materials[SENTRA_SERVICE] = Material(label="IKM centre services", unit="pcs", category="product")
-        if scenario.sentra.pooling:
-            # a member's listed exchange of a pooled by-product is supplied from the centre's store
-            exchanges = [ex.model_copy(update={"supplier": SENTRA_ID})
-                         if ex.supplier in members and materials[ex.material].is_poolable else ex
-                         for ex in exchanges]
-    return scenario.model_copy(update={"firms": firms, "materials": materials, "exchanges": exchanges})
+LEVERS: tuple[Lever, ...] = (
+    Lever("land_share", "sme.land_share", "share",
+          {"en": "IKM land", "id": "Lahan IKM"},
+          {"en": "% of the estate's area", "id": "% luas kawasan"},
+          {"en": "Estate land reserved for small industry (PP 20/2024); each plot becomes an IKM firm.",
+           "id": "Lahan kawasan untuk industri kecil (PP 20/2024); tiap kavling menjadi satu IKM."},
+          0.01, realised="compose.realise: IKM firms of the sme.mix on floor(area x share / plot) plots",
+          checked="validation.lever_problems: needs sme.mix and park.area_ha; IKM land and plots fit the estate"),
+    Lever("sentra", "sentra", "switch",
+          {"en": "IKM centre (sentra)", "id": "Sentra IKM"},
+          {"en": "on / off", "id": "ada / tidak"},
+          {"en": "A shared store pooling SMEs' small by-product lots, shared trucks and a facilitator.",
+           "id": "Gudang bersama untuk lot kecil produk samping IKM, truk bersama, dan fasilitator."},
+          1.0, needs="sme",
+          realised="compose.realise: the centre as a service firm with a shared store, members' "
+                   "exchanges supplied from it; model.discovery: facilitator_multiplier",
+          checked="validation.lever_problems: the id 'sentra' is free, members exist"),
+    Lever("platform", "platform", "switch",
+          {"en": "Digital exchange platform", "id": "Platform pertukaran digital"},
+          {"en": "on / off", "id": "ada / tidak"},
+          {"en": "An online by-product market: connected firms find partners sooner and pay less to deal.",
+           "id": "Pasar daring produk samping: perusahaan terhubung lebih cepat bertemu mitra, biaya lebih rendah."},
+          1.0, realised="model.discovery: faster discovery and negotiation, lower handling cost for connected firms",
+          checked="config.Platform"),
+    Lever("platform_coverage", "platform.coverage", "share",
+          {"en": "Platform coverage", "id": "Cakupan platform"},
+          {"en": "% of firms connected", "id": "% perusahaan terhubung"},
+          {"en": "Share of firms connected to the platform (telecom coverage, adoption).",
+           "id": "Porsi perusahaan yang terhubung ke platform (jaringan telekomunikasi, adopsi)."},
+          0.05, needs="platform", realised="model.discovery: which firms are connected (deterministic)",
+          checked="config.Platform"),
+    Lever("platform_opens_day", "platform.opens_day", "days",
+          {"en": "Platform opens on day", "id": "Platform dibuka hari ke-"},
+          {"en": "day", "id": "hari"},
+          {"en": "Day of the run on which the platform starts working.",
+           "id": "Hari simulasi saat platform mulai bekerja."},
+          1.0, needs="platform", realised="model.discovery: the platform's effects start on this day",
+          checked="config.Platform"),
+    Lever("landfill_tax_per_t", "policy.landfill_tax_per_t", "money",
+          {"en": "Landfill tax", "id": "Pajak TPA"},
+          {"en": "{currency}/t", "id": "{currency}/t"},
+          {"en": "Paid on every tonne disposed, on top of the gate fee, from day 0.",
+           "id": "Dibayar per ton yang dibuang, di atas tarif masuk TPA, sejak hari 0."},
+          1.0, realised="model: booked with each disposal and counted in the exchange market's net benefit",
+          checked="config.Policy"),
+    Lever("linkage", "sme.linkage", "share",
+          {"en": "Supply linkage", "id": "Keterkaitan pasokan"},
+          {"en": "% of anchors' purchases", "id": "% pembelian perusahaan jangkar"},
+          {"en": "Share of anchors' purchases of SME-made products (e.g. components) bought from park SMEs.",
+           "id": "Porsi pembelian jangkar atas produk buatan IKM (mis. komponen) yang dibeli dari IKM kawasan."},
+          0.05, needs="linkage", realised="compose.realise: park_share of anchors' inputs that park SMEs make",
+          checked="config.Sme"),
+)
+
+BY_PATH: dict[str, Lever] = {lever.path: lever for lever in LEVERS}
+BY_KEY: dict[str, Lever] = {lever.key: lever for lever in LEVERS}
 
 
-def _default_zone(firms: dict[str, FirmSpec]) -> tuple[float, float]:
-    located = [f.location_km for f in firms.values() if f.location_km is not None]
-    if not located:
-        return (0.0, 0.0)
-    xs, ys = [p[0] for p in located], [p[1] for p in located]
-    return (max(xs) + ZONE_OFFSET_KM, (min(ys) + max(ys)) / 2)
-
-
-def _ikm_firms(scenario: Scenario, zone: tuple[float, float]) -> dict[str, FirmSpec]:
-    sme = scenario.sme
-    counts = ikm_firm_counts(scenario.park.area_ha * sme.land_share, sme.plot_ha, sme.mix)
-    names = [name for name, n in counts.items() for _ in range(n)]
-    offsets = grid_offsets(len(names), plot_spacing_km(sme.plot_ha))
-    created, serial = {}, {name: 0 for name in counts}
-    for name, (dx, dy) in zip(names, offsets):
-        serial[name] += 1
-        created[f"{IKM_PREFIX}_{name}_{serial[name]}"] = scenario.archetypes[name].model_copy(update={
-            "archetype": name, "count": 1, "plot_ha": sme.plot_ha,
-            "location_km": (zone[0] + dx, zone[1] + dy)})
-    return created
-
-
-def _with_linkage(scenario: Scenario, firms: dict[str, FirmSpec]) -> dict[str, FirmSpec]:
-    sme_products = {f.product.material for f in firms.values() if f.kind == "sme"}
-    linked = {}
-    for fid, spec in firms.items():
-        if spec.kind == "anchor" and any(m in sme_products for m in spec.inputs):
-            inputs = {m: (inp.model_copy(update={"park_share": max(inp.park_share, scenario.sme.linkage)})
-                          if m in sme_products else inp) for m, inp in spec.inputs.items()}
-            spec = spec.model_copy(update={"inputs": inputs})
-        linked[fid] = spec
-    return linked
-
-
-def sentra_members(sentra, firms: dict[str, FirmSpec]) -> set[str]:
-    """Ids of the firm entries that belong to the IKM centre."""
-    if sentra.members == "all_sme":
-        return {fid for fid, spec in firms.items() if spec.kind == "sme"}
-    return {fid for fid in firms if fid in sentra.members}
-
-
-def _with_sentra(scenario: Scenario, firms: dict[str, FirmSpec], members: set[str],
-                 zone: tuple[float, float] | None) -> dict[str, FirmSpec]:
-    sentra = scenario.sentra
-    place = sentra.location_km or zone or _centroid([firms[m] for m in members]) or (0.0, 0.0)
-    updated = {fid: (spec.model_copy(update={"fixed_cost_per_year": spec.fixed_cost_per_year
-                                             * (1 - sentra.fixed_cost_sharing)}) if fid in members else spec)
-               for fid, spec in firms.items()}
-    updated[SENTRA_ID] = FirmSpec(
-        label="IKM centre (sentra)", kind="service", sector="N8299 IKM centre", location_km=place,
-        product={"material": SENTRA_SERVICE, "capacity_per_day": 1.0},
-        employees=sentra.staff, wage_per_year=sentra.wage_per_year, local_staff_share=1.0,
-        fixed_cost_per_year=sentra.fixed_cost_per_year, fixed_cost_local_share=1.0)
-    return updated
-
-
-def _centroid(specs: list[FirmSpec]) -> tuple[float, float] | None:
-    located = [s.location_km for s in specs if s.location_km is not None]
-    if not located:
-        return None
-    return (sum(p[0] for p in located) / len(located), sum(p[1] for p in located) / len(located))
+def active(scenario: Scenario, lang: str = "en") -> list[str]:
+    """The levers a scenario uses, as short texts (``IKM land 5 %``, ``Digital exchange platform``)
+    for summaries; a platform's coverage and a landfill tax set by an event are included."""
+    texts = []
+    for lever in LEVERS:
+        value = lever.value(scenario)
+        if lever.needs == "platform" or not value:
+            if lever.key != "landfill_tax_per_t" or not any(e.type == "landfill_tax" for e in scenario.events):
+                continue
+        text = lever.text("label", lang)
+        if lever.kind == "share":
+            text += f" {number(100 * value, lang, 0)} %"
+        if lever.key == "platform":
+            coverage = BY_KEY["platform_coverage"]
+            text += (f" ({coverage.text('label', lang).lower()} "
+                     f"{number(100 * coverage.value(scenario), lang, 0)} %)")
+        texts.append(text)
+    return texts

@@ -17,7 +17,7 @@ from scipy.spatial import cKDTree
 
 from .config import BOUNDARY_NODES, FirmSpec, Scenario
 from .layout import FirmInstance, park_firms
-from .levers import SENTRA_ID, sentra_members
+from .compose import SENTRA_ID, sentra_members
 
 
 @dataclass(frozen=True)

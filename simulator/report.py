@@ -21,8 +21,9 @@ import math
 from pathlib import Path
 
 from .plotting.charts import folder_figures, folder_kind, read_rows, run_figures
-from .metrics.registry import REGISTRY
-from .plotting.compare import SCALES, UNITS_ID, metric_label, number
+from .levers import active as active_levers
+from .metrics.registry import REGISTRY, metric_label
+from .vocabulary import format_value, number, unit_text
 from .plotting.sankey import KIND_NAMES
 
 TEXT = {
@@ -38,8 +39,7 @@ TEXT = {
            "arm_figures": "Figures of each arm", "arm": "Arm",
            "arm_note": "Charts of each arm's representative run (its first replication).",
            "columns": ("scenario", "description", "firms", "horizon", "levers"), "days": "days", "na": "n/a",
-           "lever_land": "IKM land {share} %", "lever_linkage": "linkage {share} %", "lever_sentra": "sentra IKM",
-           "lever_platform": "platform (coverage {share} %)", "lever_tax": "landfill tax", "seed": "seed",
+           "seed": "seed",
            "definitions_note": "",
            "captions": {"material_fate": "By-product fate over time", "network": "Park network and realised exchanges",
                         "sankey": "Material flows over the run", "local_economy": "Local economy of the park",
@@ -59,9 +59,7 @@ TEXT = {
            "arm_figures": "Gambar tiap skenario", "arm": "Skenario",
            "arm_note": "Grafik run perwakilan tiap skenario (replikasi pertamanya).",
            "columns": ("skenario", "deskripsi", "perusahaan", "periode", "tuas kebijakan"), "days": "hari",
-           "na": "t/a", "lever_land": "lahan IKM {share} %", "lever_linkage": "keterkaitan pasokan {share} %",
-           "lever_sentra": "sentra IKM", "lever_platform": "platform (cakupan {share} %)",
-           "lever_tax": "pajak TPA", "seed": "seed",
+           "na": "t/a", "seed": "seed",
            "definitions_note": "Definisi indikator dan sumbernya ditulis dalam bahasa Inggris; nama dan satuan "
                                "indikator sudah diterjemahkan.",
            "captions": {"material_fate": "Nasib produk samping dari waktu ke waktu",
@@ -72,8 +70,6 @@ TEXT = {
                         "differences": "Perubahan terhadap skenario dasar: selisih berpasangan dengan SK 95 %",
                         "sweep": "Indikator sepanjang parameter yang disapu"}},
 }
-UNITS_ID_REPORT = {**UNITS_ID, "share": "pangsa", "m3": "m3"}
-"""Units in Indonesian (the charts' translations, plus the units only the tables show)."""
 
 
 CSS = """
@@ -128,42 +124,6 @@ def build_report(folder: str | Path, lang: str = "en") -> str:
     return "\n".join(parts)
 
 
-def format_value(value: float | None, unit: str, lang: str = "en") -> str:
-    """A number for people, as :func:`simulator.cli.format_value` writes it, in ``lang``'s
-    convention (``1,234.5 million IDR`` or ``1.234,5 juta IDR``) with the unit translated."""
-    from .cli import format_value as english
-
-    if lang == "en":
-        return english(value, unit)
-    if value is None or math.isnan(value):
-        return TEXT[lang]["na"]
-    if unit == "share":
-        return f"{number(100 * value, lang, 1)} %"
-    if unit in ("ratio", "ratio 1-3"):
-        return number(value, lang, 2)
-    if unit in ("index 0-1", "relative"):
-        return _swap_marks(f"{value:.3g}")
-    if len(unit) == 3 and unit.isupper():  # a currency
-        for scale, words in SCALES:
-            if abs(value) >= scale:
-                return f"{number(value / scale, lang, 2)} {words.get(lang, words['en'])} {unit}"
-        return f"{number(value, lang, 0)} {unit}"
-    shown = unit_text(unit, lang)
-    if abs(value) >= 100 or value == int(value):
-        return f"{number(value, lang, 0)} {shown}".strip()
-    return f"{_swap_marks(f'{value:,.3g}')} {shown}".strip()
-
-
-def unit_text(unit: str, lang: str = "en") -> str:
-    """A unit as the report's tables show it (translated in Indonesian)."""
-    return UNITS_ID_REPORT.get(unit, unit) if lang == "id" else unit
-
-
-def _swap_marks(text: str) -> str:
-    """English number marks (``1,234.5``) the Indonesian way (``1.234,5``), minus as in the charts."""
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".").replace("-", "−")
-
-
 def _figure_html(name: str, figure, anchor: str, t: dict) -> str:
     caption = html.escape(figure_caption(figure, name, t["captions"]))
     return (f"<figure id=\"{html.escape(anchor)}\"><img alt=\"{caption}\" "
@@ -207,9 +167,9 @@ def _title(folder: Path, kind: str) -> str:
 
 def _scenario_summary(folder: Path, kind: str, t: dict, lang: str) -> str:
     from .loader import read_yaml_file
+    from .validation import load_scenario
 
     files = [folder / "scenario.resolved.yaml"] if kind == "run" else sorted((folder / "scenarios").glob("*.yaml"))
-    share = lambda value: number(100 * value, lang, 0)  # noqa: E731
     kind_names = KIND_NAMES.get(lang, {})
     rows = []
     for path in files[:12]:
@@ -219,19 +179,7 @@ def _scenario_summary(folder: Path, kind: str, t: dict, lang: str) -> str:
         kinds = {}
         for f in firms.values():
             kinds[f.get("kind", "anchor")] = kinds.get(f.get("kind", "anchor"), 0) + f.get("count", 1)
-        levers = []
-        sme = data.get("sme") or {}
-        if sme.get("land_share"):
-            levers.append(t["lever_land"].format(share=share(sme["land_share"])))
-        if sme.get("linkage"):
-            levers.append(t["lever_linkage"].format(share=share(sme["linkage"])))
-        if data.get("sentra"):
-            levers.append(t["lever_sentra"])
-        if data.get("platform"):
-            levers.append(t["lever_platform"].format(share=share(data["platform"].get("coverage", 1.0))))
-        tax = (data.get("policy") or {}).get("landfill_tax_per_t")
-        if tax or any(e.get("type") == "landfill_tax" for e in data.get("events", [])):
-            levers.append(t["lever_tax"])
+        levers = active_levers(load_scenario(path)[0], lang)
         horizon = data.get("run", {}).get("horizon_days")
         horizon = f"{number(horizon, lang, 0)} {t['days']}" if isinstance(horizon, (int, float)) else t["na"]
         firm_kinds = ", ".join(f"{number(v, lang, 0)} {kind_names.get(k, k)}" for k, v in kinds.items())

@@ -375,7 +375,7 @@ def meaning_problems(materials: Mapping[str, Material], archetypes: Mapping[str,
 
 def lever_problems(scenario: Scenario) -> list[tuple[tuple, str, str]]:
     """Problems of the SME (IKM) and IKM-centre levers of a structurally valid scenario."""
-    from .levers import SENTRA_ID
+    from .compose import SENTRA_ID
 
     found = []
     sme = scenario.sme
@@ -387,13 +387,12 @@ def lever_problems(scenario: Scenario) -> list[tuple[tuple, str, str]]:
         found.append((("sme", "mix"), "IKM land is reserved but no archetype says what firms fill it",
                       "give a mix such as {paving_block_maker: 1}"))
     area = scenario.park.area_ha
-    if sme.land_share > 0 and area is not None:
-        plots = sum(spec.plot_ha * spec.count for spec in scenario.firms.values())
-        if area * sme.land_share + plots > area * (1 + 1e-9):
-            found.append((("sme", "land_share"),
-                          f"IKM land ({area * sme.land_share:,.0f} ha) and the firms' plots ({plots:,.0f} ha) "
-                          f"do not fit in park.area_ha ({area:,.0f} ha)",
-                          f"at most {max(0.0, 1 - plots / area):.2f} with these plots"))
+    if sme.land_share > 0 and area is not None and sme.land_share > max_land_share(scenario) + 1e-9:
+        plots = _plots_ha(scenario)
+        found.append((("sme", "land_share"),
+                      f"IKM land ({area * sme.land_share:,.0f} ha) and the firms' plots ({plots:,.0f} ha) "
+                      f"do not fit in park.area_ha ({area:,.0f} ha)",
+                      f"at most {max_land_share(scenario):.2f} with these plots"))
     if scenario.sentra is not None:
         if SENTRA_ID in scenario.firms:
             found.append((("firms", SENTRA_ID), f"'{SENTRA_ID}' is the id of the IKM centre",
@@ -405,6 +404,19 @@ def lever_problems(scenario: Scenario) -> list[tuple[tuple, str, str]]:
                     found.append((("sentra", "members", index), f"unknown firm '{member}'",
                                   did_you_mean(member, ids)))
     return found
+
+
+def max_land_share(scenario: Scenario) -> float:
+    """The largest ``sme.land_share`` whose IKM land fits in ``park.area_ha`` beside the plots of
+    the scenario's firms (0 without an area): the bound of the IKM land lever for this scenario."""
+    area = scenario.park.area_ha
+    if not area:
+        return 0.0
+    return max(0.0, 1 - _plots_ha(scenario) / area)
+
+
+def _plots_ha(scenario: Scenario) -> float:
+    return sum(spec.plot_ha * spec.count for spec in scenario.firms.values())
 
 
 class _Known(dict):

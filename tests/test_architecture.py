@@ -76,3 +76,104 @@ def test_no_global_random_state():
         assert "import random" not in text and "np.random.seed" not in text, path
         for fn in ("rand(", "randn(", "randint(", "normal(", "uniform(", "exponential(", "choice("):
             assert f"np.random.{fn}" not in text, (path, fn)
+
+
+# --------------------------------------------------------------------------- layers and cycles
+
+
+def module_name(path: Path) -> str:
+    """``simulator/plotting/sweep.py`` -> ``simulator.plotting.sweep`` (a package by its __init__)."""
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def package_imports(path: Path, known: set[str]) -> set[str]:
+    """Modules of the package that a file imports, at the top or lazily inside functions.
+
+    ``from .x import y`` counts as importing the module ``x.y`` when that is a module, else ``x``."""
+    here = module_name(path).split(".")
+    if path.name != "__init__.py":
+        here = here[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == "simulator")
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = here[:len(here) - node.level + 1] + (node.module.split(".") if node.module else [])
+            elif node.module and node.module.split(".")[0] == "simulator":
+                base = node.module.split(".")
+            else:
+                continue
+            for alias in node.names:
+                child = ".".join(base + [alias.name])
+                found.add(child if child in known else ".".join(base))
+    return {name for name in found if name in known}
+
+
+def import_graph() -> dict[str, set[str]]:
+    known = {module_name(p) for p in modules()}
+    return {module_name(p): package_imports(p, known) - {module_name(p)} for p in modules()}
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle of the graph as a list of modules (first = last), or [] when there is none."""
+    state: dict[str, int] = {}   # 1 on the current path, 2 done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        path.pop()
+        state[node] = 2
+        return []
+
+    for start in sorted(graph):
+        if start not in state and (cycle := visit(start)):
+            return cycle
+    return []
+
+
+def _layer(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def test_the_package_has_no_import_cycles():
+    """Lazy imports included: a cycle hidden in a function is still two modules that need each other."""
+    assert find_cycle(import_graph()) == []
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) == []
+
+
+def test_nothing_imports_the_command_line_or_the_explorer():
+    graph = import_graph()
+    offenders = {(importer, target) for importer, targets in graph.items() for target in targets
+                 if _layer(target, ("simulator.cli", "simulator.explorer"))
+                 and not _layer(importer, ("simulator.cli", "simulator.explorer", "simulator.__main__"))}
+    assert not offenders, offenders
+
+
+def test_model_and_metrics_import_no_views():
+    views = ("simulator.plotting", "simulator.report", "simulator.explorer", "simulator.cli")
+    graph = import_graph()
+    offenders = {(importer, target) for importer, targets in graph.items() for target in targets
+                 if _layer(importer, ("simulator.model", "simulator.metrics")) and _layer(target, views)}
+    assert not offenders, offenders
+
+
+def test_schema_and_validation_import_nothing_from_the_model():
+    graph = import_graph()
+    model = ("simulator.model", "simulator.network", "simulator.results", "simulator.metrics")
+    offenders = {(importer, target) for importer, targets in graph.items() for target in targets
+                 if importer in ("simulator.config", "simulator.validation", "simulator.loader")
+                 and _layer(target, model)}
+    assert not offenders, offenders
+

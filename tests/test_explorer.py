@@ -123,6 +123,7 @@ def test_meta_lists_levers_kpis_with_registry_definitions_and_the_bundled_scenar
     assert client.get("/api/scenarios/kalundborg").json()["info"]["land_reason"] == "no_area"
     kawasan = client.get("/api/scenarios/kawasan_baseline").json()["info"]
     assert kawasan["land_reason"] == "" and kawasan["linkage_ikm"] and not kawasan["has_smes"]
+    assert kawasan["land_max"] == pytest.approx(1 - 258 / 500)  # the IKM land fits beside the firms' plots
     assert client.get("/api/scenarios/nope").status_code == 404
 
 
@@ -161,7 +162,7 @@ def test_scenarios_never_show_server_paths(tmp_path, monkeypatch, scenario_text)
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"land_share": 0.5}, "land_share: must be <= 0.3, got 0.5"),
+    ({"land_share": 1.5}, "land_share: must be <= 1, got 1.5"),
     ({"replications": 0}, "replications: must be >= 1, got 0"),
     ({"horizon_days": 731}, "horizon_days: must be <= 730, got 731"),
     ({"platform_coverage": -0.1}, "platform_coverage: must be >= 0, got -0.1"),
@@ -182,6 +183,17 @@ def test_bad_lever_values_are_refused_with_a_clear_422(client, changes, message)
         answer = client.post(route, json={"scenario": "demo", "levers": demo_levers(**changes)})
         assert answer.status_code == 422, answer.text
         assert message in answer.json()["error"]
+
+
+def test_the_ikm_land_is_bounded_by_what_fits_in_the_estate(client):
+    """The bound is the scenario's own (validation's), not a cap of the page's."""
+    info = client.get("/api/scenarios/kawasan_baseline").json()["info"]
+    levers = {**info["defaults"], "land_share": 0.5}
+    answer = client.post("/api/preview", json={"scenario": "kawasan_baseline", "levers": levers})
+    assert answer.status_code == 422
+    assert "land_share: must be <= 0.484 for this scenario" in answer.json()["error"]
+    levers["land_share"] = 0.45
+    assert client.post("/api/preview", json={"scenario": "kawasan_baseline", "levers": levers}).status_code == 200
 
 
 def test_preview_gives_the_overrides_and_the_command_lines(client):

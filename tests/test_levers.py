@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from helpers import deep_update, scenario
 
-from simulator.levers import ikm_firm_counts, realise
+from simulator.compose import ikm_firm_counts, realise
 from simulator.metrics import compute_metrics
 from simulator.model.park import run_scenario
 

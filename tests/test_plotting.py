@@ -17,7 +17,8 @@ from matplotlib.text import Text
 import simulator
 from simulator.chartdata import run_chart_data
 from simulator.model.park import run_scenario
-from simulator.plotting.compare import number, plot_comparison, plot_differences
+from simulator.plotting.compare import plot_comparison, plot_differences
+from simulator.vocabulary import number
 from simulator.plotting.discovery import plot_discovery
 from simulator.plotting.economy import plot_local_economy
 from simulator.plotting.sweep import plot_sweep

@@ -195,7 +195,7 @@ def test_caption_prefers_the_suptitle_then_a_single_panel_title_then_the_chart_k
 
 
 def test_indonesian_report_translates_tables_units_and_numbers(compare_folder):
-    from simulator.report import format_value
+    from simulator.vocabulary import format_value
 
     assert main(["report", str(compare_folder), "--lang", "id"]) == 0
     parser = _parsed(compare_folder / "report_id.html")

@@ -7,6 +7,7 @@ import csv
 from pathlib import Path
 
 from ..metrics.registry import REGISTRY
+from ..vocabulary import format_value
 
 MAX_POINTS_SHOWN = 20
 MAX_CAUSES_SHOWN = 5
@@ -73,8 +74,6 @@ def _failure_lines(failures: list[dict], runs_total: int) -> list[str]:
 
 
 def _difference_lines(folder: Path) -> list[str]:
-    from ..cli import format_value
-
     headline = [m for m, spec in REGISTRY.items() if spec.headline]
     diffs = [r for r in _rows(folder / "differences.csv") if r["metric"] in headline]
     lines = []
@@ -92,8 +91,6 @@ def _difference_lines(folder: Path) -> list[str]:
 
 
 def _summary_lines(folder: Path) -> list[str]:
-    from ..cli import format_value
-
     headline = [m for m, spec in REGISTRY.items() if spec.headline]
     summary = _rows(folder / "summary.csv")
     arms = list(dict.fromkeys(r["arm"] for r in summary))

@@ -3,7 +3,7 @@
 Routes
 ------
 ``GET  /``                                   the page (``static/index.html``, ``app.js``, ``style.css``)
-``GET  /api/meta``                           levers, KPIs (labels, units, definitions), charts, limits
+``GET  /api/meta``                           levers, KPIs (labels, units, definitions), units table, charts, limits
 ``GET  /api/scenarios``                      the scenarios to pick from and the one selected first
 ``GET  /api/scenarios/{id}``                 one scenario: lever defaults and what it can use
 ``POST /api/scenarios?filename=NAME``        upload a scenario (the body is the YAML file)
@@ -37,6 +37,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import __version__
 from ..errors import ScenarioError
+from ..vocabulary import units_table
 from . import controls, panels
 from .catalogue import MAX_UPLOAD_BYTES, Catalogue, Entry, UploadTooLarge
 from .jobs import DONE, Busy, ExperimentSpec, JobRunner
@@ -105,7 +106,8 @@ def create_app(catalogue: Catalogue, runner: JobRunner, allowed_hosts: list[str]
     async def meta(request: Request) -> Response:
         return JSONResponse({
             "version": __version__, "levers": [vars(lever) for lever in controls.LEVERS], "reasons": controls.REASONS,
-            "kpis": panels.kpi_meta(), "charts": panels.CHARTS, "max_upload_bytes": MAX_UPLOAD_BYTES})
+            "kpis": panels.kpi_meta(), "charts": panels.CHARTS, "units": units_table(),
+            "max_upload_bytes": MAX_UPLOAD_BYTES})
 
     async def scenarios(request: Request) -> Response:
         return JSONResponse({"scenarios": [e.as_json() for e in catalogue.entries()], "default": catalogue.default})

@@ -1,7 +1,9 @@
-"""The explorer's levers: what each one means, which values it takes, whether a scenario can use
-it, and how a set of lever values becomes ``--set`` overrides of the scenario file.
+"""The explorer's controls: the levers of the catalogue (:mod:`simulator.levers`) and the run
+settings, which values they take, whether a scenario can use them, and how a set of values
+becomes ``--set`` overrides of the scenario file.
 
-A lever is a field of the scenario (``sme.land_share``, ``platform.coverage`` ...). The explorer
+A lever is a field of the scenario (``sme.land_share``, ``platform.coverage`` ...); its texts and
+bounds come from the lever catalogue, its scenario-dependent limits from validation. The explorer
 compares the scenario *as loaded* (the baseline) with the scenario with the lever values applied
 (the variant); the run settings (horizon, replications, seed) apply to both arms alike. Only the
 levers whose value differs from the scenario become overrides, so the command line shown on the
@@ -22,10 +24,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
 from ..config import Platform, Scenario
+from ..levers import BY_KEY
+from ..levers import LEVERS as CATALOGUE
+from ..validation import max_land_share
 
 HORIZON_RANGE = (30, 730)
 REPLICATIONS_RANGE = (1, 30)
-LAND_SHARE_MAX = 0.3
 MAX_SEED = 2**53 - 1          # the largest integer a browser holds exactly
 VARIANT_SUFFIX = "_explorer"
 
@@ -37,13 +41,11 @@ VARIANT_SUFFIX = "_explorer"
 class Lever:
     """One control of the page.
 
-    ``path`` is the scenario field the lever sets (``--set PATH=VALUE``), or the command-line option
-    of a run setting (``--replications``, ``--seed``).
-    ``kind`` is ``switch`` (on/off), ``share`` (a fraction shown in per cent), ``days``, ``money``
-    (per tonne, in the scenario's currency) or ``count``. ``needs`` names a condition the page
-    checks live: ``platform`` (the platform switch is on), ``sme`` (the park has SMEs or IKM land)
-    or ``linkage`` (park SMEs make something anchors buy). ``label``, ``unit`` and ``help`` hold
-    English and Indonesian texts; ``{currency}`` in a unit is the scenario's currency.
+    A lever of the catalogue (``path``, ``kind``, texts and ``needs`` as
+    :class:`simulator.levers.Lever` defines them, ``low``/``high`` its schema bounds within the
+    explorer's run limits), or a run setting: ``path`` is then the field or command-line option
+    it sets (``run.horizon_days``, ``--replications``, ``--seed``) and ``kind`` ``days``,
+    ``count`` or ``seed``.
     """
 
     key: str
@@ -59,47 +61,17 @@ class Lever:
     run_setting: bool = False
 
 
+def _control(key: str, high: float | None = None) -> Lever:
+    """The control of catalogue lever ``key``: its texts and bounds (``high`` caps an unbounded one)."""
+    lever = BY_KEY[key]
+    low, top = lever.bounds
+    return Lever(lever.key, lever.path, lever.kind, lever.label, lever.unit, lever.help,
+                 low if low is not None else 0.0, top if top is not None else (high if high is not None else 1.0),
+                 lever.step, lever.needs)
+
+
 LEVERS: tuple[Lever, ...] = (
-    Lever("land_share", "sme.land_share", "share",
-          {"en": "IKM land", "id": "Lahan IKM"},
-          {"en": "% of the estate's area", "id": "% luas kawasan"},
-          {"en": "Estate land reserved for small industry (PP 20/2024); each plot becomes an IKM firm.",
-           "id": "Lahan kawasan untuk industri kecil (PP 20/2024); tiap kavling menjadi satu IKM."},
-          0.0, LAND_SHARE_MAX, 0.01),
-    Lever("sentra", "sentra", "switch",
-          {"en": "IKM centre (sentra)", "id": "Sentra IKM"},
-          {"en": "on / off", "id": "ada / tidak"},
-          {"en": "A shared store pooling SMEs' small by-product lots, shared trucks and a facilitator.",
-           "id": "Gudang bersama untuk lot kecil produk samping IKM, truk bersama, dan fasilitator."},
-          needs="sme"),
-    Lever("platform", "platform", "switch",
-          {"en": "Digital exchange platform", "id": "Platform pertukaran digital"},
-          {"en": "on / off", "id": "ada / tidak"},
-          {"en": "An online by-product market: connected firms find partners sooner and pay less to deal.",
-           "id": "Pasar daring produk samping: perusahaan terhubung lebih cepat bertemu mitra, biaya lebih rendah."}),
-    Lever("platform_coverage", "platform.coverage", "share",
-          {"en": "Platform coverage", "id": "Cakupan platform"},
-          {"en": "% of firms connected", "id": "% perusahaan terhubung"},
-          {"en": "Share of firms connected to the platform (telecom coverage, adoption).",
-           "id": "Porsi perusahaan yang terhubung ke platform (jaringan telekomunikasi, adopsi)."},
-          0.0, 1.0, 0.05, needs="platform"),
-    Lever("platform_opens_day", "platform.opens_day", "days",
-          {"en": "Platform opens on day", "id": "Platform dibuka hari ke-"},
-          {"en": "day", "id": "hari"},
-          {"en": "Day of the run on which the platform starts working.",
-           "id": "Hari simulasi saat platform mulai bekerja."},
-          0, HORIZON_RANGE[1] - 1, 1, needs="platform"),
-    Lever("landfill_tax_per_t", "policy.landfill_tax_per_t", "money",
-          {"en": "Landfill tax", "id": "Pajak TPA"},
-          {"en": "{currency}/t", "id": "{currency}/t"},
-          {"en": "Paid on every tonne disposed, on top of the gate fee, from day 0.",
-           "id": "Dibayar per ton yang dibuang, di atas tarif masuk TPA, sejak hari 0."}),
-    Lever("linkage", "sme.linkage", "share",
-          {"en": "Supply linkage", "id": "Keterkaitan pasokan"},
-          {"en": "% of anchors' purchases", "id": "% pembelian perusahaan jangkar"},
-          {"en": "Share of anchors' purchases of SME-made products (e.g. components) bought from park SMEs.",
-           "id": "Porsi pembelian jangkar atas produk buatan IKM (mis. komponen) yang dibeli dari IKM kawasan."},
-          0.0, 1.0, 0.05, needs="linkage"),
+    *(_control(lever.key, HORIZON_RANGE[1] - 1 if lever.kind == "days" else None) for lever in CATALOGUE),
     Lever("horizon_days", "run.horizon_days", "days",
           {"en": "Simulated period", "id": "Periode simulasi"},
           {"en": "days", "id": "hari"},
@@ -155,13 +127,14 @@ class LeverSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    land_share: float = Field(ge=0.0, le=LAND_SHARE_MAX)
+    land_share: float = Field(ge=BY_KEY["land_share"].bounds[0], le=BY_KEY["land_share"].bounds[1])
     sentra: StrictBool
     platform: StrictBool
-    platform_coverage: float = Field(ge=0.0, le=1.0)
+    platform_coverage: float = Field(ge=BY_KEY["platform_coverage"].bounds[0],
+                                     le=BY_KEY["platform_coverage"].bounds[1])
     platform_opens_day: int = Field(ge=0, le=HORIZON_RANGE[1] - 1)
-    landfill_tax_per_t: float = Field(ge=0.0, allow_inf_nan=False)
-    linkage: float = Field(ge=0.0, le=1.0)
+    landfill_tax_per_t: float = Field(ge=BY_KEY["landfill_tax_per_t"].bounds[0], allow_inf_nan=False)
+    linkage: float = Field(ge=BY_KEY["linkage"].bounds[0], le=BY_KEY["linkage"].bounds[1])
     horizon_days: int = Field(ge=HORIZON_RANGE[0], le=HORIZON_RANGE[1])
     replications: int = Field(ge=REPLICATIONS_RANGE[0], le=REPLICATIONS_RANGE[1])
     seed: int = Field(ge=0, le=MAX_SEED)
@@ -222,6 +195,7 @@ class ScenarioInfo:
     plot_ha: float
     has_smes: bool
     land_reason: str            # "" when the IKM land lever is usable, else a key of REASONS
+    land_max: float             # the largest IKM land share that fits beside the firms' plots
     linkage_now: bool           # existing SMEs make something anchors buy
     linkage_ikm: bool           # archetypes of the IKM mix make something anchors buy
     fee_max: float
@@ -255,7 +229,7 @@ def scenario_info(scenario: Scenario) -> ScenarioInfo:
     return ScenarioInfo(
         name=scenario.name, description=scenario.description.strip(), currency=scenario.currency,
         area_ha=scenario.park.area_ha, plot_ha=scenario.sme.plot_ha, has_smes=bool(sme_products),
-        land_reason=land_reason, linkage_now=bool(sme_products & anchor_inputs),
+        land_reason=land_reason, land_max=max_land_share(scenario), linkage_now=bool(sme_products & anchor_inputs),
         linkage_ikm=not land_reason and bool(ikm_products & anchor_inputs),
         fee_max=max(fee_max, _nice_ceiling(scenario.policy.landfill_tax_per_t)), fee_step=fee_max / 100,
         horizon_days=scenario.run.horizon_days, warmup_days=scenario.run.warmup_days, defaults=defaults)
@@ -276,6 +250,9 @@ def check(info: ScenarioInfo, settings: LeverSettings) -> None:
     land = settings.land_share > 0
     if info.land_reason and settings.land_share != base["land_share"]:
         problems.append(f"land_share: {REASONS[info.land_reason]['en']}")
+    elif settings.land_share > info.land_max:
+        problems.append(f"land_share: must be <= {_plain(info.land_max)} for this scenario (the IKM land and the "
+                        f"firms' plots must fit in the estate), got {_plain(settings.land_share)}")
     if settings.sentra and not base["sentra"] and not (info.has_smes or land):
         problems.append(f"sentra: {REASONS['needs_land' if not info.land_reason else 'no_sme']['en']}")
     if settings.linkage != base["linkage"] and not (info.linkage_now or (info.linkage_ikm and land)):

@@ -19,13 +19,13 @@ from pathlib import Path
 from ..plotting.charts import read_rows
 from ..metrics.registry import REGISTRY
 from ..storage import write_zip
+from ..vocabulary import LANGUAGES
 
 KPIS = ("landfill_diversion_rate", "virgin_material_avoided_t", "co2e_avoided_t", "lm3_park",
         "multiplier_output_type2", "jobs_sme")
 CHARTS = {"sankey": {"en": "Material flows (Sankey)", "id": "Aliran material (Sankey)"},
           "network": {"en": "Network map", "id": "Peta jaringan"},
           "material_fate": {"en": "Fate of by-products", "id": "Nasib produk samping"}}
-LANGUAGES = ("en", "id")
 CHART_DPI = 120
 
 _DRAWING = threading.Lock()
@@ -33,9 +33,7 @@ _DRAWING = threading.Lock()
 
 def kpi_meta() -> list[dict]:
     """Label (English, Indonesian), unit, definition and source of each KPI (the metric registry)."""
-    from ..plotting.compare import METRIC_LABELS_ID
-
-    return [{"metric": name, "label": {"en": REGISTRY[name].label, "id": METRIC_LABELS_ID.get(name, REGISTRY[name].label)},
+    return [{"metric": name, "label": {lang: REGISTRY[name].text(lang) for lang in LANGUAGES},
              "unit": REGISTRY[name].unit, "definition": REGISTRY[name].definition, "source": REGISTRY[name].source}
             for name in KPIS]
 

@@ -1,7 +1,8 @@
-"""One registry of every reported indicator: name, unit, label and definition.
+"""One registry of every reported indicator: name, unit, English and Indonesian label, definition.
 
-The CLI's KPI table, ``metrics.json``, chart labels and ``docs/metrics.md`` all read from here,
-so an indicator is defined once. ``{currency}`` in a unit is replaced by the scenario's currency.
+The CLI's KPI table, ``metrics.json``, chart labels, the report, the explorer and
+``docs/metrics.md`` all read from here, so an indicator is defined once. ``{currency}`` in a unit
+is replaced by the scenario's currency.
 """
 
 from __future__ import annotations
@@ -18,120 +19,173 @@ class Metric:
     group: str               # "material", "network", "economy"
     headline: bool = False   # shown in the CLI's KPI table
     source: str = ""
+    label_id: str = ""       # the label in Indonesian
+
+    def text(self, lang: str = "en") -> str:
+        """The indicator's label in ``lang`` (``en`` or ``id``)."""
+        return self.label_id if lang == "id" and self.label_id else self.label
 
 
 _METRICS = [
     # ---------------------------------------------------------------- material
     Metric("byproducts_generated_t", "t", "By-products generated",
            "Mass of by-products and wastes emitted by all firms (materials in t or with a mass per unit).",
-           "material", True),
+           "material", True,
+           label_id="Produk samping yang dihasilkan"),
     Metric("byproducts_exchanged_t", "t", "By-products exchanged",
-           "Mass of by-products delivered to another firm of the park, by truck or pipe.", "material", True),
+           "Mass of by-products delivered to another firm of the park, by truck or pipe.", "material", True,
+           label_id="Produk samping yang dipertukarkan"),
     Metric("byproducts_disposed_t", "t", "By-products disposed",
            "Mass of by-products landfilled or treated: no outlet, storage full, spoiled or vented.",
-           "material", True),
+           "material", True,
+           label_id="Produk samping yang dibuang"),
     Metric("byproducts_stockpiled_t", "t", "By-products in storage at the end",
-           "Mass of by-products held in on-site storage on the last day (awaiting a truck or use).", "material"),
+           "Mass of by-products held in on-site storage on the last day (awaiting a truck or use).", "material",
+           label_id="Produk samping tersimpan di akhir"),
     Metric("landfill_diversion_rate", "share", "Landfill diversion rate",
            "Exchanged / (exchanged + disposed) by-product mass: the share of by-products that left their "
-           "emitter for a use instead of disposal.", "material", True),
+           "emitter for a use instead of disposal.", "material", True,
+           label_id="Tingkat pengalihan dari TPA"),
     Metric("byproduct_utilisation_rate", "share", "By-product utilisation rate",
-           "Secondary material used in production / by-products generated (mass).", "material"),
+           "Secondary material used in production / by-products generated (mass).", "material",
+           label_id="Tingkat pemanfaatan produk samping"),
     Metric("virgin_material_purchased_t", "t", "Virgin material bought",
-           "Mass of virgin inputs bought from outside the park.", "material"),
+           "Mass of virgin inputs bought from outside the park.", "material",
+           label_id="Bahan baku primer yang dibeli"),
     Metric("virgin_material_avoided_t", "t", "Virgin material avoided",
            "Mass of virgin inputs replaced by secondary materials (per the substitution ratios).",
-           "material", True),
+           "material", True,
+           label_id="Bahan baku primer yang dihindari"),
     Metric("circular_input_rate", "share", "Circular input rate",
            "Secondary inputs / all material inputs of the park's firms (mass).", "material", True,
-           "Eurostat circular material use rate, applied to the park's firms"),
+           "Eurostat circular material use rate, applied to the park's firms",
+           label_id="Tingkat input sirkular"),
     Metric("co2e_avoided_t", "t CO2e", "CO2e avoided (net)",
            "Production emissions of the virgin inputs avoided + disposal emissions avoided by exchanged "
-           "by-products - emissions of the truck-km driven for exchanges.", "material", True),
+           "by-products - emissions of the truck-km driven for exchanges.", "material", True,
+           label_id="CO2e yang dihindari (neto)"),
     Metric("transport_co2e_t", "t CO2e", "Transport CO2e", "Emissions of the truck-km driven for exchanges.",
-           "material"),
+           "material",
+           label_id="CO2e transportasi"),
     Metric("water_reused_m3", "m3", "Water reused",
-           "Volume of water-type materials (unit m3) delivered from one firm to another.", "material"),
+           "Volume of water-type materials (unit m3) delivered from one firm to another.", "material",
+           label_id="Air yang digunakan ulang"),
     Metric("material_circularity_indicator", "index 0-1", "Material Circularity Indicator (park)",
            "Ellen MacArthur Foundation MCI applied to each firm (F_R = secondary share of its material inputs, "
            "C_R = share of its by-products sent to other firms, efficiencies 1, utility X = 1), averaged "
            "weighted by input mass.", "material", True,
-           "Ellen MacArthur Foundation & Granta Design (2015, rev. 2019) Circularity Indicators: Methodology"),
+           "Ellen MacArthur Foundation & Granta Design (2015, rev. 2019) Circularity Indicators: Methodology",
+           label_id="Indikator Sirkularitas Material (kawasan)"),
     Metric("mass_balance_residual", "relative", "Mass balance residual",
            "Largest relative residual of any firm, material or park balance (inputs - outputs - losses - "
-           "stock change); must be ~0.", "material"),
+           "stock change); must be ~0.", "material",
+           label_id="Residu neraca massa"),
     # ---------------------------------------------------------------- network and logistics
     Metric("links_candidate", "links", "Candidate links",
-           "Supplier-consumer-material links that are physically possible.", "network"),
+           "Supplier-consumer-material links that are physically possible.", "network",
+           label_id="Tautan kandidat"),
     Metric("links_found", "links", "Links found", "Candidate links whose partners found each other.",
-           "network"),
+           "network",
+           label_id="Tautan yang ditemukan"),
     Metric("links_contracted", "links", "Links with a contract",
-           "Links that had a contract at some time in the run.", "network", True),
+           "Links that had a contract at some time in the run.", "network", True,
+           label_id="Tautan dengan kontrak"),
     Metric("median_discovery_day", "day", "Median discovery day",
            "Median day on which candidate links that must be discovered (not existing ties) are found, "
-           "counting a link not found within the run as found on its last day.", "network"),
+           "counting a link not found within the run as found on its last day.", "network",
+           label_id="Median hari penemuan"),
     Metric("connectance", "share", "Connectance",
            "Firm pairs that exchanged anything / all firm pairs n(n-1)/2.", "network", False,
-           "network density; used for EIPs by Pojoh (2010), Bitung agro-EIP"),
-    Metric("truck_trips", "trips", "Truck trips", "Loaded truck trips completed.", "network"),
+           "network density; used for EIPs by Pojoh (2010), Bitung agro-EIP",
+           label_id="Konektansi"),
+    Metric("truck_trips", "trips", "Truck trips", "Loaded truck trips completed.", "network",
+           label_id="Perjalanan truk"),
     Metric("truck_wait_hours_mean", "h", "Mean wait for a truck",
-           "Mean time a dispatched lot waited for a free truck.", "network"),
+           "Mean time a dispatched lot waited for a free truck.", "network",
+           label_id="Rata-rata waktu tunggu truk"),
     Metric("truck_utilisation", "share", "Truck fleet utilisation",
-           "Truck-days in service / (trucks x days).", "network"),
+           "Truck-days in service / (trucks x days).", "network",
+           label_id="Utilisasi armada truk"),
     # ---------------------------------------------------------------- economy
     Metric("revenue", "{currency}", "Revenue of park firms",
-           "Product sales and by-product sales received by park firms (and subsidies).", "economy", True),
+           "Product sales and by-product sales received by park firms (and subsidies).", "economy", True,
+           label_id="Pendapatan perusahaan kawasan"),
     Metric("byproduct_revenue", "{currency}", "By-product revenue",
-           "Payments received by suppliers for by-products.", "economy"),
+           "Payments received by suppliers for by-products.", "economy",
+           label_id="Pendapatan produk samping"),
     Metric("disposal_cost", "{currency}", "Disposal cost paid",
-           "Gate fees, treatment costs and landfill tax paid by park firms.", "economy"),
+           "Gate fees, treatment costs and landfill tax paid by park firms.", "economy",
+           label_id="Biaya pembuangan yang dibayar"),
     Metric("disposal_cost_avoided", "{currency}", "Disposal cost avoided",
-           "Disposal cost the exchanged by-products would have cost their emitters.", "economy", True),
+           "Disposal cost the exchanged by-products would have cost their emitters.", "economy", True,
+           label_id="Biaya pembuangan yang dihindari"),
     Metric("virgin_cost_avoided", "{currency}", "Virgin input cost avoided",
-           "Purchase cost of the virgin inputs replaced by secondary materials.", "economy"),
-    Metric("jobs_total", "jobs", "Jobs in the park", "Employees of all firms present at the end.", "economy"),
-    Metric("jobs_anchor", "jobs", "Jobs in anchor firms", "Employees of anchor tenants.", "economy"),
-    Metric("jobs_sme", "jobs", "Jobs in SMEs (IKM)", "Employees of small and medium firms.", "economy", True),
-    Metric("sme_revenue", "{currency}", "SME revenue", "Sales of SMEs (IKM) to anyone.", "economy"),
+           "Purchase cost of the virgin inputs replaced by secondary materials.", "economy",
+           label_id="Biaya input primer yang dihindari"),
+    Metric("jobs_total", "jobs", "Jobs in the park", "Employees of all firms present at the end.", "economy",
+           label_id="Lapangan kerja di kawasan"),
+    Metric("jobs_anchor", "jobs", "Jobs in anchor firms", "Employees of anchor tenants.", "economy",
+           label_id="Lapangan kerja di perusahaan jangkar"),
+    Metric("jobs_sme", "jobs", "Jobs in SMEs (IKM)", "Employees of small and medium firms.", "economy", True,
+           label_id="Lapangan kerja di IKM"),
+    Metric("sme_revenue", "{currency}", "SME revenue", "Sales of SMEs (IKM) to anyone.", "economy",
+           label_id="Pendapatan IKM"),
     Metric("value_added", "{currency}", "Value added of park firms",
            "Sales - intermediate inputs (local and imported): wages, surplus and subsidies of park firms.",
-           "economy"),
+           "economy",
+           label_id="Nilai tambah perusahaan kawasan"),
     Metric("local_wages", "{currency}", "Wages to local households",
-           "Wages park firms pay to staff living in the region.", "economy"),
+           "Wages park firms pay to staff living in the region.", "economy",
+           label_id="Upah untuk rumah tangga lokal"),
     Metric("local_spending_share", "share", "Spending that stays local",
            "Share of park firms' spending (to payees outside the park's firms) paid in the park or region.",
-           "economy"),
+           "economy",
+           label_id="Belanja yang tetap lokal"),
     Metric("local_spending_share_sme", "share", "SME spending that stays local",
-           "Share of SMEs' spending (to payees other than SMEs) paid in the park or region.", "economy"),
+           "Share of SMEs' spending (to payees other than SMEs) paid in the park or region.", "economy",
+           label_id="Belanja IKM yang tetap lokal"),
     Metric("lm3_park", "ratio 1-3", "LM3 of the park",
            "Local Multiplier 3 of the park's firms as one organisation: (R1 + R2 + R3) / R1 with R1 their "
            "income, R2 what they spend locally, R3 what local recipients re-spend locally.", "economy", True,
-           "Sacks (2002) The Money Trail, New Economics Foundation"),
+           "Sacks (2002) The Money Trail, New Economics Foundation",
+           label_id="LM3 kawasan"),
     Metric("lm3_sme", "ratio 1-3", "LM3 of the SMEs (IKM)",
            "LM3 of the park's SMEs as one organisation (payments among SMEs not counted).", "economy", True,
-           "Sacks (2002) The Money Trail, New Economics Foundation"),
+           "Sacks (2002) The Money Trail, New Economics Foundation",
+           label_id="LM3 IKM"),
     Metric("multiplier_output_type1", "ratio", "Output multiplier, Type I",
            "Local output (park sectors + regional suppliers) per unit of the park's final demand, "
            "direct + indirect effects; weighted by each park sector's final demand.", "economy", False,
-           "Miller & Blair (2009) Input-Output Analysis, ch. 6"),
+           "Miller & Blair (2009) Input-Output Analysis, ch. 6",
+           label_id="Pengganda output, Tipe I"),
     Metric("multiplier_output_type2", "ratio", "Output multiplier, Type II",
            "As Type I, plus the induced effect of local households spending their local wages.", "economy",
-           True, "Miller & Blair (2009) Input-Output Analysis, ch. 6"),
+           True, "Miller & Blair (2009) Input-Output Analysis, ch. 6",
+           label_id="Pengganda output, Tipe II"),
     Metric("multiplier_income_type1", "ratio", "Income multiplier, Type I",
            "Local household income (direct + indirect) per unit of direct local income of the park's "
-           "final-demand mix.", "economy", False, "Miller & Blair (2009) Input-Output Analysis, ch. 6"),
+           "final-demand mix.", "economy", False, "Miller & Blair (2009) Input-Output Analysis, ch. 6",
+           label_id="Pengganda pendapatan, Tipe I"),
     Metric("multiplier_income_type2", "ratio", "Income multiplier, Type II",
            "As Type I, including the income induced by local household spending.", "economy", False,
-           "Miller & Blair (2009) Input-Output Analysis, ch. 6"),
+           "Miller & Blair (2009) Input-Output Analysis, ch. 6",
+           label_id="Pengganda pendapatan, Tipe II"),
     Metric("multiplier_employment_type1", "ratio", "Employment multiplier, Type I",
            "Local jobs (direct + indirect) per direct job of the park's final-demand mix.", "economy", False,
-           "Miller & Blair (2009) Input-Output Analysis, ch. 6"),
+           "Miller & Blair (2009) Input-Output Analysis, ch. 6",
+           label_id="Pengganda tenaga kerja, Tipe I"),
     Metric("multiplier_employment_type2", "ratio", "Employment multiplier, Type II",
            "As Type I, including jobs induced by local household spending.", "economy", False,
-           "Miller & Blair (2009) Input-Output Analysis, ch. 6"),
+           "Miller & Blair (2009) Input-Output Analysis, ch. 6",
+           label_id="Pengganda tenaga kerja, Tipe II"),
 ]
 
 REGISTRY: dict[str, Metric] = {m.name: m for m in _METRICS}
+
+
+def metric_label(name: str, lang: str = "en") -> str:
+    """Label of indicator ``name`` in ``lang``; the name itself when it is not in the registry."""
+    return REGISTRY[name].text(lang) if name in REGISTRY else name
 
 
 def unit_of(name: str, currency: str) -> str:

@@ -21,7 +21,7 @@ from ..config import Scenario
 from ..errors import SimulationError
 from .ledger import (GOVERNMENT, LANDFILL, MARKET, OUTSIDE_HOUSEHOLDS, OUTSIDE_SUPPLIERS, REGION_BUYERS,
                       REGION_HOUSEHOLDS, REGION_SUPPLIERS, TRANSPORT, LedgerBook, LinkAccounts, parties)
-from ..levers import realise
+from ..compose import realise
 from ..network import ParkNetwork, build_network
 from .recorder import Recorder
 from ..results import FirmInfo, LinkInfo, MaterialInfo, RegionInfo, RunResult

@@ -5,7 +5,6 @@ Both charts read the rows of an experiment's tables (``summary.csv``, ``differen
 dicts of strings (``csv.DictReader``) or of numbers (``ExperimentOutcome.summary``), or a
 pandas DataFrame (``Experiment.summary``). Shares are
 shown in per cent; large values are scaled (million, billion ...) with the scale in the unit.
-This module also holds the indicator texts (English, Indonesian) the other experiment charts use.
 """
 
 from __future__ import annotations
@@ -18,7 +17,8 @@ from matplotlib import ticker
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..metrics.registry import REGISTRY
+from ..metrics.registry import REGISTRY, metric_label
+from ..vocabulary import SHARE_UNITS, UNITLESS, display_unit, number, scale_word, share_factor
 from .style import bottom_legend, colour_cycle, footer, label, new_figure
 
 LABELS = {
@@ -51,58 +51,6 @@ LABELS = {
                              "(apakah semua run gagal? lihat failures.csv)"},
 }
 
-METRIC_LABELS_ID = {
-    "byproducts_generated_t": "Produk samping yang dihasilkan",
-    "byproducts_exchanged_t": "Produk samping yang dipertukarkan",
-    "byproducts_disposed_t": "Produk samping yang dibuang",
-    "byproducts_stockpiled_t": "Produk samping tersimpan di akhir",
-    "landfill_diversion_rate": "Tingkat pengalihan dari TPA",
-    "byproduct_utilisation_rate": "Tingkat pemanfaatan produk samping",
-    "virgin_material_purchased_t": "Bahan baku primer yang dibeli",
-    "virgin_material_avoided_t": "Bahan baku primer yang dihindari",
-    "circular_input_rate": "Tingkat input sirkular",
-    "co2e_avoided_t": "CO2e yang dihindari (neto)",
-    "transport_co2e_t": "CO2e transportasi",
-    "water_reused_m3": "Air yang digunakan ulang",
-    "material_circularity_indicator": "Indikator Sirkularitas Material (kawasan)",
-    "mass_balance_residual": "Residu neraca massa",
-    "links_candidate": "Tautan kandidat",
-    "links_found": "Tautan yang ditemukan",
-    "links_contracted": "Tautan dengan kontrak",
-    "median_discovery_day": "Median hari penemuan",
-    "connectance": "Konektansi",
-    "truck_trips": "Perjalanan truk",
-    "truck_wait_hours_mean": "Rata-rata waktu tunggu truk",
-    "truck_utilisation": "Utilisasi armada truk",
-    "revenue": "Pendapatan perusahaan kawasan",
-    "byproduct_revenue": "Pendapatan produk samping",
-    "disposal_cost": "Biaya pembuangan yang dibayar",
-    "disposal_cost_avoided": "Biaya pembuangan yang dihindari",
-    "virgin_cost_avoided": "Biaya input primer yang dihindari",
-    "jobs_total": "Lapangan kerja di kawasan",
-    "jobs_anchor": "Lapangan kerja di perusahaan jangkar",
-    "jobs_sme": "Lapangan kerja di IKM",
-    "sme_revenue": "Pendapatan IKM",
-    "value_added": "Nilai tambah perusahaan kawasan",
-    "local_wages": "Upah untuk rumah tangga lokal",
-    "local_spending_share": "Belanja yang tetap lokal",
-    "local_spending_share_sme": "Belanja IKM yang tetap lokal",
-    "lm3_park": "LM3 kawasan",
-    "lm3_sme": "LM3 IKM",
-    "multiplier_output_type1": "Pengganda output, Tipe I",
-    "multiplier_output_type2": "Pengganda output, Tipe II",
-    "multiplier_income_type1": "Pengganda pendapatan, Tipe I",
-    "multiplier_income_type2": "Pengganda pendapatan, Tipe II",
-    "multiplier_employment_type1": "Pengganda tenaga kerja, Tipe I",
-    "multiplier_employment_type2": "Pengganda tenaga kerja, Tipe II",
-}
-UNITS_ID = {"links": "tautan", "jobs": "pekerjaan", "ratio 1-3": "rasio 1-3", "ratio": "rasio",
-            "index 0-1": "indeks 0-1", "day": "hari", "days": "hari", "trips": "perjalanan", "h": "jam",
-            "relative": "relatif"}
-SCALES = ((1e12, {"en": "trillion", "id": "triliun"}), (1e9, {"en": "billion", "id": "miliar"}),
-          (1e6, {"en": "million", "id": "juta"}))
-SHARE_UNITS = ("share",)
-UNITLESS = ("ratio", "ratio 1-3", "index 0-1", "relative")
 SUMMARY_COLUMNS = ("arm", "metric", "unit", "n", "mean", "sd", "ci_low", "ci_high", "half_width", "imprecise")
 BASELINE_GREY = "#777777"
 
@@ -133,52 +81,11 @@ def flag(value) -> bool:
     return value is True or str(value).strip().lower() in ("true", "1", "yes")
 
 
-def metric_label(name: str, lang: str = "en") -> str:
-    """Indicator name as text (registry label, Indonesian when asked and known)."""
-    if lang == "id" and name in METRIC_LABELS_ID:
-        return METRIC_LABELS_ID[name]
-    return REGISTRY[name].label if name in REGISTRY else name
-
-
-def display_unit(unit: str, lang: str = "en") -> str:
-    """Unit as shown: shares in per cent, some units translated."""
-    unit = unit or ""
-    if unit in SHARE_UNITS:
-        return "%"
-    return UNITS_ID.get(unit, unit) if lang == "id" else unit
-
-
-def share_factor(unit: str) -> float:
-    return 100.0 if unit in SHARE_UNITS else 1.0
-
-
 def scale_for(values, unit: str, lang: str = "en") -> tuple[float, str]:
     """Divisor and unit text for values: millions and more are scaled ("billion IDR")."""
     finite = np.abs(np.asarray([v for v in values if np.isfinite(v)], dtype=float))
-    top = finite.max() if len(finite) else 0.0
-    for factor, words in SCALES:
-        if top >= factor:
-            return factor, f"{words.get(lang, words['en'])} {unit}".strip()
-    return 1.0, unit
-
-
-def number(x: float, lang: str = "en", decimals: int | None = None, sign: bool = False, trim: bool = False) -> str:
-    """A number with grouped thousands, in the language's convention (1,234.5 or 1.234,5);
-    ``decimals`` by default from the size (about 3 significant digits), ``trim`` drops trailing
-    zeros of the decimals."""
-    if not np.isfinite(x):
-        return "–"
-    if decimals is None:
-        size = abs(x)
-        decimals = 0 if size >= 100 or size == 0 else 1 if size >= 10 else 2 if size >= 0.1 else 3
-    text = f"{x:{'+' if sign else ''},.{decimals}f}"
-    if trim and "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if text.lstrip("+-").strip("0.,") == "":  # -0.00 -> 0.00
-        text = text.lstrip("+-")
-    if lang == "id":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text.replace("-", "−")
+    factor, word = scale_word(finite.max() if len(finite) else 0.0, lang)
+    return factor, f"{word} {unit}".strip()
 
 
 class NumberFormatter(ticker.Formatter):

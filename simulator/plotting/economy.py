@@ -9,7 +9,8 @@ import numpy as np
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from .compare import NumberFormatter, framed, number, scale_for
+from ..vocabulary import number
+from .compare import NumberFormatter, framed, scale_for
 from .network import KIND_NAMES
 from .style import OKABE_ITO, footer, label
 

@@ -19,7 +19,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .compare import number
+from ..vocabulary import number
 from .style import (
     KIND_MARKERS,
     OKABE_ITO,

@@ -47,7 +47,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path
 
-from .compare import number
+from ..vocabulary import number
 from .style import OKABE_ITO, footer, label, new_figure, unit_name
 
 LOOP_KINDS = ("exchange", "product_loop")

@@ -13,20 +13,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .compare import (
-    SUMMARY_COLUMNS,
-    NumberFormatter,
-    as_rows,
-    display_unit,
-    exact_decimals,
-    flag,
-    framed,
-    metric_label,
-    num,
-    number,
-    scale_for,
-    share_factor,
-)
+from ..config import field_unit
+from ..levers import BY_PATH
+from ..metrics.registry import metric_label
+from ..vocabulary import display_unit, number, share_factor, unit_text
+from .compare import SUMMARY_COLUMNS, NumberFormatter, as_rows, exact_decimals, flag, framed, num, scale_for
 from .style import bottom_legend, colour_cycle, footer, label
 
 LOG_SPAN = 10.0
@@ -44,35 +35,23 @@ LABELS = {
            "imprecise": "kosong: kurang presisi (setengah lebar SK > 10 % rata-rata)",
            "unit_less": "nilai"},
 }
-PARAMETER_UNITS_ID = {"per year": "per tahun", "fraction 0-1": "fraksi 0-1", "days": "hari", "day": "hari",
-                      "jobs": "pekerjaan", "h": "jam"}
 
 
 def parameter_unit(parameter: str, currency: str = "") -> str:
-    """Unit of a scenario field (from the field reference's naming rules), "" when unknown."""
-    from ..docgen import field_unit
-
-    unit = field_unit(parameter.rsplit(".", 1)[-1]) if parameter else ""
+    """Unit the schema declares for a scenario field, "" when it has none."""
+    unit = field_unit(parameter) if parameter else ""
     return unit.replace("currency", currency or "currency").replace(" / ", "/")
 
 
 def parameter_text(parameter: str, lang: str = "en", currency: str = "") -> tuple[str, str, float]:
-    """Name, unit and display factor of a swept scenario field: the explorer's lever texts when
+    """Name, unit and display factor of a swept scenario field: the lever catalogue's texts when
     the field is a lever (``sme.land_share`` -> "IKM land", "% of the estate's area", 100), else
-    the field's dotted path and the unit of the field reference (factor 1)."""
-    try:
-        from ..explorer.controls import LEVERS
-    except ImportError:  # pragma: no cover - the lever registry is part of the package
-        LEVERS = ()
-    for lever in LEVERS:
-        if lever.path == parameter and not lever.run_setting:
-            unit = lever.unit.get(lang) or lever.unit["en"]
-            name = lever.label.get(lang) or lever.label["en"]
-            return name, unit.replace("{currency}", currency or "¤"), 100.0 if lever.kind == "share" else 1.0
-    unit = parameter_unit(parameter, currency)
-    if lang == "id":
-        unit = PARAMETER_UNITS_ID.get(unit, unit)
-    return parameter, unit, 1.0
+    the field's dotted path and its declared unit (factor 1)."""
+    lever = BY_PATH.get(parameter)
+    if lever is not None:
+        unit = lever.text("unit", lang).replace("{currency}", currency or "¤")
+        return lever.text("label", lang), unit, 100.0 if lever.kind == "share" else 1.0
+    return parameter, unit_text(parameter_unit(parameter, currency), lang), 1.0
 
 
 def _setting(value):

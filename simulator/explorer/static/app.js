@@ -78,9 +78,6 @@ const TEXT = {
     upload_too_big: "Berkas berukuran {size} bita; unggahan dibatasi {max} bita.",
   },
 };
-const SCALES = [[1e12, {en: "trillion", id: "triliun"}], [1e9, {en: "billion", id: "miliar"}],
-                [1e6, {en: "million", id: "juta"}]];
-const UNITS_ID = {jobs: "pekerjaan", ratio: "rasio", "ratio 1-3": "rasio 1-3", "t CO2e": "t CO2e", t: "t"};
 const POLL_MS = 400;
 
 const state = {
@@ -146,7 +143,7 @@ function formatValue(value, unit, signed = false) {
     return `${sign}${text} ${signed ? t("pp") : "%"}`;
   }
   if (isCurrency(unit)) {
-    for (const [scale, words] of SCALES) {
+    for (const [scale, words] of state.meta.units.scales) {
       if (Math.abs(value) >= scale) {
         const text = numberFormat({minimumFractionDigits: 2, maximumFractionDigits: 2}).format(value / scale);
         return `${sign}${text} ${words[state.lang]} ${unit}`;
@@ -155,7 +152,7 @@ function formatValue(value, unit, signed = false) {
     return `${sign}${numberFormat({maximumFractionDigits: 0}).format(value)} ${unit}`;
   }
   const unitText = unitLabel(unit);
-  if (["ratio", "ratio 1-3", "index 0-1", "relative"].includes(unit)) {
+  if (state.meta.units.unitless.includes(unit)) {
     return `${sign}${numberFormat({minimumSignificantDigits: 4, maximumSignificantDigits: 4}).format(value)}`;
   }
   const options = Math.abs(value) >= 100 || Number.isInteger(value)
@@ -165,7 +162,7 @@ function formatValue(value, unit, signed = false) {
 
 function unitLabel(unit) {
   if (unit === "share") return "%";
-  return state.lang === "id" ? (UNITS_ID[unit] ?? unit) : unit;
+  return state.lang === "id" ? (state.meta.units.units_id[unit] ?? unit) : unit;
 }
 
 function leverValueText(lever, value, currency) {
@@ -191,6 +188,7 @@ function leverList(runSettings) {
 function leverBounds(lever) {
   const info = state.entry.info;
   if (lever.key === "landfill_tax_per_t") return {low: 0, high: info.fee_max, step: info.fee_step};
+  if (lever.key === "land_share") return {low: lever.low, high: Math.min(lever.high, info.land_max), step: lever.step};
   if (lever.key === "platform_opens_day") return {low: 0, high: state.values.horizon_days - 1, step: 1};
   if (lever.key === "horizon_days") return {low: Math.max(lever.low, info.warmup_days + 1), high: lever.high, step: 1};
   return {low: lever.low, high: lever.high, step: lever.step};

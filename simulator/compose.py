@@ -1,0 +1,126 @@
+"""SME (IKM) integration and smart-park levers, turned into the firms and shares the model runs.
+
+:func:`realise` returns a scenario in which
+
+* the IKM land (``sme.land_share`` of ``park.area_ha``, ``sme.plot_ha`` per firm) is filled with
+  SME firms of the archetype mix, placed on a grid in the IKM zone;
+* anchors buy ``sme.linkage`` of the products that park SMEs make from those SMEs;
+* an IKM centre (``sentra``) is a firm of its own (kind ``service``): it employs the facilitator
+  and store staff, runs the shared store into which members' by-products are pooled, and its
+  members' fixed costs shrink by the shared-facility saving.
+
+Everything is deterministic (no random numbers): every replication and variant of a scenario
+sees the same firms. The user's scenario is left untouched and is what the result folder records.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .config import FirmSpec, Material, Scenario
+from .layout import grid_offsets, plot_spacing_km
+
+SENTRA_ID = "sentra"
+SENTRA_SERVICE = "sentra_services"
+IKM_PREFIX = "ikm"
+ZONE_OFFSET_KM = 1.0
+
+
+def ikm_firm_counts(land_ha: float, plot_ha: float, mix: dict[str, float]) -> dict[str, int]:
+    """Number of IKM firms per archetype: floor(land / plot) firms split by the mix weights
+    (largest-remainder rounding, ties to the archetype listed first)."""
+    total = math.floor(land_ha / plot_ha + 1e-9)
+    if total <= 0 or not mix:
+        return {name: 0 for name in mix}
+    weight = sum(mix.values())
+    quotas = {name: total * w / weight for name, w in mix.items()}
+    counts = {name: math.floor(q) for name, q in quotas.items()}
+    order = sorted(mix, key=lambda name: (-(quotas[name] - counts[name]), list(mix).index(name)))
+    for name in order[:total - sum(counts.values())]:
+        counts[name] += 1
+    return counts
+
+
+def realise(scenario: Scenario) -> Scenario:
+    """The scenario as simulated: levers expanded into firms and shares (module docstring)."""
+    firms = dict(scenario.firms)
+    zone = scenario.sme.zone_km or _default_zone(firms)
+    if scenario.sme.land_share > 0:
+        firms.update(_ikm_firms(scenario, zone))
+    if scenario.sme.linkage > 0:
+        firms = _with_linkage(scenario, firms)
+    materials = dict(scenario.materials)
+    exchanges = list(scenario.exchanges)
+    if scenario.sentra is not None:
+        members = sentra_members(scenario.sentra, firms)
+        firms = _with_sentra(scenario, firms, members, zone if scenario.sme.land_share > 0 else None)
+        materials[SENTRA_SERVICE] = Material(label="IKM centre services", unit="pcs", category="product")
+        if scenario.sentra.pooling:
+            # a member's listed exchange of a pooled by-product is supplied from the centre's store
+            exchanges = [ex.model_copy(update={"supplier": SENTRA_ID})
+                         if ex.supplier in members and materials[ex.material].is_poolable else ex
+                         for ex in exchanges]
+    return scenario.model_copy(update={"firms": firms, "materials": materials, "exchanges": exchanges})
+
+
+def _default_zone(firms: dict[str, FirmSpec]) -> tuple[float, float]:
+    located = [f.location_km for f in firms.values() if f.location_km is not None]
+    if not located:
+        return (0.0, 0.0)
+    xs, ys = [p[0] for p in located], [p[1] for p in located]
+    return (max(xs) + ZONE_OFFSET_KM, (min(ys) + max(ys)) / 2)
+
+
+def _ikm_firms(scenario: Scenario, zone: tuple[float, float]) -> dict[str, FirmSpec]:
+    sme = scenario.sme
+    counts = ikm_firm_counts(scenario.park.area_ha * sme.land_share, sme.plot_ha, sme.mix)
+    names = [name for name, n in counts.items() for _ in range(n)]
+    offsets = grid_offsets(len(names), plot_spacing_km(sme.plot_ha))
+    created, serial = {}, {name: 0 for name in counts}
+    for name, (dx, dy) in zip(names, offsets):
+        serial[name] += 1
+        created[f"{IKM_PREFIX}_{name}_{serial[name]}"] = scenario.archetypes[name].model_copy(update={
+            "archetype": name, "count": 1, "plot_ha": sme.plot_ha,
+            "location_km": (zone[0] + dx, zone[1] + dy)})
+    return created
+
+
+def _with_linkage(scenario: Scenario, firms: dict[str, FirmSpec]) -> dict[str, FirmSpec]:
+    sme_products = {f.product.material for f in firms.values() if f.kind == "sme"}
+    linked = {}
+    for fid, spec in firms.items():
+        if spec.kind == "anchor" and any(m in sme_products for m in spec.inputs):
+            inputs = {m: (inp.model_copy(update={"park_share": max(inp.park_share, scenario.sme.linkage)})
+                          if m in sme_products else inp) for m, inp in spec.inputs.items()}
+            spec = spec.model_copy(update={"inputs": inputs})
+        linked[fid] = spec
+    return linked
+
+
+def sentra_members(sentra, firms: dict[str, FirmSpec]) -> set[str]:
+    """Ids of the firm entries that belong to the IKM centre."""
+    if sentra.members == "all_sme":
+        return {fid for fid, spec in firms.items() if spec.kind == "sme"}
+    return {fid for fid in firms if fid in sentra.members}
+
+
+def _with_sentra(scenario: Scenario, firms: dict[str, FirmSpec], members: set[str],
+                 zone: tuple[float, float] | None) -> dict[str, FirmSpec]:
+    sentra = scenario.sentra
+    place = sentra.location_km or zone or _centroid([firms[m] for m in members]) or (0.0, 0.0)
+    updated = {fid: (spec.model_copy(update={"fixed_cost_per_year": spec.fixed_cost_per_year
+                                             * (1 - sentra.fixed_cost_sharing)}) if fid in members else spec)
+               for fid, spec in firms.items()}
+    updated[SENTRA_ID] = FirmSpec(
+        label="IKM centre (sentra)", kind="service", sector="N8299 IKM centre", location_km=place,
+        product={"material": SENTRA_SERVICE, "capacity_per_day": 1.0},
+        employees=sentra.staff, wage_per_year=sentra.wage_per_year, local_staff_share=1.0,
+        fixed_cost_per_year=sentra.fixed_cost_per_year, fixed_cost_local_share=1.0)
+    return updated
+
+
+def _centroid(specs: list[FirmSpec]) -> tuple[float, float] | None:
+    located = [s.location_km for s in specs if s.location_km is not None]
+    if not located:
+        return None
+    return (sum(p[0] for p in located) / len(located), sum(p[1] for p in located) / len(located))

@@ -1,0 +1,134 @@
+"""Words, units and numbers as people read them: one units table and one number formatter.
+
+The command line, the HTML report, the charts and the explorer all write values through
+:func:`format_value` (and its building block :func:`number`), and units through
+:func:`unit_text`, so ``1,234.5 million IDR`` and ``1.234,5 juta IDR`` have one definition.
+Indicator names live in :mod:`simulator.metrics.registry`; scenario fields declare their unit
+in :mod:`simulator.config`; lever texts live in :mod:`simulator.levers`.
+
+Units are the strings the registry and the schema use (``t``, ``share``, ``{currency}`` ...);
+a 3-letter upper-case unit is a currency (ISO 4217). Languages: ``en`` and ``id`` (Indonesian).
+"""
+
+from __future__ import annotations
+
+import math
+
+LANGUAGES = ("en", "id")
+
+UNITS_ID: dict[str, str] = {
+    "share": "pangsa", "links": "tautan", "jobs": "pekerjaan", "ratio 1-3": "rasio 1-3", "ratio": "rasio",
+    "index 0-1": "indeks 0-1", "day": "hari", "days": "hari", "trips": "perjalanan", "h": "jam",
+    "relative": "relatif", "per year": "per tahun", "fraction 0-1": "fraksi 0-1",
+}
+"""The units table: each unit that reads differently in Indonesian; any other unit (``t``,
+``m3``, ``t CO2e``, a currency) is written the same in both languages."""
+
+SCALES: tuple[tuple[float, dict[str, str]], ...] = (
+    (1e12, {"en": "trillion", "id": "triliun"}), (1e9, {"en": "billion", "id": "miliar"}),
+    (1e6, {"en": "million", "id": "juta"}))
+"""Words for large amounts of money (and large chart axes), largest first."""
+
+NOT_AVAILABLE = {"en": "n/a", "id": "t/a"}
+SHARE_UNITS = ("share",)
+UNITLESS = ("ratio", "ratio 1-3", "index 0-1", "relative")
+
+
+def is_currency(unit: str) -> bool:
+    """A 3-letter upper-case unit is an ISO 4217 currency code."""
+    return len(unit) == 3 and unit.isupper()
+
+
+def unit_text(unit: str, lang: str = "en") -> str:
+    """A unit as tables write it (translated in Indonesian)."""
+    return UNITS_ID.get(unit, unit) if lang == "id" else unit
+
+
+def display_unit(unit: str, lang: str = "en") -> str:
+    """A unit as charts show it: shares in per cent, other units as :func:`unit_text`."""
+    unit = unit or ""
+    return "%" if unit in SHARE_UNITS else unit_text(unit, lang)
+
+
+def share_factor(unit: str) -> float:
+    """100 for shares (shown in per cent), 1 otherwise."""
+    return 100.0 if unit in SHARE_UNITS else 1.0
+
+
+def scale_word(value: float, lang: str = "en") -> tuple[float, str]:
+    """Divisor and word (``million`` / ``juta`` ...) for an amount of size ``value``; (1, "") below a million."""
+    for factor, words in SCALES:
+        if abs(value) >= factor:
+            return factor, words.get(lang, words["en"])
+    return 1.0, ""
+
+
+def number(x: float, lang: str = "en", decimals: int | None = None, sign: bool = False, trim: bool = False) -> str:
+    """A number with grouped thousands, in the language's convention (1,234.5 or 1.234,5) and a
+    typographic minus; ``decimals`` by default from the size (about 3 significant digits), ``trim``
+    drops trailing zeros of the decimals."""
+    if not math.isfinite(x):
+        return "–"
+    if decimals is None:
+        size = abs(x)
+        decimals = 0 if size >= 100 or size == 0 else 1 if size >= 10 else 2 if size >= 0.1 else 3
+    text = f"{x:{'+' if sign else ''},.{decimals}f}"
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text.lstrip("+-").strip("0.,") == "":  # -0.00 -> 0.00
+        text = text.lstrip("+-")
+    if lang == "id":
+        text = _swap_marks(text)
+    return text.replace("-", "−")
+
+
+def format_value(value: float | None, unit: str, lang: str = "en") -> str:
+    """A value in its unit for people: shares as %, money in millions/billions/trillions, grouped
+    thousands, about three significant digits for small amounts.
+
+    English is written as the command line prints it (``1,234.57 million IDR``, ``12.3 %``),
+    Indonesian the Indonesian way with the unit translated (``1.234,57 juta IDR``, ``12,3 %``).
+    """
+    if value is None or math.isnan(value):
+        return NOT_AVAILABLE.get(lang, NOT_AVAILABLE["en"])
+    if lang != "en":
+        return _format_local(value, unit, lang)
+    if unit in SHARE_UNITS:
+        return f"{100 * value:.1f} %"
+    if unit in ("ratio", "ratio 1-3"):
+        return f"{value:.2f}"
+    if unit in ("index 0-1", "relative"):
+        return f"{value:.3g}"
+    if is_currency(unit):
+        divisor, word = scale_word(value, lang)
+        return f"{value / divisor:,.2f} {word} {unit}" if word else f"{value:,.0f} {unit}"
+    if abs(value) >= 100 or value == int(value):
+        return f"{value:,.0f} {unit}"
+    return f"{value:,.3g} {unit}"
+
+
+def _format_local(value: float, unit: str, lang: str) -> str:
+    if unit in SHARE_UNITS:
+        return f"{number(100 * value, lang, 1)} %"
+    if unit in ("ratio", "ratio 1-3"):
+        return number(value, lang, 2)
+    if unit in ("index 0-1", "relative"):
+        return _swap_marks(f"{value:.3g}").replace("-", "−")
+    if is_currency(unit):
+        divisor, word = scale_word(value, lang)
+        return f"{number(value / divisor, lang, 2)} {word} {unit}" if word else f"{number(value, lang, 0)} {unit}"
+    shown = unit_text(unit, lang)
+    if abs(value) >= 100 or value == int(value):
+        return f"{number(value, lang, 0)} {shown}".strip()
+    return f"{_swap_marks(f'{value:,.3g}').replace('-', '−')} {shown}".strip()
+
+
+def _swap_marks(text: str) -> str:
+    """English number marks (``1,234.5``) the Indonesian way (``1.234,5``)."""
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def units_table() -> dict:
+    """The units table and scale words as JSON for the explorer's page (one definition)."""
+    return {"units_id": UNITS_ID, "scales": [[factor, words] for factor, words in SCALES],
+            "unitless": list(UNITLESS)}
