@@ -301,6 +301,14 @@ class TruckFleet(Strict):
         unit="km / h")
     cost_per_km: NonNegative = Field(0.0, description="Cost per km driven, loaded or empty (currency per km).",
         unit="currency / km")
+    cost_per_trip: NonNegative = Field(
+        0.0, description="Fixed cost of every trip, full or part-loaded: dispatch, weighing, paperwork "
+                         "(currency per trip; depends on the currency, so no general default).",
+        unit="currency / trip")
+    cost_per_hour: NonNegative = Field(
+        0.0, description="Cost of each hour a truck is out on a trip, driving or loading and unloading: driver "
+                         "and hire (currency per hour; depends on the currency, so no general default).",
+        unit="currency / h")
     loading_hours: NonNegative = Field(1.0, description="Hours to load and unload one trip (illustrative).",
         unit="h")
     min_load_share: Annotated[float, Field(gt=0, le=1)] = Field(
@@ -332,8 +340,10 @@ class NetworkSpec(Strict):
     max_distance_km: NonNegative = Field(25.0, description="Longest road distance for a trucked exchange "
                                                            "(illustrative).",
         unit="km")
-    pipeline_max_distance_km: NonNegative = Field(
-        3.0, description="Longest pipeline for non-storable utilities (illustrative).",
+    pipeline_max_distance_km: NonNegative | None = Field(
+        None, description="Search radius for pipeline candidates (non-storable utilities); default: "
+                          "max_distance_km. Whether a pipeline is built is decided by its investment "
+                          "(link_economics), so its length is limited by economics, not by this radius.",
         unit="km")
     road_factor: Annotated[float, Field(ge=1)] = Field(
         1.3, description="Road distance / straight-line distance (circuity; 1.2-1.4 is typical: "
@@ -388,12 +398,51 @@ class Discovery(Strict):
         90.0, description="Pause before partners whose contract lapsed negotiate again (days; illustrative).",
         unit="days")
     supplier_surplus_share: Share = Field(
-        0.5, description="Share of the exchange surplus that goes to the supplier through the price "
-                         "(0.5: symmetric Nash bargaining).",
+        0.5, description="The supplier's bargaining power: its share of the surplus above both sides' outside "
+                         "options (0.5: symmetric Nash bargaining, Nash 1950).",
         unit="fraction 0-1")
     handling_cost_per_unit: NonNegative = Field(
         0.0, description="Handling, testing and paperwork per unit exchanged (currency per unit).",
         unit="currency / unit")
+
+
+class LinkEconomics(Strict):
+    """What a link costs to set up and how two firms decide to sign (see docs/concepts.md)."""
+
+    pipeline_fixed_cost: NonNegative = Field(
+        0.0, description="Investment in a pipeline regardless of length: connections, pumps, metering "
+                         "(currency; depends on the currency, so no general default).",
+        unit="currency")
+    pipeline_cost_per_km: NonNegative = Field(
+        0.0, description="Investment per km of pipeline (currency per km; no general default).",
+        unit="currency / km")
+    truck_link_setup_cost: NonNegative = Field(
+        0.0, description="Investment to start a trucked exchange: storage, pre-treatment, testing "
+                         "(currency per link; no general default).",
+        unit="currency")
+    pipeline_lead_days: NonNegative = Field(
+        180.0, description="Construction time of a pipeline between signing and first delivery (days; "
+                           "illustrative).",
+        unit="days")
+    truck_link_lead_days: NonNegative = Field(
+        30.0, description="Time to set up a trucked exchange between signing and first delivery (days; "
+                          "illustrative).",
+        unit="days")
+    discount_rate_per_year: NonNegative = Field(
+        0.10, description="Discount rate of the net present value over the contract (per year; illustrative, "
+                          "of the order of Indonesian commercial lending rates).",
+        unit="per year")
+    decision: Literal["npv", "payback"] = Field(
+        "npv", description="Sign when each side's net present value over the contract is positive (`npv`), "
+                           "or also require the investment to pay back within payback_limit_years (`payback`).")
+    payback_limit_years: Positive = Field(
+        3.0, description="Longest simple payback firms accept (years); 2-3 years is typical of industrial "
+                         "firms (DeCanio 1993, Energy Policy 21:906).",
+        unit="years")
+    bargaining: Literal["nash", "fixed_share"] = Field(
+        "nash", description="How the gain of a link is split: Nash bargaining from each side's outside option "
+                            "(`nash`), or discovery.supplier_surplus_share of it ignoring outside options "
+                            "(`fixed_share`).")
 
 
 class Platform(Strict):
@@ -610,6 +659,8 @@ class Scenario(Strict):
                                                       "pipelines, fixed prices).")
     discovery: Discovery = Field(default_factory=Discovery,
                                  description="Discovery of partners, negotiation and contracts.")
+    link_economics: LinkEconomics = Field(
+        default_factory=LinkEconomics, description="Investment, lead times, decision rule and bargaining of links.")
     platform: Platform | None = Field(None, description="Digital exchange platform; null for none.")
     sme: Sme = Field(default_factory=Sme, description="IKM land, archetype mix and supply linkage.")
     sentra: Sentra | None = Field(None, description="IKM centre with shared facilities; null for none.")

@@ -1,8 +1,9 @@
 """The park graph: firms and boundary nodes, and the candidate exchange links between firms.
 
 A candidate link (supplier, consumer, material) exists where the supplier emits a material the
-consumer can use as an input or substitute, within a road distance (trucks) or a pipeline
-distance (non-storable utilities), or where the scenario lists it under ``exchanges``.
+consumer can use as an input or substitute, within a search radius (road distance for trucks,
+pipe length for non-storable utilities), or where the scenario lists it under ``exchanges``.
+Whether a candidate is ever built is for its two firms to decide (:mod:`model.deals`).
 Links are found once, per material, with a k-d tree of consumer locations: never by scanning
 all pairs of firms during the simulation.
 """
@@ -90,7 +91,9 @@ def build_network(scenario: Scenario) -> ParkNetwork:
                 continue
             pipeline = not material.is_storable
             factor = 1.0 if pipeline else spec_net.road_factor
-            reach = spec_net.pipeline_max_distance_km if pipeline else spec_net.max_distance_km
+            reach = spec_net.max_distance_km
+            if pipeline and spec_net.pipeline_max_distance_km is not None:
+                reach = spec_net.pipeline_max_distance_km
             tree = cKDTree(xy[consumers])
             for s in suppliers:
                 for j in tree.query_ball_point(xy[s], r=reach / factor + 1e-12):

@@ -72,6 +72,10 @@ class LinkInfo:
     value: np.ndarray                # total paid by consumers to suppliers (currency)
     benefit_per_unit: np.ndarray     # at the end of the run
     state: np.ndarray                # 0 unknown, 1 known, 2 under contract at the end
+    investment: np.ndarray           # paid to build the link (currency)
+    first_delivery_day: np.ndarray   # nan when nothing was delivered
+    supplier_gain: np.ndarray        # over the run, against disposal (currency)
+    consumer_gain: np.ndarray        # over the run, against virgin purchase, net of transport and investment
 
     def __len__(self) -> int:
         return len(self.supplier)
@@ -190,7 +194,9 @@ class RunResult:
         }
 
     def links_table(self) -> dict[str, np.ndarray]:
-        """Candidate links: supplier, consumer, material, mode, distance, when found, how much moved."""
+        """Candidate links: supplier, consumer, material, mode, distance, when found, how much moved,
+        investment and each side's gain over the run (money, against its outside of disposal or
+        virgin purchase; the consumer's net of transport and investment)."""
         ln, m = self.links, self.materials
         return {
             "supplier": [self.firms.ids[s] for s in ln.supplier],
@@ -204,4 +210,8 @@ class RunResult:
             "value": ln.value,
             "benefit_per_unit": ln.benefit_per_unit,
             "state_at_end": np.array(["unknown", "known", "contract"])[ln.state],
+            "first_delivery_day": ln.first_delivery_day,
+            "investment": ln.investment,
+            "supplier_gain": ln.supplier_gain,
+            "consumer_gain": ln.consumer_gain,
         }

@@ -24,7 +24,8 @@ sectors' outputs are their sales; intermediate flows are payments between sector
 sector's output solves its own accounting: it sells ``P`` to the park and ``h (W + w x)`` to local
 households and buys ``(r - w) x`` from itself, so ``x = (P + h W) / (1 - (r - w) - h w)`` with
 r the local re-spend share, w its wage share, h the households' local spending share and W the
-park's local wages.
+park's local wages. Firms' investments in exchange links are capital formation, not intermediate
+inputs (Miller & Blair 2009, sec. 2.2): they count in LM3's spending but not in the IO table.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from . import economic
 
 LOCAL = ("park", "region")
 SALES = (CATEGORIES.index("product_sale"), CATEGORIES.index("byproduct_sale"))
+INVESTMENT = CATEGORIES.index("investment")
 REGION_SECTOR = "regional suppliers"
 DAYS_PER_YEAR = 365.0
 MULTIPLIER_KEYS = ("output_type1", "output_type2", "income_type1", "income_type2", "employment_type1",
@@ -170,7 +172,7 @@ def io_table(result: RunResult, ledger: Ledger | None = None) -> IOTable:
         if ledger.is_local[index[name]]:
             party_sector[index[name]] = region_idx
     payer_sector, payee_sector = party_sector[ledger.payer], party_sector[ledger.payee]
-    from_park = ledger.is_firm[ledger.payer]
+    from_park = ledger.is_firm[ledger.payer] & (ledger.category != INVESTMENT)
     Z = np.zeros((n, n))
     inter = from_park & (payee_sector >= 0)
     np.add.at(Z, (payee_sector[inter], payer_sector[inter]), ledger.amount[inter])

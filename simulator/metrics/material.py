@@ -98,7 +98,15 @@ def network_metrics(result: RunResult) -> dict[str, float]:
     pairs = {tuple(sorted(p)) for p in zip(links.supplier[moved].tolist(), links.consumer[moved].tolist())}
     ship = result.shipments[result.shipments["arrival_day"] >= result.warmup_days]
     horizon = result.horizon_days
+    explored = searched & (links.found_day < horizon)
+    operating = explored & ~np.isnan(links.first_delivery_day)
+    outcome = events["event"][np.isin(events["event"], ("signed", "no_deal", "renewed"))]
     return {
+        "link_operation_share": _share(int(operating.sum()), int(explored.sum())),
+        "operating_link_distance_km": _mean(links.distance_km[operating]),
+        "discovery_to_delivery_days": _mean(links.first_delivery_day[operating] - links.found_day[operating]),
+        "negotiation_failure_share": _share(int(np.count_nonzero(outcome == "no_deal")), len(outcome)),
+        "link_investment": float(links.investment.sum()),
         "links_candidate": float(len(links)),
         "links_found": float(len(found)),
         "links_contracted": float(len(contracted)),
@@ -108,6 +116,10 @@ def network_metrics(result: RunResult) -> dict[str, float]:
         "truck_wait_hours_mean": float(ship["wait_days"].mean() * HOURS_PER_DAY) if len(ship) else 0.0,
         "truck_utilisation": float(result.trucks_busy[-1] / (result.fleet_trucks * horizon)),
     }
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if len(values) else 0.0
 
 
 def _share(part: float, whole: float) -> float:

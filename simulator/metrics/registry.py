@@ -94,6 +94,26 @@ _METRICS = [
            "Median day on which candidate links that must be discovered (not existing ties) are found, "
            "counting a link not found within the run as found on its last day.", "network",
            label_id="Median hari penemuan"),
+    Metric("link_operation_share", "share", "Explored links that reach operation",
+           "Links found by discovery in the run (not existing ties) that delivered anything / all such links: "
+           "the rest failed to agree, were still negotiating or being built, or never had stock to move "
+           "(0 when no link was found).",
+           "network", label_id="Tautan yang ditemukan dan beroperasi"),
+    Metric("operating_link_distance_km", "km", "Mean distance of links in operation",
+           "Mean road or pipe length of the explored links that delivered anything (0 when none did).", "network",
+           label_id="Jarak rata-rata tautan yang beroperasi"),
+    Metric("discovery_to_delivery_days", "days", "Discovery to first delivery",
+           "Mean days from the discovery of an explored link to its first delivery (negotiation, "
+           "construction and the wait for a first lot), over the links that delivered (0 when none did).",
+           "network", label_id="Waktu dari penemuan ke pengiriman pertama"),
+    Metric("negotiation_failure_share", "share", "Negotiations that fail",
+           "Negotiations (first talks, talks after a lapse, renewals) in which a side would not gain more than "
+           "its outside option / all negotiations.", "network", False,
+           "generalised Nash bargaining (Nash 1950; Binmore, Rubinstein & Wolinsky 1986)",
+           label_id="Negosiasi yang gagal"),
+    Metric("link_investment", "{currency}", "Investment in links",
+           "Pipelines and trucked-exchange set-ups paid for by consumers when they sign a new link.", "network",
+           label_id="Investasi pada tautan"),
     Metric("connectance", "share", "Connectance",
            "Firm pairs that exchanged anything / all firm pairs n(n-1)/2.", "network", False,
            "network density; used for EIPs by Pojoh (2010), Bitung agro-EIP",

@@ -7,11 +7,13 @@ A candidate link is not known on day one. Its two firms find each other at a rat
 
 so the discovery time is exponential with that (piecewise constant) rate, computed for all
 links at once from one unit-exponential clock each. A found link is negotiated for
-``negotiation_days`` (shorter on the platform); if the exchange is worth it then, a contract
-runs for ``contract_days`` and is renewed with ``renewal_probability``. A lapsed pair talks again
-after ``renegotiation_days``. Links known from the scenario (``known_from_day``) are existing
-ties: their contract starts that day without negotiation. A link that is not worth it is
-reconsidered whenever prices or fees change.
+``negotiation_days`` (shorter on the platform); the two firms sign if both gain from it
+(:mod:`model.deals`), else negotiation fails. A signed link that needs an investment is built
+over its lead time; then a contract runs for ``contract_days`` and is renewed with
+``renewal_probability`` if both still gain from it. A lapsed pair talks again after
+``renegotiation_days``. Links known from the scenario (``known_from_day``) are existing ties:
+already built, their contract starts that day without a negotiation delay. A link whose
+negotiation failed is reconsidered whenever prices or fees change.
 """
 
 from __future__ import annotations
@@ -88,7 +90,8 @@ class LinkLifecycle:
     def __init__(self, env: simpy.Environment, scenario: Scenario, contracts: Contracts, firms: FirmTable,
                  entry_day: np.ndarray, discovery_rng: np.random.Generator,
                  contract_rng: np.random.Generator, log: Callable[[float, int, str], None],
-                 outlet_lost: Callable[[int], None], facilitated: np.ndarray):
+                 outlet_lost: Callable[[int], None], facilitated: np.ndarray,
+                 invest: Callable[[int, float], None]):
         self.env = env
         self.spec = scenario.discovery
         self.platform = scenario.platform
@@ -104,6 +107,7 @@ class LinkLifecycle:
         self.renewals = np.zeros(len(labels), dtype=np.int64)
         self.log = log
         self.outlet_lost = outlet_lost
+        self.invest = invest
         links = contracts.links
         n = len(links)
         self.busy = np.zeros(n, dtype=bool)   # a negotiation or contract process is running
@@ -145,10 +149,7 @@ class LinkLifecycle:
             self.busy[link] = True
             if self.existing[link]:
                 # an existing tie contracts at once, before that day's production
-                if self._try_contract(link):
-                    self._after(self.spec.contract_days, self._contract_ends, link)
-                else:
-                    self.busy[link] = False
+                self._negotiated(link)
             else:
                 self._after(self._negotiation_days(link), self._negotiated, link)
 
@@ -184,22 +185,34 @@ class LinkLifecycle:
         links = self.contracts.links
         return bool(self.firms.exited[links.supplier[link]] or self.firms.exited[links.consumer[link]])
 
-    def _try_contract(self, link: int) -> bool:
-        """Sign a contract now if both firms are open and the exchange is worth it."""
+    def _negotiated(self, link: int) -> None:
+        """The end of a negotiation: sign (and build, if the link is new) or fail."""
+        contracts = self.contracts
         if self._closed(link):
-            return False
-        if not self.contracts.viable(link):
-            self.log(self.env.now, link, "not_viable")
-            return False
+            self.busy[link] = False
+            return
+        if not contracts.negotiate(link):
+            self.log(self.env.now, link, "no_deal")
+            self.busy[link] = False
+            return
+        self.log(self.env.now, link, "signed")
+        if contracts.built[link]:
+            self._start(link)
+            return
+        self.invest(link, contracts.pay_investment(link))
+        self._after(float(contracts.lead_days[link]), self._ready, link)
+
+    def _ready(self, link: int) -> None:
+        """The link is built: its contract starts (the investment is sunk if a firm has left)."""
+        if self._closed(link):
+            self.busy[link] = False
+            return
+        self._start(link)
+
+    def _start(self, link: int) -> None:
         self.contracts.activate(link)
         self.log(self.env.now, link, "contract_start")
-        return True
-
-    def _negotiated(self, link: int) -> None:
-        if self._try_contract(link):
-            self._after(self.spec.contract_days, self._contract_ends, link)
-        else:
-            self.busy[link] = False
+        self._after(self.spec.contract_days, self._contract_ends, link)
 
     def _contract_ends(self, link: int) -> None:
         """Renew (with the renewal probability, if still worth it) or lapse and talk again later."""
@@ -208,10 +221,12 @@ class LinkLifecycle:
             return
         self.renewals[link] += 1
         draw = self.draws.uniform("renewal", link, int(self.renewals[link]))
-        if draw < self.spec.renewal_probability and self.contracts.viable(link) and not self._closed(link):
-            self.log(self.env.now, link, "renewed")
-            self._after(self.spec.contract_days, self._contract_ends, link)
-            return
+        if draw < self.spec.renewal_probability and not self._closed(link):
+            if self.contracts.negotiate(link):
+                self.log(self.env.now, link, "renewed")
+                self._after(self.spec.contract_days, self._contract_ends, link)
+                return
+            self.log(self.env.now, link, "no_deal")
         self._end(link, "lapsed")
         self._after(self.spec.renegotiation_days, self._negotiated, link)
 

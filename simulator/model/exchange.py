@@ -1,19 +1,17 @@
 """The exchange market: what a link is worth, which contracts are active, who gets what.
 
-Net benefit of moving one unit of a by-product along a link (DESIGN.md section 2):
+Net benefit (surplus) of moving one unit of a by-product along a link (DESIGN.md section 2):
 
     benefit = virgin cost avoided + disposal avoided + subsidy - transport - handling
 
 where the virgin cost avoided is the price of the input it replaces divided by the substitution
 ratio (or the by-product's own reference price when it is a main input), the disposal avoided
-is the supplier's gate fee plus landfill tax, and transport is a loaded trip and the empty
-return over the link, shared by a full truckload. Links are exchanged only when the benefit is
-positive. The price splits the surplus: the supplier gets ``supplier_surplus_share`` of it,
-
-    price = -disposal avoided + share x benefit,
-
-so a negative price is a gate fee the supplier pays the consumer. Each market round gives stock
-to the links with the highest benefit first, within the consumer's storage room.
+is the supplier's gate fee plus landfill tax, and transport is a full truckload's trip cost
+(fixed cost per trip, loaded and empty km, hours out) per unit of load. A lot smaller than a
+truckload still pays the whole trip. How the two firms split the benefit, net of the link's
+investment, is settled when they negotiate (:mod:`model.deals`); the supplier's share is paid
+through the price. Each market round gives stock to the links with the highest benefit first,
+within the consumer's storage room.
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ import numpy as np
 
 from ..config import Scenario
 from ..network import ParkNetwork
+from .deals import DAYS_PER_YEAR, annuity_factor, expected_volume_per_year, link_investment, nash_split
 from .production import RecipeTables, Slots
 
 UNKNOWN, KNOWN, ACTIVE = 0, 1, 2
@@ -57,7 +56,7 @@ class Contracts:
     """State, economics and active lists of every candidate link."""
 
     def __init__(self, scenario: Scenario, network: ParkNetwork, slots: Slots, recipes: RecipeTables,
-                 prices: MarketPrices, trip_cost: np.ndarray, truck_load: np.ndarray):
+                 prices: MarketPrices, trip_cost: np.ndarray, truck_load: np.ndarray, nominal_output: np.ndarray):
         links = network.links
         n = len(links)
         self.links = links
@@ -79,8 +78,27 @@ class Contracts:
         self._use_input, self._use_ratio, self._primary = _valuation_basis(network)
         self.transport_per_unit = np.where(
             links.pipeline, links.distance_km * scenario.network.pipeline_cost_per_unit_km, trip_cost / truck_load)
-        self.handling = np.full(n, scenario.discovery.handling_cost_per_unit)
+        self.base_handling = scenario.discovery.handling_cost_per_unit
+        self.handling = np.full(n, self.base_handling)
         self.surplus_share = scenario.discovery.supplier_surplus_share
+        self.economics = scenario.link_economics
+        self.annuity = annuity_factor(self.economics.discount_rate_per_year,
+                                      scenario.discovery.contract_days / DAYS_PER_YEAR)
+        self.investment, self.lead_days = link_investment(links, self.economics)
+        self.emitted, self.usable, self.volume = expected_volume_per_year(links, slots, recipes, nominal_output, self.supplier_slot,
+                                               self.consumer_slot, self.point, self.out_entry)
+        self.built = ~np.isnan(links.known_from_day)   # existing ties need no new investment
+        self.invested = np.zeros(n)                     # investment paid (currency)
+        # terms of the last deal, per unit: investment recovered, outside options (nan: never signed)
+        self.invest_per_unit = np.zeros(n)
+        self.outside = np.full((n, 2), np.nan)
+        self.gain_supplier = np.zeros(n)
+        self.gain_consumer = np.zeros(n)
+        self.realised_supplier = np.zeros(n)            # gains over the run (currency)
+        self.realised_consumer = np.zeros(n)
+        self.first_delivery = np.full(n, np.nan)
+        self._by_supplier = _groups(links.supplier, links.material)
+        self._by_consumer = _groups(links.consumer, links.material)
         self.benefit = np.zeros(n)
         self.price = np.zeros(n)
         self._order = np.arange(n)            # links by decreasing benefit (set by reprice)
@@ -99,19 +117,83 @@ class Contracts:
         value = np.maximum(substitute_value, np.where(self._primary, p.price[material], 0.0))
         disposal_avoided = p.disposal_cost()[material]
         subsidy = p.subsidy * p.is_tonnes[material]
+        self.disposal_avoided = disposal_avoided
+        self.consumer_value = value + subsidy - self.handling   # per unit, before price and transport
         self.benefit = value + disposal_avoided + subsidy - self.transport_per_unit - self.handling
-        rule_price = -disposal_avoided + self.surplus_share * self.benefit
-        self.price = np.where(np.isnan(self.links.fixed_price), rule_price, self.links.fixed_price)
-        self.price_list = self.price.tolist()
+        self._split()
         self._sort_active()
 
+    def _split(self) -> None:
+        """Per-unit gains and prices from the current benefit and each link's deal terms."""
+        outside = np.nan_to_num(self.outside)
+        fixed = ~np.isnan(self.links.fixed_price)
+        supplier, consumer = nash_split(self.benefit, self.invest_per_unit, outside[:, 0], outside[:, 1],
+                                        self.surplus_share)
+        supplier = np.where(fixed, self.links.fixed_price + self.disposal_avoided, supplier)
+        self.gain_supplier = supplier
+        self.gain_consumer = self.benefit - self.invest_per_unit - supplier
+        self.price = supplier - self.disposal_avoided
+        self.price_list = self.price.tolist()
+
     def set_handling_factor(self, factor: np.ndarray) -> None:
-        """Scale each link's handling cost (links found on the platform cost less to run)."""
-        self.handling = self.handling * factor
+        """Set each link's handling cost to the base cost times ``factor`` (cheaper among platform members)."""
+        self.handling = self.base_handling * factor
         self.reprice()
 
-    def viable(self, link: int) -> bool:
-        return bool(self.benefit[link] > 0.0)
+    def negotiate(self, link: int) -> bool:
+        """Bargain over ``link`` now (module :mod:`model.deals`): True and the terms are set when both
+        sides gain more than their outside option, False when negotiation fails."""
+        volume, surplus = float(self.volume[link]), float(self.benefit[link])
+        if volume <= 0.0 or surplus <= 0.0:
+            return False
+        investment = 0.0 if self.built[link] else float(self.investment[link])
+        spec = self.economics
+        if spec.decision == "payback" and investment > spec.payback_limit_years * surplus * volume:
+            return False
+        per_unit = investment / (self.annuity * volume)
+        outside_s = outside_c = 0.0
+        if spec.bargaining == "nash":
+            outside_s = self._outside_option(self._by_supplier, link, self.links.supplier, self.gain_supplier,
+                                             self.emitted)
+            outside_c = self._outside_option(self._by_consumer, link, self.links.consumer, self.gain_consumer,
+                                             self.usable)
+        if np.isnan(self.links.fixed_price[link]):
+            supplier, consumer = nash_split(surplus, per_unit, outside_s, outside_c, self.surplus_share)
+        else:
+            supplier = float(self.links.fixed_price[link] + self.disposal_avoided[link])
+            consumer = surplus - per_unit - supplier
+        if supplier <= outside_s or consumer <= outside_c or supplier <= 0.0 or consumer <= 0.0:
+            return False
+        self.invest_per_unit[link] = per_unit
+        self.outside[link] = (outside_s, outside_c)
+        self._split()
+        return True
+
+    def _outside_option(self, groups: dict, link: int, party: np.ndarray, gain: np.ndarray,
+                        amount: np.ndarray) -> float:
+        """Per-unit gain ``party`` of ``link`` would make on a unit without it: its best other running
+        contract for the material when those already take (or cover) all its ``amount``, else 0."""
+        others = groups[(int(party[link]), int(self.links.material[link]))]
+        others = others[(others != link) & (self.state[others] == ACTIVE)]
+        if not len(others) or self.volume[others].sum() < amount[link]:
+            return 0.0
+        return max(0.0, float(gain[others].max()))
+
+    def pay_investment(self, link: int) -> float:
+        """The consumer pays the link's investment (at signing); returns the amount."""
+        amount = float(self.investment[link])
+        self.invested[link] += amount
+        self.realised_consumer[link] -= amount
+        self.built[link] = True
+        return amount
+
+    def delivered(self, link: int, quantity: float, trip_cost: float, now: float) -> None:
+        """Book the gains of a delivery: each side's money against its outside of disposal or virgin purchase."""
+        if np.isnan(self.first_delivery[link]):
+            self.first_delivery[link] = now
+        price = self.price_list[link]
+        self.realised_supplier[link] += quantity * (price + self.disposal_avoided[link])
+        self.realised_consumer[link] += quantity * (self.consumer_value[link] - price) - trip_cost
 
     # ---------------------------------------------------------------- contract state
 
@@ -163,6 +245,14 @@ class Contracts:
             keep = (self.state[order] == ACTIVE) & (self.links.pipeline[order] == pipeline)
             cached = self._cached[pipeline] = order[keep]
         return cached
+
+
+def _groups(party: np.ndarray, material: np.ndarray) -> dict[tuple[int, int], np.ndarray]:
+    """Links of each (firm, material), to find a firm's other contracts for the same material."""
+    groups: dict[tuple[int, int], list[int]] = {}
+    for k, key in enumerate(zip(party.tolist(), material.tolist())):
+        groups.setdefault(key, []).append(k)
+    return {key: np.array(ks, dtype=np.int64) for key, ks in groups.items()}
 
 
 def _valuation_basis(network: ParkNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

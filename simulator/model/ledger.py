@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 CATEGORIES = ("product_sale", "input_purchase", "byproduct_sale", "disposal_fee", "transport", "wage",
-              "fixed_cost", "handling", "subsidy")
+              "fixed_cost", "handling", "subsidy", "investment")
 LOCATIONS = ("park", "region", "outside")
 
 MARKET, REGION_BUYERS = "market", "region_buyers"

@@ -104,8 +104,9 @@ class ParkModel:
         self.bank = StorageBank(self.slots.slot_firm, self.slots.slot_material, self.slots.slot_capacity)
         self.prices = MarketPrices(scenario, self.net.materials)
         self._fleets()
+        nominal = self.firms.capacity * self.firms.utilisation * self.firms.calendar.mean(axis=0)
         self.contracts = Contracts(scenario, self.net, self.slots, self.recipes, self.prices,
-                                   self.trip_cost, self.link_load)
+                                   self.trip_cost, self.link_load, nominal)
         self.pipelines = Pipelines(self.contracts)
         materials = [scenario.materials[m] for m in self.net.materials]
         self.material_index = {m: i for i, m in enumerate(self.net.materials)}
@@ -120,7 +121,7 @@ class ParkModel:
                                  np.array([m.mass_t for m in materials]), self.product_material)
         self.lifecycle = LinkLifecycle(self.env, scenario, self.contracts, self.firms, self.entry_day,
                                        self.rng["discovery"], self.rng["contracts"], self._link_event,
-                                       self._outlet_lost, self._centre_links())
+                                       self._outlet_lost, self._centre_links(), self._invest)
         if scenario.platform is not None:
             self.contracts.set_handling_factor(
                 np.where(self.lifecycle.via_platform, scenario.platform.handling_cost_factor, 1.0))
@@ -157,7 +158,9 @@ class ParkModel:
         self.link_fleet = choice
         self.link_load = np.array([specs[k].load for k in choice], dtype=float)
         self.link_min_lot = np.array([specs[k].min_load_share * specs[k].load for k in choice], dtype=float)
-        self.trip_cost = 2.0 * links.distance_km * np.array([specs[k].cost_per_km for k in choice], dtype=float)
+        self.trip_cost = np.array([
+            f.cost_per_trip + 2.0 * d * f.cost_per_km + f.cost_per_hour * (2.0 * d / f.speed_km_per_h + f.loading_hours)
+            for f, d in zip((specs[k] for k in choice), links.distance_km.tolist())], dtype=float)
         self.trip_co2e_kg_per_km = np.array([specs[k].co2e_kg_per_km for k in choice], dtype=float)
 
     def _schedule_events(self) -> dict[int, list]:
@@ -291,8 +294,10 @@ class ParkModel:
         self.ch_fixed_outside.add(0.0, self.daily_fixed_outside * present)
         price, subsidy = self.contracts.price_list, self.prices.subsidy_per_unit
         material = self.net.links.material
+        transport, now = self.contracts.transport_per_unit, self.env.now
         for link, quantity in f.pipe_flows:
             self.accounts.deliver(link, quantity, price[link], 0.0, subsidy[material[link]])
+            self.contracts.delivered(link, quantity, quantity * transport[link], now)
 
     # ---------------------------------------------------------------- trucks
 
@@ -329,6 +334,7 @@ class ParkModel:
         price = self.contracts.price_list[link]
         self.recorder.delivered(link, slot, lot, price * lot, lot * prices.disposal_cost_list[material])
         self.accounts.deliver(link, lot, price, trip, prices.subsidy_per_unit[material])
+        self.contracts.delivered(link, lot, trip, now)
         self.recorder.shipments.append(dispatched, dispatched + waited, now, link, lot, price, trip, waited)
 
     # ---------------------------------------------------------------- events and logs
@@ -358,6 +364,13 @@ class ParkModel:
         self.prices.changed()
         self.contracts.reprice()
         self.lifecycle.reconsider()
+
+    def _invest(self, link: int, amount: float) -> None:
+        """The consumer of a newly signed link pays for building it (regional contractors)."""
+        if amount > 0:
+            links = self.net.links
+            self.ledger.book(self.firms.ids[links.consumer[link]], REGION_SUPPLIERS, "investment",
+                             int(links.material[link]), 0.0, amount)
 
     def _link_event(self, time: float, link: int, event: str) -> None:
         self.recorder.link_events.append(time, link, event)
@@ -425,7 +438,10 @@ class ParkModel:
                 pipeline=links.pipeline, distance_km=links.distance_km, found_day=self.lifecycle.found_day,
                 known_from_day=links.known_from_day,
                 quantity=rec.link_quantity, value=rec.link_value, benefit_per_unit=self.contracts.benefit,
-                state=self.contracts.state.copy()),
+                state=self.contracts.state.copy(), investment=self.contracts.invested.copy(),
+                first_delivery_day=self.contracts.first_delivery.copy(),
+                supplier_gain=self.contracts.realised_supplier.copy(),
+                consumer_gain=self.contracts.realised_consumer.copy()),
             daily={name: getattr(rec, name) for name in
                    ("generated", "exchanged", "disposed", "stock", "in_transit", "virgin_purchased",
                     "secondary_used", "virgin_avoided")},
