@@ -256,6 +256,11 @@ def cmd_run(args, argv) -> int:
         which = f", replication {args.replication}" if args.replication is not None else ""
         print(f"Running {scenario.name}: {scenario.run.horizon_days} days, seed {scenario.run.seed}{which} ...",
               file=sys.stderr)
+        uncertain = sum(dist is not None for dist in scenario.uncertain.values())
+        if uncertain:
+            used = ("the values replication {} draws".format(args.replication) if args.replication is not None
+                    else "their point values (--replications N samples them)")
+            print(f"  {uncertain} uncertain parameter(s): this run uses {used}", file=sys.stderr)
     saved = run_and_save(scenario, document, out=args.out, argv=["eipsim", *argv],
                          figures=not args.no_figures, dpi=args.dpi, replication=args.replication)
     if not args.quiet:

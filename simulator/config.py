@@ -618,6 +618,85 @@ Event = Annotated[
 EVENT_TYPES = ("landfill_tax", "disposal_cost", "price", "firm_entry", "firm_exit", "exchange_subsidy")
 
 
+# --------------------------------------------------------------------------- uncertain assumptions
+
+
+class _Distribution(Strict):
+    source: str = Field("", description="Where the range comes from (a citation), or `illustrative`.")
+
+
+def _ordered(*pairs: tuple[str, float | None]) -> None:
+    """Raise when named values are out of order, e.g. ``low (5) must not exceed high (3)``."""
+    given = [(name, value) for name, value in pairs if value is not None]
+    for (a, x), (b, y) in zip(given, given[1:]):
+        if x > y:
+            raise ValueError(f"{a} ({x:g}) must not exceed {b} ({y:g})")
+
+
+class UniformDist(_Distribution):
+    """Every value between ``low`` and ``high`` equally likely."""
+
+    distribution: Literal["uniform"] = Field(description="Distribution family.")
+    low: float = Field(description="Smallest value.")
+    high: float = Field(description="Largest value.")
+
+    @model_validator(mode="after")
+    def _order(self):
+        _ordered(("low", self.low), ("high", self.high))
+        return self
+
+
+class TriangularDist(_Distribution):
+    """Triangular between ``low`` and ``high`` with its peak at ``mode``."""
+
+    distribution: Literal["triangular"] = Field(description="Distribution family.")
+    low: float = Field(description="Smallest value.")
+    mode: float = Field(description="Most likely value.")
+    high: float = Field(description="Largest value.")
+
+    @model_validator(mode="after")
+    def _order(self):
+        _ordered(("low", self.low), ("mode", self.mode), ("high", self.high))
+        return self
+
+
+class NormalDist(_Distribution):
+    """Normal with ``mean`` and ``sd``, optionally truncated to [``low``, ``high``]."""
+
+    distribution: Literal["normal"] = Field(description="Distribution family.")
+    mean: float = Field(description="Mean (before truncation).")
+    sd: Positive = Field(description="Standard deviation (before truncation).")
+    low: float | None = Field(None, description="Truncate below this value (needed for fields that must be >= 0).")
+    high: float | None = Field(None, description="Truncate above this value.")
+
+    @model_validator(mode="after")
+    def _order(self):
+        _ordered(("low", self.low), ("high", self.high))
+        return self
+
+
+class LognormalDist(_Distribution):
+    """Lognormal with the ``mean`` and ``sd`` of the value itself (not of its logarithm), optionally
+    truncated to [``low``, ``high``]; always positive."""
+
+    distribution: Literal["lognormal"] = Field(description="Distribution family.")
+    mean: Positive = Field(description="Mean of the value (before truncation).")
+    sd: Positive = Field(description="Standard deviation of the value (before truncation).")
+    low: NonNegative | None = Field(None, description="Truncate below this value.")
+    high: Positive | None = Field(None, description="Truncate above this value (needed for shares).")
+
+    @model_validator(mode="after")
+    def _order(self):
+        _ordered(("low", self.low), ("high", self.high))
+        return self
+
+
+Distribution = Annotated[Union[UniformDist, TriangularDist, NormalDist, LognormalDist],
+                         Field(discriminator="distribution")]
+DISTRIBUTIONS = ("uniform", "triangular", "normal", "lognormal")
+UncertainPath = Annotated[str, Field(pattern=r"^[A-Za-z_][\w\-]*(\.[\w\-]+)+$", max_length=300)]
+
+
 # --------------------------------------------------------------------------- run and scenario
 
 
@@ -668,6 +747,12 @@ class Scenario(Strict):
     region: Region = Field(default_factory=Region,
                            description="The local economy around the park (local multiplier inputs).")
     events: list[Event] = Field(default_factory=list, description="Scheduled changes on a given day.")
+    uncertain: dict[UncertainPath, Distribution | None] = Field(
+        default_factory=dict,
+        description="Distributions of numeric parameters, by dotted path (e.g. "
+                    "`region.supplier_jobs_per_million`): replications of an experiment sample them, "
+                    "the same values in every arm; a single run uses the point values written above. "
+                    "null fixes a parameter that a base file made uncertain.")
 
     @model_validator(mode="after")
     def _warmup_inside_horizon(self):

@@ -1,7 +1,8 @@
 """The only YAML reader of eipsim: safe loading that remembers where every value was written.
 
 ``load_document`` reads a scenario file, follows its ``extends:`` chain (deep merge, the child
-wins), applies a named variant and ``--set dotted.path=value`` overrides, and returns plain
+wins), applies a named variant and ``--set dotted.path=value`` overrides (a path set so is no
+longer ``uncertain:``), and returns plain
 Python data plus a :class:`SourceMap` from dotted paths to ``file:line:col`` marks, so that the
 validator can point at the exact place of every problem.
 
@@ -417,6 +418,8 @@ def load_document(path: str | Path, variant: str | None = None,
             problems.extend(exc.problems)
             continue
         data = _apply_override(data, sources, dotted, value, value_sources, problems)
+        if isinstance(data.get("uncertain"), dict):  # a value set on the command line is not uncertain
+            data["uncertain"].pop(dotted, None)
     if problems and not keep_going:
         raise ScenarioError(problems)
     return LoadedDocument(data=data, sources=sources, file=str(path), chain=chain,

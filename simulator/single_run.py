@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .chartdata import run_chart_data
 from .config import Scenario
+from .errors import EipsimError
 from .export import io_table_csv, pymrio_files
 from .loader import LoadedDocument, dump_yaml
 from .metrics import compute_metrics
@@ -15,6 +16,7 @@ from .metrics.registry import describe
 from .model.park import run_scenario
 from .results import RunResult
 from .storage import ResultFolder, digest, manifest, run_folder, utc_now
+from .uncertainty import apply_values, locate, sample
 
 RESULTS_DIR = Path("results")
 
@@ -26,8 +28,9 @@ class SavedRun:
     result: RunResult
 
 
-def resolved_yaml(scenario: Scenario, document: LoadedDocument | None) -> str:
-    """The fully merged scenario actually run, as YAML, with where it came from in a header."""
+def resolved_yaml(scenario: Scenario, document: LoadedDocument | None, drawn: dict[str, float] | None = None) -> str:
+    """The fully merged scenario, as YAML, with where it came from in a header; ``drawn``: the
+    values this run drew for its uncertain parameters (in place of the point values below)."""
     from . import __version__
 
     lines = [f"# Scenario as run by eipsim {__version__}: every default filled in, every override applied."]
@@ -37,7 +40,19 @@ def resolved_yaml(scenario: Scenario, document: LoadedDocument | None) -> str:
             lines.append(f"# variant: {document.variant}")
         for override in document.overrides:
             lines.append(f"# --set {override}")
+    for path, value in (drawn or {}).items():
+        lines.append(f"# drawn from uncertain: {path} = {value:.6g}")
     return "\n".join(lines) + "\n" + dump_yaml(scenario.model_dump(mode="json"))
+
+
+def uncertain_record(scenario: Scenario, drawn: dict[str, float], replication: int | None) -> dict:
+    """What a run did with the scenario's uncertain parameters (for its manifest)."""
+    paths = [p for p, dist in scenario.uncertain.items() if dist is not None]
+    if not paths:
+        return {}
+    if replication is None:
+        return {"used": "point values", "values": {p: locate(scenario, p).value for p in sorted(paths)}}
+    return {"used": f"values drawn for replication {replication}", "values": drawn}
 
 
 def provenance(document: LoadedDocument | None) -> dict:
@@ -72,11 +87,17 @@ def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, 
                  argv: list[str] | None = None, figures: bool = True, dpi: int = 150,
                  replication: int | None = None) -> SavedRun:
     """Simulate ``scenario`` once (seed ``scenario.run.seed``; replication ``replication`` of an
-    experiment when given) and write its result folder."""
+    experiment when given, with the values that replication draws for the uncertain parameters;
+    otherwise their point values) and write its result folder."""
     started = utc_now()
-    text = resolved_yaml(scenario, document)
+    drawn = sample(scenario, scenario.run.seed, replication) if replication is not None else {}
+    text = resolved_yaml(scenario, document, drawn)
     scenario_digest = digest(text)
-    result = run_scenario(scenario, replication=replication)
+    try:
+        simulated = apply_values(scenario, drawn)
+    except ValueError as exc:
+        raise EipsimError(str(exc)) from None
+    result = run_scenario(simulated, replication=replication)
     values = compute_metrics(result)
     with ResultFolder(run_folder(out, scenario.name, scenario_digest, started)) as folder:
         folder.write_text("scenario.resolved.yaml", text)
@@ -85,6 +106,7 @@ def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, 
         folder.write_json("manifest.json", manifest(
             scenario_digest=scenario_digest, seed=result.seed, argv=argv or [], started=started,
             finished=utc_now(), sources=provenance(document),
-            extra={"sim_events": result.sim_events, "replications": 1, "replication": replication}))
+            extra={"sim_events": result.sim_events, "replications": 1, "replication": replication,
+                   "uncertain": uncertain_record(scenario, drawn, replication)}))
         path = folder.commit()
     return SavedRun(folder=path, metrics=values, result=result)

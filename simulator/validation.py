@@ -13,6 +13,7 @@ source map), the dotted path of the field and, where possible, a hint such as ``
 from __future__ import annotations
 
 import copy
+import math
 import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -84,6 +85,9 @@ def build_scenario(document: LoadedDocument) -> Scenario:
     found = meaning_problems(materials, archetypes, firms, exchanges, events, declared)
     if scenario is not None:
         found.extend(lever_problems(scenario))
+        found.extend(uncertain_problems(scenario))
+    else:
+        found.extend(uncertain_problems(_without_broken_uncertain(data)))
     problems.extend(_with_marks(found, sources))
     problems = _drop_inherited(problems, inherits)
     if problems:
@@ -235,6 +239,8 @@ def _clean_loc(loc: tuple) -> tuple:
             continue
         if i == 2 and loc[0] == "events" and part in config.EVENT_TYPES:
             continue
+        if i == 2 and loc[0] == "uncertain" and part in config.DISTRIBUTIONS:
+            continue
         cleaned.append(part)
     return tuple(cleaned)
 
@@ -266,6 +272,8 @@ def _explain(error: dict, loc: tuple) -> tuple[str, str]:
         expected = ctx.get("expected_tags", "")
         choices = [c.strip(" '") for c in str(expected).split(",")]
         return f"unknown type {ctx.get('tag')!r}; must be one of {expected}", did_you_mean(ctx.get("tag"), choices)
+    if kind == "union_tag_not_found" and loc[:1] == ("uncertain",):
+        return "missing `distribution`", f"one of {', '.join(config.DISTRIBUTIONS)}"
     if kind == "union_tag_not_found":
         return "missing `type` (what kind of event this is)", f"one of {', '.join(config.EVENT_TYPES)}"
     if kind == "literal_error":
@@ -273,6 +281,9 @@ def _explain(error: dict, loc: tuple) -> tuple[str, str]:
         choices = [c.strip(" '") for c in str(expected).replace(" or ", ",").split(",") if c.strip(" '")]
         return f"must be one of {expected}, got {value!r}", did_you_mean(value, choices)
     if kind == "string_pattern_mismatch":
+        if loc[:1] == ("uncertain",):
+            return (f"{value!r} is not a dotted path to a field",
+                    "for example region.supplier_jobs_per_million or materials.coal.price_per_unit")
         if loc and loc[-1] == "currency":
             return f"{value!r} is not a currency code", "use the 3-letter ISO 4217 code in capitals, e.g. IDR or USD"
         return (f"{value!r} is not a valid name",
@@ -417,6 +428,79 @@ def max_land_share(scenario: Scenario) -> float:
 
 def _plots_ha(scenario: Scenario) -> float:
     return sum(spec.plot_ha * spec.count for spec in scenario.firms.values())
+
+
+def _without_broken_uncertain(data: dict) -> Scenario | None:
+    """The scenario without the ``uncertain:`` entries that are broken themselves, if the rest is
+    valid: so that the paths of the other entries are checked too."""
+    entries = data.get("uncertain")
+    if not isinstance(entries, dict):
+        return None
+    adapter = pydantic.TypeAdapter(dict[config.UncertainPath, config.Distribution | None])
+    kept = {}
+    for path, dist in entries.items():
+        try:
+            kept.update(adapter.validate_python({path: dist}))
+        except pydantic.ValidationError:
+            pass
+    try:
+        return Scenario.model_validate({**data, "uncertain": kept})
+    except pydantic.ValidationError:
+        return None
+
+
+def uncertain_problems(scenario: Scenario | None) -> list[tuple[tuple, str, str]]:
+    """Problems of the ``uncertain:`` block: a path that leads nowhere or to something that is not
+    a number, and a distribution that can draw values the field refuses."""
+    from .uncertainty import PathError, locate, support, with_owner_value
+
+    found = []
+    if scenario is None:
+        return found
+    for path, dist in scenario.uncertain.items():
+        here = ("uncertain", path)
+        if dist is None:
+            continue
+        if path.split(".")[0] == "uncertain":
+            found.append((here, "an uncertain parameter cannot be part of the `uncertain:` block itself", ""))
+            continue
+        try:
+            located = locate(scenario, path)
+        except PathError as exc:
+            walked, message, choices = exc.args
+            if message.endswith("is null in this scenario"):
+                found.append((here, f"{message}, so '{path}' has no value to vary",
+                              f"give `{walked}` a value first, in this file or in a variant"))
+            else:
+                missing = path.split(".")[len(walked.split(".")) if walked else 0]
+                where = f" in '{walked}'" if walked else ""
+                found.append((here, f"{message}{where}: '{path}' leads nowhere", did_you_mean(missing, choices)))
+            continue
+        value = located.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            found.append((here, f"'{path}' is {_kind_of(value)}, not a number: only numeric parameters can be "
+                          "uncertain", "name a numeric field below it" if isinstance(value, (dict, list)) else
+                          ("give it a point value above first" if value is None else "")))
+            continue
+        for end, bound in zip(("low", "high"), support(dist)):
+            given = getattr(dist, end, None) is not None
+            # an unbounded end is tried far out; a lognormal's open lower end just above 0
+            trial = bound if given or dist.distribution in ("uniform", "triangular") else (
+                1e-300 if bound == 0 else math.copysign(1e300, bound))
+            if isinstance(value, int):
+                trial = round(trial)
+            try:
+                with_owner_value(located, trial)
+            except pydantic.ValidationError as exc:
+                error = exc.errors(include_url=False)[0]
+                refusal = _explain(error, tuple(error["loc"]))[0].split(", got")[0]
+                if given:
+                    found.append((here + (end,), f"{end} ({bound:g}) is a value '{path}' refuses: {refusal}", ""))
+                else:
+                    side = "upper" if end == "high" else "lower"
+                    found.append((here, f"a {dist.distribution} distribution has no {side} bound, but "
+                                        f"'{path}' {refusal}", f"truncate it with `{end}:`"))
+    return found
 
 
 class _Known(dict):

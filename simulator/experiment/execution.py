@@ -7,6 +7,10 @@ Tables of an experiment folder:
 * ``summary.csv``: per arm and indicator: unit, n, mean, sd, 95 % CI, half-width, imprecise flag;
 * ``metrics.json``: the summary of the first arm with units and definitions;
 * ``differences.csv`` (comparisons): paired differences of each arm against the baseline;
+* ``drivers.csv`` (replications and comparisons of scenarios with ``uncertain:`` parameters):
+  Spearman rank correlation of each indicator of each arm, and of each paired difference, with
+  each parameter's sampled values (:mod:`.drivers`); ``runs.csv`` and ``metrics.csv`` then have a
+  column per uncertain parameter with the value each run drew;
 * ``failures.csv``: failed runs with their parameters and error.
 
 The representative run (replication 0) of each arm of a replication or comparison experiment is
@@ -29,6 +33,7 @@ from ..metrics.registry import REGISTRY, describe, unit_of
 from ..single_run import resolved_yaml, write_run_tables
 from ..storage import ExperimentStore, csv_text, digest, json_text, manifest, run_folder, utc_now
 from ..validation import load_scenario
+from .drivers import rank_drivers
 from .executors import make_engine
 from .plan import Arm, Plan
 from .stats import paired_difference, summarise
@@ -195,24 +200,29 @@ def finalise(plan: Plan, store: ExperimentStore) -> ExperimentOutcome:
     """Write runs.csv, metrics.csv, summary.csv, metrics.json, differences.csv and failures.csv."""
     names = [m for m in REGISTRY]
     currency = next((a.scenario.currency for a in plan.arms if a.scenario is not None), "")
+    uncertain = uncertain_paths(plan)
     runs_rows, metric_rows, failures = [], [], []
     values: dict[str, dict[str, list[float]]] = {a.label: {m: [] for m in names} for a in plan.arms}
+    by_replication: dict[str, dict[int, dict]] = {a.label: {} for a in plan.arms}
     done = 0
     for task in plan.tasks:
         record = store.load_run(task.run_id)
         params = plan.arm(task.arm).params
         status = record["status"] if record else "missing"
         done += record is not None
+        drawn = (record or {}).get("uncertain", {})
         runs_rows.append({"run_id": task.run_id, "arm": task.arm, "replication": task.replication,
                           "root_seed": task.root_seed, "spawn_key": f"({task.replication},)",
-                          **{p: params.get(p) for p in plan.parameters}, "status": status,
-                          "duration_s": record.get("duration_s") if record else None,
+                          **{p: params.get(p) for p in plan.parameters}, **{p: drawn.get(p) for p in uncertain},
+                          "status": status, "duration_s": record.get("duration_s") if record else None,
                           "error": record.get("error", "") if record else ""})
         if status == "ok":
             metrics = record["metrics"]
             metric_rows.append({"run_id": task.run_id, "arm": task.arm, "replication": task.replication,
                                 **{p: params.get(p) for p in plan.parameters},
+                                **{p: drawn.get(p) for p in uncertain},
                                 **{m: metrics.get(m) for m in names}})
+            by_replication[task.arm][task.replication] = {"uncertain": drawn, "metrics": metrics}
             for m in names:
                 value = metrics.get(m)
                 values[task.arm][m].append(math.nan if value is None else float(value))
@@ -232,6 +242,8 @@ def finalise(plan: Plan, store: ExperimentStore) -> ExperimentOutcome:
     store.write("failures.csv", csv_text(_columns(failures, ["run_id", "arm", *plan.parameters, "error"])))
     if differences:
         store.write("differences.csv", csv_text(_columns(differences)))
+    if uncertain and plan.kind in ("replications", "compare"):
+        store.write("drivers.csv", csv_text(_columns(_drivers(plan, by_replication, uncertain, names))))
     first = plan.arms[0].label
     means = {row["metric"]: row["mean"] for row in summary if row["arm"] == first}
     described = describe(means, currency)
@@ -240,6 +252,38 @@ def finalise(plan: Plan, store: ExperimentStore) -> ExperimentOutcome:
             described[row["metric"]].update({k: row[k] for k in ("sd", "ci_low", "ci_high", "n", "imprecise")})
     store.write("metrics.json", json_text(described))
     return ExperimentOutcome(store.path, plan, summary, differences, failures, done)
+
+
+def uncertain_paths(plan: Plan) -> list[str]:
+    """The uncertain parameters of any arm, sorted (columns of runs.csv and metrics.csv)."""
+    return sorted({path for arm in plan.arms if arm.scenario is not None
+                   for path, dist in arm.scenario.uncertain.items() if dist is not None})
+
+
+def _drivers(plan: Plan, runs: dict[str, dict[int, dict]], uncertain: list[str], names: list[str]) -> list[dict]:
+    """Rank correlations of each indicator of each arm (and, in a comparison, of each paired
+    difference ``variant - baseline``) with the sampled values of the uncertain parameters."""
+    def column(rows, key, name):
+        return [_float(row[key].get(name)) for row in rows]
+
+    table = []
+    for arm in plan.arms:
+        rows = [runs[arm.label][i] for i in sorted(runs[arm.label])]
+        table += rank_drivers({p: column(rows, "uncertain", p) for p in uncertain},
+                              {m: column(rows, "metrics", m) for m in names}, arm.label)
+    if plan.kind == "compare":
+        baseline = runs[plan.arms[0].label]
+        for arm in plan.arms[1:]:
+            pairs = [(baseline[i], runs[arm.label][i]) for i in sorted(set(baseline) & set(runs[arm.label]))]
+            # the same draws in both arms (paired); a path uncertain in one arm only comes from that arm
+            drawn = {p: [_float(b["uncertain"].get(p, a["uncertain"].get(p))) for a, b in pairs] for p in uncertain}
+            diffs = {m: [_float(b["metrics"].get(m)) - _float(a["metrics"].get(m)) for a, b in pairs] for m in names}
+            table += rank_drivers(drawn, diffs, f"{arm.label} - {plan.arms[0].label}")
+    return table
+
+
+def _float(value) -> float:
+    return math.nan if value is None else float(value)
 
 
 def _differences(plan: Plan, values, names, currency) -> list[dict]:

@@ -1,5 +1,5 @@
 """Plain-text tables of an experiment for the terminal: means with sd and 95 % CIs, paired
-differences, sweep points, Sobol indices and failures."""
+differences, the uncertain assumptions that drive them, sweep points, Sobol indices and failures."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..metrics.registry import REGISTRY
 from ..vocabulary import format_value
+from .drivers import MOSTLY, SIGNIFICANCE, describe, top_drivers
 
 MAX_POINTS_SHOWN = 20
 MAX_CAUSES_SHOWN = 5
@@ -30,10 +31,12 @@ def _num(text: str) -> float:
         return float("nan")
 
 
-def _aligned(rows: list[list[str]], left: int = 1) -> list[str]:
-    """Rows of cells as indented lines: the first ``left`` columns left-aligned, the others right-aligned."""
+def _aligned(rows: list[list[str]], left: int = 1, right: int | None = None) -> list[str]:
+    """Rows of cells as indented lines: the first ``left`` columns left-aligned, the others
+    right-aligned up to column ``right`` (excluded), left-aligned again from there."""
     widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
-    return [("  " + "  ".join(cell.ljust(width) if k < left else cell.rjust(width)
+    right = len(widths) if right is None else right
+    return [("  " + "  ".join(cell.ljust(width) if k < left or k >= right else cell.rjust(width)
                                 for k, (cell, width) in enumerate(zip(row, widths)))).rstrip()
             for row in rows]
 
@@ -76,24 +79,30 @@ def _failure_lines(failures: list[dict], runs_total: int) -> list[str]:
 def _difference_lines(folder: Path) -> list[str]:
     headline = [m for m, spec in REGISTRY.items() if spec.headline]
     diffs = [r for r in _rows(folder / "differences.csv") if r["metric"] in headline]
+    drivers = _rows(folder / "drivers.csv")
+    baseline = next((r["scope"].split(" - ", 1)[1] for r in drivers if " - " in r["scope"]), "")
     lines = []
     for variant in dict.fromkeys(r["variant"] for r in diffs):
         lines.append(f"\n{variant} vs baseline (paired differences, 95 % CI):")
-        table = [["indicator", "baseline", "", variant, "difference", "95 % CI"]]
+        table = [["indicator", "baseline", "", variant, "difference", "95 % CI",
+                  *(["difference driven by"] if drivers else [])]]
         for r in (r for r in diffs if r["variant"] == variant):
             unit = r["unit"]
             ci = (f"[{format_value(_num(r['diff_ci_low']), unit)}, {format_value(_num(r['diff_ci_high']), unit)}]"
                   if r["n"] not in ("0", "1") else "")
             table.append([REGISTRY[r["metric"]].label, format_value(_num(r["baseline_mean"]), unit), "->",
-                          format_value(_num(r["variant_mean"]), unit), format_value(_num(r["diff_mean"]), unit), ci])
-        lines += _aligned(table)
-    return lines
+                          format_value(_num(r["variant_mean"]), unit), format_value(_num(r["diff_mean"]), unit), ci,
+                          *([describe(top_drivers(drivers, f"{variant} - {baseline}", r["metric"]))]
+                            if drivers else [])])
+        lines += _aligned(table, left=1, right=6)
+    return lines + _driver_notes([r for r in drivers if " - " in r["scope"]], headline)
 
 
 def _summary_lines(folder: Path) -> list[str]:
     headline = [m for m, spec in REGISTRY.items() if spec.headline]
     summary = _rows(folder / "summary.csv")
     arms = list(dict.fromkeys(r["arm"] for r in summary))
+    drivers = _rows(folder / "drivers.csv")
     lines = []
     for arm in arms[:MAX_POINTS_SHOWN]:
         rows = [r for r in summary if r["arm"] == arm and r["metric"] in headline]
@@ -108,17 +117,33 @@ def _summary_lines(folder: Path) -> list[str]:
                                                           format_value(_num(r["mean"]), r["unit"])] for r in rows)])
             continue
         lines.append(f"\n{title}: mean, sd and 95 % CI over n replications; * = CI wider than 10 % of the mean")
-        table = [["indicator", "mean", "sd", "95 % CI", "n", ""]]
+        table = [["indicator", "mean", "sd", "95 % CI", "n", "", *(["driven by"] if drivers else [])]]
         for r in rows:
             unit = r["unit"]
             replicated = r["n"] not in ("0", "1")
             table.append([REGISTRY[r["metric"]].label, format_value(_num(r["mean"]), unit),
                           format_value(_num(r["sd"]), unit) if replicated else "",
                           f"[{format_value(_num(r['ci_low']), unit)}, {format_value(_num(r['ci_high']), unit)}]"
-                          if replicated else "", r["n"], "*" if r["imprecise"] == "True" else ""])
-        lines += _aligned(table)
+                          if replicated else "", r["n"], "*" if r["imprecise"] == "True" else "",
+                          *([describe(top_drivers(drivers, arm, r["metric"]))] if drivers else [])])
+        lines += _aligned(table, left=1, right=6)
     if len(arms) > MAX_POINTS_SHOWN:
         lines.append(f"\n... {len(arms) - MAX_POINTS_SHOWN} more points in summary.csv")
+    return lines + _driver_notes(drivers, headline)
+
+
+def _driver_notes(drivers: list[dict], headline: list[str]) -> list[str]:
+    """What the "driven by" column means, and which indicators are mostly an assumption."""
+    if not drivers:
+        return []
+    lines = [f"driven by: uncertain parameters whose sampled values move the indicator (Spearman rank correlation "
+             f"rho across replications, p < {SIGNIFICANCE}; all in drivers.csv)."]
+    mostly = [(r["scope"], REGISTRY[r["metric"]].label, r["parameter"], _num(r["rho"])) for r in drivers
+              if r["metric"] in headline and r["rank"] == "1" and _num(r["p_value"]) < SIGNIFICANCE
+              and abs(_num(r["rho"])) >= MOSTLY]
+    for scope, label, parameter, rho in mostly:
+        lines.append(f"  {label} ({scope}) is mostly driven by the assumption {parameter} (rho {rho:+.2f}): "
+                     "it comes from that input more than from the model's mechanisms.")
     return lines
 
 

@@ -1,8 +1,9 @@
 """One run of an experiment, as executed by any engine (serial, process pool, Dask worker).
 
 ``execute`` is a plain top-level function of picklable arguments returning a small record
-(indicators, timing, or the error), so the same code runs in every engine and results do not
-depend on where they were computed. Each worker process keeps the few networks it built last,
+(indicators, timing, the values drawn for the scenario's ``uncertain:`` parameters, or the
+error), so the same code runs in every engine and results do not depend on where they were
+computed. Each worker process keeps the few networks it built last,
 so replications of one arm do not rebuild the park graph.
 """
 
@@ -13,6 +14,7 @@ import traceback
 from collections import OrderedDict
 
 from ..config import Scenario
+from ..uncertainty import apply_values, sample
 from .plan import Task
 
 _NETWORKS: OrderedDict = OrderedDict()
@@ -39,6 +41,11 @@ def execute(task: Task, scenario: Scenario, cache_key: str, keep_result: bool = 
     record = {"run_id": task.run_id, "arm": task.arm, "replication": task.replication,
               "root_seed": task.root_seed}
     try:
+        values = sample(scenario, task.root_seed, task.replication)
+        if values:
+            record["uncertain"] = values
+            scenario = apply_values(scenario, values)
+            cache_key = f"{cache_key}:{sorted(values.items())}"
         result = run_scenario(scenario, seed=task.root_seed, network=_network(cache_key, scenario),
                               replication=task.replication)
         record.update(status="ok", metrics=compute_metrics(result), sim_events=result.sim_events)
