@@ -32,7 +32,7 @@ def _type_text(annotation: Any) -> str:
     if origin is typing.Annotated:
         return _type_text(args[0])
     if origin in (typing.Union, UnionType):
-        parts = [_type_text(a) for a in args if a is not type(None)]
+        parts = list(dict.fromkeys(_type_text(a) for a in args if a is not type(None)))
         text = " or ".join(parts)
         return f"{text} or null" if type(None) in args else text
     if origin is Literal:
@@ -85,9 +85,10 @@ def _children(annotation: Any) -> list[tuple[type[BaseModel], str]]:
         found = []
         for arg in args:
             for child, suffix in _children(arg):
-                tag = child.model_fields.get("type")
-                label = typing.get_args(tag.annotation)[0] if tag is not None else None
-                found.append((child, f"{suffix}(type: {label})" if label else suffix))
+                key = next((k for k in ("type", "distribution") if k in child.model_fields), None)
+                label = typing.get_args(child.model_fields[key].annotation)[0] if key else None
+                tagged = label and f"({key}:" not in suffix  # a union nested in a union is tagged once
+                found.append((child, f"{suffix}({key}: {label})" if tagged else suffix))
         return found
     if origin is dict:
         return [(c, f".<id>{s}") for c, s in _children(args[1])]

@@ -16,7 +16,8 @@ from .metrics.registry import describe
 from .model.park import run_scenario
 from .results import RunResult
 from .storage import ResultFolder, digest, manifest, run_folder, utc_now
-from .uncertainty import apply_values, locate, sample
+from .uncertainty import locate, sample
+from .validation import sampled_scenario
 
 RESULTS_DIR = Path("results")
 
@@ -94,7 +95,7 @@ def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, 
     text = resolved_yaml(scenario, document, drawn)
     scenario_digest = digest(text)
     try:
-        simulated = apply_values(scenario, drawn)
+        simulated = sampled_scenario(scenario, drawn)
     except ValueError as exc:
         raise EipsimError(str(exc)) from None
     result = run_scenario(simulated, replication=replication)

@@ -158,13 +158,12 @@ def apply_values(scenario: Scenario, values: dict[str, float]) -> Scenario:
     """``scenario`` with the sampled ``values`` in place of its point values, validated again.
 
     A value of ``archetypes.NAME.field`` also goes to every firm entry built from that archetype.
-    Raises ``ValueError`` naming each problem when the values make the scenario invalid.
+    Raises ``ValueError`` naming each problem when the values break a field's own rules
+    (:func:`simulator.validation.sampled_scenario` also checks the levers).
     """
     if not values:
         return scenario
     import pydantic
-
-    from .validation import lever_problems
 
     data = scenario.model_dump()
     for path, value in values.items():
@@ -179,13 +178,10 @@ def apply_values(scenario: Scenario, values: dict[str, float]) -> Scenario:
         sampled = Scenario.model_validate(data)
     except pydantic.ValidationError as exc:
         problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)]
-        raise ValueError(_invalid(values, problems)) from None
-    problems = [f"{'.'.join(map(str, path))}: {message}" for path, message, _ in lever_problems(sampled)]
-    if problems:
-        raise ValueError(_invalid(values, problems))
+        raise ValueError(invalid(values, problems)) from None
     return sampled
 
 
-def _invalid(values: dict[str, float], problems: list[str]) -> str:
+def invalid(values: dict[str, float], problems: list[str]) -> str:
     drawn = ", ".join(f"{k}={v:.6g}" for k, v in values.items())
     return f"the sampled values ({drawn}) make the scenario invalid: {'; '.join(problems)}"

@@ -430,6 +430,18 @@ def _plots_ha(scenario: Scenario) -> float:
     return sum(spec.plot_ha * spec.count for spec in scenario.firms.values())
 
 
+def sampled_scenario(scenario: Scenario, values: dict[str, float]) -> Scenario:
+    """``scenario`` with values drawn for its uncertain parameters, checked as a whole again;
+    raises ``ValueError`` naming each problem."""
+    from .uncertainty import apply_values, invalid
+
+    sampled = apply_values(scenario, values)
+    problems = [f"{format_path(path)}: {message}" for path, message, _ in lever_problems(sampled)]
+    if problems:
+        raise ValueError(invalid(values, problems))
+    return sampled
+
+
 def _without_broken_uncertain(data: dict) -> Scenario | None:
     """The scenario without the ``uncertain:`` entries that are broken themselves, if the rest is
     valid: so that the paths of the other entries are checked too."""

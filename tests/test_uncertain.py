@@ -232,3 +232,15 @@ def test_a_single_run_uses_point_values_and_a_replication_its_draws(tmp_path, ca
     assert f"# drawn from uncertain: {JOBS} =" in (folder / "scenario.resolved.yaml").read_text()
     alone = json.loads((folder / "metrics.json").read_text())["jobs_sme"]["value"]
     assert float(read_csv(experiment.folder / "metrics.csv")[1]["jobs_sme"]) == pytest.approx(alone)
+
+
+def test_draws_that_break_the_scenario_as_a_whole_fail_with_the_values_named(tmp_path):
+    from simulator.validation import sampled_scenario
+
+    path = tmp_path / "land.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'kawasan_ikm10.yaml'}\nuncertain:\n"
+                    "  sme.land_share: {distribution: uniform, low: 0.05, high: 0.99}\n", encoding="utf-8")
+    scenario, _ = load_scenario(path)
+    with pytest.raises(ValueError, match=r"sampled values \(sme.land_share=0.99\).*do not fit"):
+        sampled_scenario(scenario, {"sme.land_share": 0.99})
+    assert sampled_scenario(scenario, {"sme.land_share": 0.05}).sme.land_share == 0.05

@@ -14,7 +14,8 @@ import traceback
 from collections import OrderedDict
 
 from ..config import Scenario
-from ..uncertainty import apply_values, sample
+from ..uncertainty import sample
+from ..validation import sampled_scenario
 from .plan import Task
 
 _NETWORKS: OrderedDict = OrderedDict()
@@ -44,7 +45,7 @@ def execute(task: Task, scenario: Scenario, cache_key: str, keep_result: bool = 
         values = sample(scenario, task.root_seed, task.replication)
         if values:
             record["uncertain"] = values
-            scenario = apply_values(scenario, values)
+            scenario = sampled_scenario(scenario, values)
             cache_key = f"{cache_key}:{sorted(values.items())}"
         result = run_scenario(scenario, seed=task.root_seed, network=_network(cache_key, scenario),
                               replication=task.replication)
