@@ -621,6 +621,10 @@ EVENT_TYPES = ("landfill_tax", "disposal_cost", "price", "firm_entry", "firm_exi
 # --------------------------------------------------------------------------- uncertain assumptions
 
 
+PARAMETER_UNIT = "unit of the parameter"
+"""The unit of a distribution's values: that of the field it varies."""
+
+
 class _Distribution(Strict):
     source: str = Field("", description="Where the range comes from (a citation), or `illustrative`.")
 
@@ -637,8 +641,8 @@ class UniformDist(_Distribution):
     """Every value between ``low`` and ``high`` equally likely."""
 
     distribution: Literal["uniform"] = Field(description="Distribution family.")
-    low: float = Field(description="Smallest value.")
-    high: float = Field(description="Largest value.")
+    low: float = Field(description="Smallest value.", unit=PARAMETER_UNIT)
+    high: float = Field(description="Largest value.", unit=PARAMETER_UNIT)
 
     @model_validator(mode="after")
     def _order(self):
@@ -650,9 +654,9 @@ class TriangularDist(_Distribution):
     """Triangular between ``low`` and ``high`` with its peak at ``mode``."""
 
     distribution: Literal["triangular"] = Field(description="Distribution family.")
-    low: float = Field(description="Smallest value.")
-    mode: float = Field(description="Most likely value.")
-    high: float = Field(description="Largest value.")
+    low: float = Field(description="Smallest value.", unit=PARAMETER_UNIT)
+    mode: float = Field(description="Most likely value.", unit=PARAMETER_UNIT)
+    high: float = Field(description="Largest value.", unit=PARAMETER_UNIT)
 
     @model_validator(mode="after")
     def _order(self):
@@ -664,10 +668,11 @@ class NormalDist(_Distribution):
     """Normal with ``mean`` and ``sd``, optionally truncated to [``low``, ``high``]."""
 
     distribution: Literal["normal"] = Field(description="Distribution family.")
-    mean: float = Field(description="Mean (before truncation).")
-    sd: Positive = Field(description="Standard deviation (before truncation).")
-    low: float | None = Field(None, description="Truncate below this value (needed for fields that must be >= 0).")
-    high: float | None = Field(None, description="Truncate above this value.")
+    mean: float = Field(description="Mean (before truncation).", unit=PARAMETER_UNIT)
+    sd: Positive = Field(description="Standard deviation (before truncation).", unit=PARAMETER_UNIT)
+    low: float | None = Field(None, description="Truncate below this value (needed for fields that must be >= 0).",
+                              unit=PARAMETER_UNIT)
+    high: float | None = Field(None, description="Truncate above this value.", unit=PARAMETER_UNIT)
 
     @model_validator(mode="after")
     def _order(self):
@@ -680,10 +685,12 @@ class LognormalDist(_Distribution):
     truncated to [``low``, ``high``]; always positive."""
 
     distribution: Literal["lognormal"] = Field(description="Distribution family.")
-    mean: Positive = Field(description="Mean of the value (before truncation).")
-    sd: Positive = Field(description="Standard deviation of the value (before truncation).")
-    low: NonNegative | None = Field(None, description="Truncate below this value.")
-    high: Positive | None = Field(None, description="Truncate above this value (needed for shares).")
+    mean: Positive = Field(description="Mean of the value (before truncation).", unit=PARAMETER_UNIT)
+    sd: Positive = Field(description="Standard deviation of the value (before truncation).",
+                         unit=PARAMETER_UNIT)
+    low: NonNegative | None = Field(None, description="Truncate below this value.", unit=PARAMETER_UNIT)
+    high: Positive | None = Field(None, description="Truncate above this value (needed for shares).",
+                                  unit=PARAMETER_UNIT)
 
     @model_validator(mode="after")
     def _order(self):

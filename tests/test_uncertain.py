@@ -68,7 +68,8 @@ def test_sampled_values_are_applied_and_integers_stay_whole(tmp_path):
 def test_an_archetype_value_reaches_the_firms_built_from_it(tmp_path):
     path = tmp_path / "arch.yaml"
     path.write_text(f"extends: {SCENARIOS / 'kawasan_ikm10.yaml'}\nuncertain:\n"
-                    "  archetypes.brick_maker.employees: {distribution: uniform, low: 50, high: 60}\n", encoding="utf-8")
+                    "  archetypes.brick_maker.employees: {distribution: uniform, low: 50, high: 60}\n",
+                    encoding="utf-8")
     scenario, _ = load_scenario(path)
     sampled = apply_values(scenario, sample(scenario, 1, 0))
     value = sample(scenario, 1, 0)["archetypes.brick_maker.employees"]

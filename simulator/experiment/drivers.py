@@ -5,8 +5,8 @@ indicator moves with the assumptions and with the model's own randomness. Spearm
 correlation rho between a parameter's sampled values and an indicator (Spearman 1904; a standard
 measure of sampling-based sensitivity analysis: Helton, Johnson, Sallaberry & Storlie 2006, Reliab.
 Eng. Syst. Saf. 91:1175) says how strongly and in which direction the indicator follows the
-assumption, whatever the shape of the relation as long as it is monotone. Parameters are drawn independently, so rho^2 is roughly the share of the
-indicator's rank variance that the parameter explains.
+assumption, whatever the shape of the relation as long as it is monotone. Parameters are drawn
+independently, so rho^2 is roughly the share of the indicator's rank variance that the parameter explains.
 """
 
 from __future__ import annotations
