@@ -1,13 +1,13 @@
 """The explorer (``eipsim explore``): a local web page to move a scenario's levers, run the
 comparison with the scenario as loaded, and read the numbers and charts.
 
-Modules: :mod:`.levers` (what each lever means, its bounds, the ``--set`` overrides it becomes),
+Modules: :mod:`.controls` (the page's lever controls and the ``--set`` overrides they become),
 :mod:`.catalogue` (bundled, given and uploaded scenarios), :mod:`.jobs` (experiments in a
-background process, progress, cancel), :mod:`.results` (KPIs, charts and the zip of a finished
+background process, progress, cancel), :mod:`.panels` (KPIs, charts and the zip of a finished
 experiment), :mod:`.app` (the Starlette routes) and ``static/`` (the page: HTML, CSS, JavaScript,
 no build step and nothing loaded from the internet).
 
-It needs the optional extra ``explore`` (``pip install -e ".[explore]"``: Starlette and uvicorn).
+Its web server (Starlette and uvicorn) is installed with eipsim itself.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765, scenario: str | Path | None
         import uvicorn
         from .app import create_app
     except ImportError:
-        raise EipsimError("the explorer needs the optional extra: pip install 'eipsim[explore]'") from None
+        raise EipsimError("the explorer's web server (Starlette, uvicorn) is missing from this Python environment: "
+                          "reinstall eipsim in it, e.g. `.venv/bin/pip install -e .` in the eipsim folder") from None
     from .catalogue import Catalogue
     from .jobs import JobRunner
 
