@@ -446,21 +446,34 @@ class LinkEconomics(Strict):
 
 
 class Platform(Strict):
-    """A digital by-product exchange platform (the 'smart EIP' lever)."""
+    """A digital by-product exchange platform (the 'smart EIP' lever) that firms choose to join."""
 
     opens_day: Day = Field(0.0, description="Day the platform opens.",
         unit="day")
-    coverage: Share = Field(1.0, description="Share of firms connected (depends on telecom coverage).",
+    coverage: Share = Field(1.0, description="Share of firms that can connect and so may join (depends on "
+                                             "telecom coverage).",
         unit="fraction 0-1")
     discovery_multiplier: Annotated[float, Field(ge=1)] = Field(
-        4.0, description="Discovery rate multiplier for links between two connected firms (illustrative).",
+        4.0, description="Discovery rate multiplier for links between two members (illustrative).",
         unit="multiplier")
     negotiation_factor: Share = Field(
-        0.5, description="Negotiation delay multiplier for links found on the platform (illustrative).",
+        0.5, description="Negotiation delay multiplier for links between two members (illustrative).",
         unit="fraction 0-1")
     handling_cost_factor: Share = Field(
-        0.5, description="Handling and transaction cost multiplier for links found on the platform "
+        0.5, description="Handling and transaction cost multiplier for links between two members "
                          "(illustrative).",
+        unit="fraction 0-1")
+    fee_per_year: NonNegative = Field(
+        0.0, description="Membership fee a firm pays to join (currency per year; depends on the currency, so no "
+                         "general default).",
+        unit="currency / year")
+    review_days: Positive = Field(
+        30.0, description="How often connected firms that are not members reconsider joining (days; "
+                          "illustrative).",
+        unit="days")
+    launch_expectation: Share = Field(
+        0.5, description="Chance a firm gives that a connected partner who is not yet a member will join, when "
+                         "it weighs its expected benefit; members count fully (illustrative).",
         unit="fraction 0-1")
 
 

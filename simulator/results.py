@@ -120,6 +120,7 @@ class RunResult:
     value_disposal_avoided: np.ndarray  # (days,) disposal cost of exchanged by-products, at the day's fees
     value_virgin_avoided: np.ndarray    # (days,) purchase cost of replaced virgin inputs, at the day's prices
     sim_events: int = 0
+    platform_joined_day: np.ndarray | None = None  # per firm: day it joined the platform (nan: never); None: no platform
 
     # ------------------------------------------------------------------ helpers
 
@@ -192,6 +193,14 @@ class RunResult:
             "quantity": led.quantity,
             "amount": led.amount,
         }
+
+    def platform_members(self) -> np.ndarray:
+        """Platform members at the end of each day (zeros without a platform)."""
+        days = np.arange(self.horizon_days)
+        if self.platform_joined_day is None:
+            return np.zeros(self.horizon_days, dtype=np.int64)
+        joined = np.sort(self.platform_joined_day[~np.isnan(self.platform_joined_day)])
+        return np.searchsorted(joined, days, side="right")
 
     def links_table(self) -> dict[str, np.ndarray]:
         """Candidate links: supplier, consumer, material, mode, distance, when found, how much moved,

@@ -107,6 +107,7 @@ def network_metrics(result: RunResult) -> dict[str, float]:
         "discovery_to_delivery_days": _mean(links.first_delivery_day[operating] - links.found_day[operating]),
         "negotiation_failure_share": _share(int(np.count_nonzero(outcome == "no_deal")), len(outcome)),
         "link_investment": float(links.investment.sum()),
+        "platform_members": float(result.platform_members()[-1]) if horizon else 0.0,
         "links_candidate": float(len(links)),
         "links_found": float(len(found)),
         "links_contracted": float(len(contracted)),

@@ -114,6 +114,10 @@ _METRICS = [
     Metric("link_investment", "{currency}", "Investment in links",
            "Pipelines and trucked-exchange set-ups paid for by consumers when they sign a new link.", "network",
            label_id="Investasi pada tautan"),
+    Metric("platform_members", "firms", "Platform members at the end",
+           "Firms on the digital exchange platform on the last day: connected firms join when the benefit they "
+           "expect from the members who offer or seek their materials exceeds the fee (0 without a platform).",
+           "network", label_id="Anggota platform di akhir"),
     Metric("connectance", "share", "Connectance",
            "Firm pairs that exchanged anything / all firm pairs n(n-1)/2.", "network", False,
            "network density; used for EIPs by Pojoh (2010), Bitung agro-EIP",

@@ -3,11 +3,12 @@
 A candidate link is not known on day one. Its two firms find each other at a rate (per day)
 
     rate = base_rate_per_year / 365 x (IKM-centre facilitator multiplier for links of its members)
-                                x (platform multiplier when both are connected and it is open)
+                                x (platform multiplier from the day both firms are members)
 
 so the discovery time is exponential with that (piecewise constant) rate, computed for all
-links at once from one unit-exponential clock each. A found link is negotiated for
-``negotiation_days`` (shorter on the platform); the two firms sign if both gain from it
+links at once from one unit-exponential clock each, and recomputed for the links whose two firms
+both become platform members (:mod:`model.platform`). A found link is negotiated for
+``negotiation_days`` (shorter between members); the two firms sign if both gain from it
 (:mod:`model.deals`), else negotiation fails. A signed link that needs an investment is built
 over its lead time; then a contract runs for ``contract_days`` and is renewed with
 ``renewal_probability`` if both still gain from it. A lapsed pair talks again after
@@ -20,27 +21,20 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+from functools import partial
 from typing import Callable
 
 import numpy as np
 import simpy
 
 from ..config import Scenario
-from .exchange import ACTIVE, KNOWN, Contracts
+from .exchange import ACTIVE, KNOWN, UNKNOWN, Contracts
 from .firm import FirmTable
+from .platform import PlatformMembers
 
 DAYS_PER_YEAR = 365.0
-
-
-def platform_connected(firm_ids: list[str], coverage: float) -> np.ndarray:
-    """Which firms are on the platform: a stable pseudo-random draw from each firm's id.
-
-    The same firm is connected in every run and variant, and raising ``coverage`` only adds
-    firms, so comparisons between coverage levels are not blurred by who happens to connect.
-    """
-    u = np.array([int.from_bytes(hashlib.sha256(fid.encode()).digest()[:8], "big") / 2 ** 64
-                  for fid in firm_ids])
-    return u < coverage
+TIME_TOLERANCE = 1e-9
+"""Days: a wake-up at ``now + (due - now)`` may land a rounding error before ``due``."""
 
 
 class LinkDraws:
@@ -91,7 +85,7 @@ class LinkLifecycle:
                  entry_day: np.ndarray, discovery_rng: np.random.Generator,
                  contract_rng: np.random.Generator, log: Callable[[float, int, str], None],
                  outlet_lost: Callable[[int], None], facilitated: np.ndarray,
-                 invest: Callable[[int, float], None]):
+                 invest: Callable[[int, float], None], firm_log: Callable[[float, int, str], None]):
         self.env = env
         self.spec = scenario.discovery
         self.platform = scenario.platform
@@ -108,50 +102,96 @@ class LinkLifecycle:
         self.log = log
         self.outlet_lost = outlet_lost
         self.invest = invest
+        self.firm_log = firm_log
+        self.horizon = float("inf")
         links = contracts.links
         n = len(links)
         self.busy = np.zeros(n, dtype=bool)   # a negotiation or contract process is running
-        connected = (platform_connected(firms.ids, self.platform.coverage) if self.platform
-                     else np.zeros(len(firms), dtype=bool))
-        both = connected[links.supplier] & connected[links.consumer]
-        start = np.maximum(entry_day[links.supplier], entry_day[links.consumer])
+        self.start_day = np.maximum(entry_day[links.supplier], entry_day[links.consumer])
         rate = np.full(n, self.spec.base_rate_per_year / DAYS_PER_YEAR)
         if scenario.sentra is not None:  # the IKM centre's facilitator introduces its members
             rate = np.where(facilitated, rate * scenario.sentra.facilitator_multiplier, rate)
-        if self.platform:
-            change = np.full(n, self.platform.opens_day)
-            rate_after = np.where(both, rate * self.platform.discovery_multiplier, rate)
-        else:
-            change, rate_after = np.full(n, np.inf), rate
-        clock = -np.log(LinkDraws(discovery_rng, labels).uniforms("discovery"))
-        self.found_day = discovery_times(clock, start, rate, change, rate_after)
+        self.rate = rate
+        self.clock = -np.log(LinkDraws(discovery_rng, labels).uniforms("discovery"))
+        never = np.full(n, np.inf)
+        self.found_day = discovery_times(self.clock, self.start_day, rate, never, rate)
         known = ~np.isnan(links.known_from_day)
-        self.found_day[known] = np.maximum(links.known_from_day[known], start[known])
-        self.via_platform = both & ~known & (self.found_day >= (change if self.platform else np.inf))
+        self.found_day[known] = np.maximum(links.known_from_day[known], self.start_day[known])
         self.existing = known
+        self.via_platform = np.zeros(n, dtype=bool)   # found while both firms were platform members
+        self.members = (PlatformMembers(self.platform, list(firms.ids), contracts, rate,
+                                        self.spec.handling_cost_per_unit, self.spec.supplier_surplus_share)
+                        if self.platform else None)
 
     def start(self, horizon_days: float) -> None:
-        """Schedule the discovery of every link found before the horizon."""
+        """Schedule the discovery of every link found before the horizon, and the platform's reviews."""
+        self.horizon = horizon_days
         order = np.argsort(self.found_day, kind="stable")
         order = order[self.found_day[order] < horizon_days]
-        self.env.process(self._discover(order))
+        self.env.process(self._discover(order, self.found_day[order].tolist()))
+        if self.members is not None:
+            self.env.process(self._platform_reviews())
 
-    def _discover(self, order: np.ndarray):
+    def _discover(self, order: np.ndarray, days: list[float]):
         env = self.env
-        for link in order.tolist():
-            wait = self.found_day[link] - env.now
+        for link, day in zip(order.tolist(), days):
+            wait = day - env.now
             if wait > 0:
                 yield env.timeout(wait)
-            if self._closed(link):
-                continue
-            self.contracts.state[link] = KNOWN
-            self.log(env.now, link, "discovered")
-            self.busy[link] = True
-            if self.existing[link]:
-                # an existing tie contracts at once, before that day's production
-                self._negotiated(link)
-            else:
-                self._after(self._negotiation_days(link), self._negotiated, link)
+            self._found(day, link)
+
+    def _found(self, day: float, link: int) -> None:
+        if self.found_day[link] != day or self.contracts.state[link] != UNKNOWN:
+            return  # found earlier: the platform sped it up
+        if self._closed(link):
+            return
+        self.contracts.state[link] = KNOWN
+        self.log(self.env.now, link, "discovered")
+        self.busy[link] = True
+        if self.members is not None:
+            self.via_platform[link] = self._between_members(link)
+        if self.existing[link]:
+            # an existing tie contracts at once, before that day's production
+            self._negotiated(link)
+        else:
+            self._after(self._negotiation_days(link), self._negotiated, link)
+
+    # ---------------------------------------------------------------- the platform
+
+    def _between_members(self, link: int) -> bool:
+        links, member = self.contracts.links, self.members.member
+        return bool(member[links.supplier[link]] and member[links.consumer[link]])
+
+    def _platform_reviews(self):
+        """From the opening day, every ``review_days``: firms decide whether to join."""
+        env, spec = self.env, self.platform
+        if spec.opens_day > env.now:
+            yield env.timeout(spec.opens_day - env.now)
+        while env.now < self.horizon:
+            joined = self.members.review(env.now, self.firms.active())
+            if len(joined):
+                self._members_joined(joined)
+            yield env.timeout(spec.review_days)
+
+    def _members_joined(self, joined: np.ndarray) -> None:
+        """New members: log them, make handling cheaper and discovery faster between members."""
+        now, members = self.env.now, self.members
+        for firm in joined.tolist():
+            self.firm_log(now, firm, "platform_join")
+        both = members.both()
+        self.contracts.set_handling_factor(np.where(both, self.platform.handling_cost_factor, 1.0))
+        links = self.contracts.links
+        new = np.isin(links.supplier, joined) | np.isin(links.consumer, joined)
+        sooner = np.flatnonzero(new & both & ~self.existing & (self.contracts.state == UNKNOWN)
+                                & (self.found_day > now))
+        if not len(sooner):
+            return
+        found = discovery_times(self.clock[sooner], self.start_day[sooner], self.rate[sooner],
+                                np.full(len(sooner), now), self.rate[sooner] * self.platform.discovery_multiplier)
+        self.found_day[sooner] = found
+        for link, day in zip(sooner.tolist(), found.tolist()):
+            if day < self.horizon:
+                self._at(day, partial(self._found, day), link)
 
     # The life of a link is a chain of steps, each due some days after the previous one:
     # negotiated -> contract ends -> renewed (again later) | lapsed -> negotiated again ...
@@ -159,7 +199,10 @@ class LinkLifecycle:
     # thousands of contracts waiting a year then cost nothing to every other event of the run.
 
     def _after(self, days: float, step: Callable[[int], None], link: int) -> None:
-        due = self.env.now + days
+        self._at(self.env.now + days, step, link)
+
+    def _at(self, due: float, step: Callable[[int], None], link: int) -> None:
+        days = due - self.env.now
         heapq.heappush(self._agenda, (due, self._serial, link, step))
         self._serial += 1
         if due < self._wake_at:
@@ -168,9 +211,9 @@ class LinkLifecycle:
 
     def _wake(self, _event) -> None:
         now = self.env.now
-        if now < self._wake_at:  # a later wake-up superseded by an earlier one
+        if now < self._wake_at - TIME_TOLERANCE:  # a later wake-up superseded by an earlier one
             return
-        while self._agenda and self._agenda[0][0] <= now:
+        while self._agenda and self._agenda[0][0] <= now + TIME_TOLERANCE:
             _, _, link, step = heapq.heappop(self._agenda)
             step(link)
         self._wake_at = self._agenda[0][0] if self._agenda else float("inf")
@@ -178,7 +221,7 @@ class LinkLifecycle:
             self.env.timeout(self._wake_at - now).callbacks.append(self._wake)
 
     def _negotiation_days(self, link: int) -> float:
-        factor = self.platform.negotiation_factor if self.via_platform[link] else 1.0
+        factor = self.platform.negotiation_factor if self.members is not None and self._between_members(link) else 1.0
         return self.spec.negotiation_days * factor
 
     def _closed(self, link: int) -> bool:

@@ -137,7 +137,7 @@ class Contracts:
 
     def set_handling_factor(self, factor: np.ndarray) -> None:
         """Set each link's handling cost to the base cost times ``factor`` (cheaper among platform members)."""
-        self.handling = self.base_handling * factor
+        self.handling[:] = self.base_handling * factor   # in place: the link accounts read this array
         self.reprice()
 
     def negotiate(self, link: int) -> bool:

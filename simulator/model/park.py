@@ -121,10 +121,7 @@ class ParkModel:
                                  np.array([m.mass_t for m in materials]), self.product_material)
         self.lifecycle = LinkLifecycle(self.env, scenario, self.contracts, self.firms, self.entry_day,
                                        self.rng["discovery"], self.rng["contracts"], self._link_event,
-                                       self._outlet_lost, self._centre_links(), self._invest)
-        if scenario.platform is not None:
-            self.contracts.set_handling_factor(
-                np.where(self.lifecycle.via_platform, scenario.platform.handling_cost_factor, 1.0))
+                                       self._outlet_lost, self._centre_links(), self._invest, self._firm_log)
         region = scenario.region
         self.ledger = LedgerBook(parties(list(self.firms.ids), region.landfill_operator,
                                          region.transport_operator), scenario.run.ledger_period_days)
@@ -212,6 +209,9 @@ class ParkModel:
                                          r.out_material[pooled])
         sentra = self.scenario.sentra
         self.collection_cost = sentra.collection_cost_per_unit if sentra is not None else 0.0
+        platform = self.scenario.platform
+        self.daily_platform_fee = platform.fee_per_year / DAYS_PER_YEAR if platform is not None else 0.0
+        self.ch_platform_fee = led.channel(ids, REGION_SUPPLIERS, "fixed_cost", -1)
 
     # ---------------------------------------------------------------- the run
 
@@ -292,6 +292,9 @@ class ParkModel:
         self.ch_wage_outside.add(0.0, self.daily_wage_outside * present)
         self.ch_fixed_local.add(0.0, self.daily_fixed_local * present)
         self.ch_fixed_outside.add(0.0, self.daily_fixed_outside * present)
+        members = self.lifecycle.members
+        if members is not None and self.daily_platform_fee > 0:
+            self.ch_platform_fee.add(0.0, self.daily_platform_fee * (members.member & present))
         price, subsidy = self.contracts.price_list, self.prices.subsidy_per_unit
         material = self.net.links.material
         transport, now = self.contracts.transport_per_unit, self.env.now
@@ -455,4 +458,6 @@ class ParkModel:
             fleet_trucks=sum(f.resource.capacity for f in self.fleets),
             link_co2e_kg_per_km=self.trip_co2e_kg_per_km,
             value_disposal_avoided=rec.value_disposal_avoided, value_virgin_avoided=rec.value_virgin_avoided,
-            sim_events=next(self.env._eid))
+            sim_events=next(self.env._eid),
+            platform_joined_day=(self.lifecycle.members.joined_day.copy() if self.lifecycle.members is not None
+                                 else None))
