@@ -108,3 +108,17 @@ def test_membership_grows_and_repeats_with_the_seed(demo_platform_by_fee):
     np.testing.assert_array_equal(first.links.quantity, again.links.quantity)
     assert np.all(np.diff(first.platform_members()) >= 0)
     assert compute_metrics(first)["mass_balance_residual"] < 1e-9
+
+
+def test_discovery_chart_shows_members_on_a_right_axis():
+    from simulator.plotting.discovery import plot_discovery
+
+    days = list(range(5))
+    data = {"day": days, "links_known": [0, 1, 2, 2, 3], "links_active": [0, 0, 1, 1, 2], "links_candidate": 4,
+            "platform_members": [0, 2, 2, 5, 5]}
+    fig = plot_discovery({"arm": data}, {"scenario": "synthetic"})
+    (right,) = [ax for ax in fig.axes if ax.get_ylabel() == "platform members (firms)"]
+    (line,) = right.get_lines()
+    assert list(line.get_ydata()[:-1]) == data["platform_members"] and line.get_linestyle() == "-."
+    no_members = plot_discovery({"arm": {**data, "platform_members": [0] * 5}}, {"scenario": "synthetic"})
+    assert not [ax for ax in no_members.axes if ax.get_ylabel() == "platform members (firms)"]

@@ -20,13 +20,15 @@ LABELS = {
            "known": "known (partners found each other)", "active": "active (under contract)",
            "candidate": "candidate links (physically possible): {n}", "candidate_arm": "candidate links",
            "day_axis": "day of the run (days)", "links_axis": "links (count)", "warmup": "warm-up",
-           "arms": "scenario arm"},
+           "arms": "scenario arm", "members": "platform members (firms, right axis)",
+           "members_axis": "platform members (firms)"},
     "id": {"title": "Tautan pertukaran yang ditemukan dan berkontrak dari waktu ke waktu — {scenario}",
            "title_plain": "Tautan pertukaran yang ditemukan dan berkontrak dari waktu ke waktu",
            "known": "diketahui (mitra saling menemukan)", "active": "aktif (berkontrak)",
            "candidate": "tautan kandidat (mungkin secara fisik): {n}", "candidate_arm": "tautan kandidat",
            "day_axis": "hari simulasi (hari)", "links_axis": "tautan (jumlah)", "warmup": "pemanasan",
-           "arms": "skenario"},
+           "arms": "skenario", "members": "anggota platform (perusahaan, sumbu kanan)",
+           "members_axis": "anggota platform (perusahaan)"},
 }
 
 
@@ -34,7 +36,8 @@ def plot_discovery(series: dict[str, dict], meta: dict | None, lang: str = "en",
     """Links known (solid) and active, i.e. under contract (dashed), per day, one colour per arm
     (``series``: arm label -> the ``"discovery"`` dict of its chart data, or the whole chart
     data), with a dotted horizontal line at the number of candidate links (one per arm when
-    the arms differ). Earlier arms are drawn wider, so arms with identical curves stay visible."""
+    the arms differ), and platform members (dash-dot, right axis) when any arm has some. Earlier
+    arms are drawn wider, so arms with identical curves stay visible."""
     if not series:
         raise ValueError("plot_discovery needs at least one series (arm label -> discovery data)")
     meta = meta or {}
@@ -48,6 +51,8 @@ def plot_discovery(series: dict[str, dict], meta: dict | None, lang: str = "en",
     candidates = {arm: int(d.get("links_candidate", 0) or 0) for arm, d in series.items()}
     same = len(set(candidates.values())) == 1
     arm_handles, top = [], 0
+    members = {arm: np.asarray(d.get("platform_members", []), dtype=float) for arm, d in series.items()}
+    right = ax.twinx() if any(m.size and m.max() > 0 for m in members.values()) else None
     for i, (arm, d) in enumerate(series.items()):
         # one more point at the end: each day's count holds until the next day (steps)
         days = np.append(np.asarray(d["day"], dtype=float), float(d["day"][-1]) + 1 if len(d["day"]) else [])
@@ -60,6 +65,9 @@ def plot_discovery(series: dict[str, dict], meta: dict | None, lang: str = "en",
         ax.plot(days, active, color=c, lw=lw, ls=(0, (4, 2)), drawstyle="steps-post", zorder=2 + i)
         if not same:
             ax.axhline(candidates[arm], color=c, lw=1.0, ls=":")
+        if right is not None and members[arm].size:
+            right.plot(days, np.append(members[arm], members[arm][-1:]), color=c, lw=lw, ls="-.",
+                       drawstyle="steps-post")
         arm_handles.append(Line2D([], [], color=c, lw=3, label=arm))
         top = max(top, candidates[arm], known.max(initial=0), active.max(initial=0))
     style_handles = [Line2D([], [], color="#333333", lw=1.8, ls="-", label=text("known")),
@@ -70,6 +78,10 @@ def plot_discovery(series: dict[str, dict], meta: dict | None, lang: str = "en",
         style_handles.append(Line2D([], [], color="#777777", lw=1.2, ls=":", label=text("candidate", n=n)))
     else:
         style_handles.append(Line2D([], [], color="#333333", lw=1.0, ls=":", label=text("candidate_arm")))
+    if right is not None:
+        style_handles.append(Line2D([], [], color="#333333", lw=1.8, ls="-.", label=text("members")))
+        right.set_ylim(0, max(m.max(initial=0) for m in members.values()) * 1.12)
+        right.set_ylabel(text("members_axis"))
     if meta.get("warmup_days"):
         ax.axvspan(0, meta["warmup_days"], color="#999999", alpha=0.15, lw=0, label=text("warmup"))
     ax.set_ylim(0, max(top, 1) * 1.12)
