@@ -164,6 +164,20 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print the field reference (field, type, unit, default, meaning) as Markdown")
     schema.set_defaults(handler=cmd_schema)
 
+    imp = commands.add_parser("import", parents=[common],
+                              help="turn a tenant list (CSV or Excel) into a scenario built from industry archetypes")
+    imp.add_argument("table", type=Path, metavar="TABLE", help="tenant list: .csv or .xlsx, one row per tenant")
+    imp.add_argument("--estate", required=True, help="name of the estate (the scenario's name is made from it)")
+    imp.add_argument("--area-ha", type=float, help="gross area of the estate (ha)")
+    imp.add_argument("-o", "--output", type=Path, help="scenario file to write (default: NAME.yaml here)")
+    imp.add_argument("--sheet", help="Excel sheet to read (default: the first)")
+    imp.add_argument("--columns", metavar="FIELD=HEADER,...",
+                     help="columns whose headers are not recognised, e.g. name=Tenant,kbli=\"Kode KBLI\"")
+    imp.add_argument("--archetypes", action="append", default=[], type=Path, metavar="FILE",
+                     help="your archetype library, over the bundled one (repeatable)")
+    imp.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    imp.set_defaults(handler=cmd_import)
+
     explore = commands.add_parser("explore", parents=[common],
                                   help="open the explorer: levers, runs and charts in a web page (optional extra)")
     explore.add_argument("--host", default="127.0.0.1",
@@ -367,6 +381,28 @@ def cmd_schema(args, argv) -> int:
     from .config import json_schema
 
     print(json.dumps(json_schema(), indent=2))
+    return EXIT_OK
+
+
+def cmd_import(args, argv) -> int:
+    """Write the scenario built from a tenant table; print what was guessed. Nothing is written on error."""
+    from .storage import write_atomic
+    from .tenants.build import import_tenants, scenario_name
+
+    output = args.output or Path(f"{scenario_name(args.estate)}.yaml")
+    if output.exists() and not args.force:
+        raise EipsimError(f"{output} exists; choose another --output or add --force to replace it")
+    imported = import_tenants(args.table, estate=args.estate, area_ha=args.area_ha, sheet=args.sheet,
+                              columns=args.columns, archetypes=args.archetypes, output_name=str(output))
+    write_atomic(output, imported.text)
+    for line in imported.notes:
+        print(f"note: {line}", file=sys.stderr)
+    if imported.guesses:
+        print(f"Guessed ({len(imported.guesses)}; also listed at the end of {output}):", file=sys.stderr)
+        for line in imported.guesses:
+            print(f"  {line}", file=sys.stderr)
+    print(f"{output}: {imported.firms} firms; check it with: eipsim validate {output}", file=sys.stderr)
+    print(output)
     return EXIT_OK
 
 

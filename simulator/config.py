@@ -222,6 +222,10 @@ class FirmSpec(Strict):
         None, description="Position in the park (km east, km north); firms with a count are laid out "
                           "on a grid around it.",
         unit="km")
+    lat_lon: tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]] | None = Field(
+        None, description="Latitude and longitude (WGS84 degrees) that location_km was projected from "
+                          "(`eipsim import`); kept to map results back. Needs park.geo_origin.",
+        unit="degrees")
     plot_ha: NonNegative = Field(0.0, description="Land the firm occupies (ha).",
         unit="ha")
     product: ProductSpec = Field(description="Main product and capacity.")
@@ -326,6 +330,11 @@ class Park(Strict):
     area_ha: Positive | None = Field(None, description="Gross area of the estate (ha).",
         unit="ha")
     truck_fleet: TruckFleet = Field(default_factory=TruckFleet)
+    geo_origin: tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]] | None = Field(
+        None, description="Latitude and longitude (WGS84 degrees) of location_km (0, 0): km east and north "
+                          "are a local equirectangular projection around it (see docs/import.md); null: "
+                          "locations are not tied to the map.",
+        unit="degrees")
     default_storage_days: NonNegative = Field(
         7.0, description="Storage for an exchanged material when a firm declares none: days of its "
                          "nominal flow, and at least one truckload (illustrative).",
@@ -778,6 +787,8 @@ class Scenario(Strict):
     def _warmup_inside_horizon(self):
         if self.sme.land_share > 0 and self.park.area_ha is None:
             raise ValueError("sme.land_share needs park.area_ha: the IKM land is a share of the estate's area")
+        if self.park.geo_origin is None and any(f.lat_lon is not None for f in self.firms.values()):
+            raise ValueError("firms with lat_lon need park.geo_origin: the point their location_km is measured from")
         if self.run.warmup_days >= self.run.horizon_days:
             raise ValueError(f"run.warmup_days ({self.run.warmup_days}) must be shorter than "
                              f"run.horizon_days ({self.run.horizon_days})")

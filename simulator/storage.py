@@ -31,7 +31,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-DEPENDENCIES = ("simpy", "numpy", "scipy", "networkx", "matplotlib", "PyYAML", "pydantic", "tqdm")
+DEPENDENCIES = ("simpy", "numpy", "scipy", "networkx", "matplotlib", "PyYAML", "pydantic", "tqdm", "openpyxl")
 
 
 # --------------------------------------------------------------------------- atomic primitives
