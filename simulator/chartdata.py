@@ -20,12 +20,14 @@ MAX_NODES = 30
 MAX_SOURCES = 8
 
 
-def run_chart_data(result: RunResult, replications: int = 1) -> dict:
-    """Everything the run's charts need (see the module docstring)."""
+def run_chart_data(result: RunResult, replications: int = 1, geo_origin: tuple | None = None) -> dict:
+    """Everything the run's charts need (see the module docstring); ``geo_origin``: latitude and
+    longitude of the km origin when the scenario has one (the network map names it)."""
     return {
         "meta": {"scenario": result.scenario_name, "seed": result.seed, "replications": replications,
                  "currency": result.currency, "horizon_days": result.horizon_days,
-                 "warmup_days": result.warmup_days, "replication": result.replication},
+                 "warmup_days": result.warmup_days, "replication": result.replication,
+                 "geo_origin": list(geo_origin) if geo_origin else None},
         "fate": fate_data(result),
         "discovery": {"day": list(range(result.horizon_days)), "links_known": result.links_known.tolist(),
                       "links_active": result.links_active.tolist(), "links_candidate": len(result.links),

@@ -164,6 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print the field reference (field, type, unit, default, meaning) as Markdown")
     schema.set_defaults(handler=cmd_schema)
 
+    export = commands.add_parser("export", parents=[common],
+                                 help="write a result folder as an Excel workbook and/or GeoJSON map layer")
+    export.add_argument("folder", type=Path, metavar="RESULT_DIR")
+    export.add_argument("--xlsx", type=Path, metavar="FILE", help="workbook: indicators, flows, ledger, IO table ...")
+    export.add_argument("--geojson", type=Path, metavar="FILE", help="firms as points, realised exchanges as lines")
+    export.set_defaults(handler=cmd_export)
+
     imp = commands.add_parser("import", parents=[common],
                               help="turn a tenant list (CSV or Excel) into a scenario built from industry archetypes")
     imp.add_argument("table", type=Path, metavar="TABLE", help="tenant list: .csv or .xlsx, one row per tenant")
@@ -381,6 +388,27 @@ def cmd_schema(args, argv) -> int:
     from .config import json_schema
 
     print(json.dumps(json_schema(), indent=2))
+    return EXIT_OK
+
+
+def cmd_export(args, argv) -> int:
+    """Build every requested file first, then write them (atomically): an error writes nothing."""
+    from .export_geojson import geojson_text
+    from .export_xlsx import workbook_bytes
+    from .storage import write_atomic, write_bytes_atomic
+
+    if not (args.xlsx or args.geojson):
+        raise EipsimError("say what to export: --xlsx FILE and/or --geojson FILE")
+    if not args.folder.is_dir():
+        raise EipsimError(f"{args.folder} is not a folder")
+    workbook = workbook_bytes(args.folder) if args.xlsx else None
+    layer = geojson_text(args.folder) if args.geojson else None
+    if workbook is not None:
+        write_bytes_atomic(args.xlsx, workbook)
+        print(args.xlsx)
+    if layer is not None:
+        write_atomic(args.geojson, layer)
+        print(args.geojson)
     return EXIT_OK
 
 

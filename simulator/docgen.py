@@ -3,7 +3,8 @@
 * the scenario field reference (field, type, unit, default, meaning) from the schema (units as
   each field declares them):
   ``eipsim schema --markdown`` prints it, ``scenarios/README.md`` embeds it;
-* the indicator reference from the metric registry, embedded in ``docs/metrics.md``.
+* the indicator reference from the metric registry, embedded in ``docs/metrics.md``;
+* the archetype library's tables (archetypes, coefficients and sources), in ``docs/archetypes.md``.
 
 Tests check the embedded copies are current; ``python -m simulator.docgen`` refreshes them.
 """
@@ -144,9 +145,12 @@ def refresh(root=".") -> dict[str, bool]:
     from pathlib import Path
 
     from .metrics import registry
+    from .tenants import library
 
     root = Path(root)
     return {
+        "docs/archetypes.md": embed(root / "docs/archetypes.md", library.BEGIN, library.END,
+                                    library.markdown_reference()),
         "scenarios/README.md": embed(root / "scenarios/README.md", BEGIN, END, field_reference()),
         "docs/metrics.md": embed(root / "docs/metrics.md", registry.BEGIN, registry.END,
                                  registry.markdown_reference()),

@@ -64,7 +64,7 @@ def provenance(document: LoadedDocument | None) -> dict:
 
 
 def write_run_tables(folder: ResultFolder, result: RunResult, currency: str, *, figures: bool = True,
-                     dpi: int = 150, replications: int = 1) -> None:
+                     dpi: int = 150, replications: int = 1, geo_origin: tuple | None = None) -> None:
     """The tables (flows, stocks, ledger, links, IO table) and figures of one run into ``folder``."""
     folder.write_csv("flows.csv", result.flows_table())
     folder.write_csv("stocks.csv", result.stocks_table())
@@ -75,7 +75,7 @@ def write_run_tables(folder: ResultFolder, result: RunResult, currency: str, *, 
     folder.write_csv("io_multipliers.csv", sector_multipliers(table))
     for name, text in pymrio_files(table, currency).items():
         folder.write_text(f"io/{name}", text)
-    data = run_chart_data(result, replications)
+    data = run_chart_data(result, replications, geo_origin)
     folder.write_json("chart_data.json", data)
     if figures:
         from .plotting.charts import run_figures
@@ -103,7 +103,8 @@ def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, 
     with ResultFolder(run_folder(out, scenario.name, scenario_digest, started)) as folder:
         folder.write_text("scenario.resolved.yaml", text)
         folder.write_json("metrics.json", describe(values, scenario.currency))
-        write_run_tables(folder, result, scenario.currency, figures=figures, dpi=dpi)
+        write_run_tables(folder, result, scenario.currency, figures=figures, dpi=dpi,
+                         geo_origin=scenario.park.geo_origin)
         folder.write_json("manifest.json", manifest(
             scenario_digest=scenario_digest, seed=result.seed, argv=argv or [], started=started,
             finished=utc_now(), sources=provenance(document),

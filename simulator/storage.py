@@ -56,6 +56,21 @@ def write_atomic(path: str | Path, text: str) -> None:
         raise
 
 
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename (binary files: .xlsx)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_zip(folder: str | Path, target: str | Path) -> Path:
     """Pack ``folder`` (hidden files left out) into the zip file ``target``, atomically."""
     import zipfile

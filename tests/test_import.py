@@ -50,7 +50,7 @@ def test_example_table_is_labelled_fictitious_and_has_about_40_tenants():
 
 
 def test_imported_example_validates_runs_and_exchanges_by_products(example):
-    scenario, _ = load_scenario(IMPORTED, overrides=["run.horizon_days=60"])
+    scenario, _ = load_scenario(IMPORTED, overrides=["run.horizon_days=365"])
     assert len(scenario.firms) == example.firms == 41
     result = run_scenario(scenario, seed=3)
     assert result.links.quantity.sum() > 0          # some by-product finds a user
@@ -286,3 +286,11 @@ def test_a_user_library_overrides_the_bundled_one(tmp_path):
     assert re.search(r"mine\.yaml:6:\d+: archetypes\.23941\.product: unknown material 'cemnt' \(did you mean 'cement'", report)
     assert "jobs_per_1000_units: a coefficient is [value, low, high]" in report
     assert "unknown source 'nobody'" in report
+
+
+def test_archetype_tables_in_the_docs_are_current():
+    from simulator.tenants.library import BEGIN, END, markdown_reference
+
+    text = (ROOT / "docs" / "archetypes.md").read_text(encoding="utf-8")
+    embedded = text[text.index(BEGIN):text.index(END) + len(END)]
+    assert embedded == markdown_reference(), "run `python -m simulator.docgen`"

@@ -8,7 +8,10 @@ exchanges run to it there.
 For whoever tests the chart: the firm markers are scatter collections with ``gid="firms:<kind>"``
 (one point per firm), realised exchanges one LineCollection ``gid="exchanges"`` (one segment and
 one width per exchange, in the order of ``data["network"]["links"]``), candidate links without an
-exchange one LineCollection ``gid="candidates"``, firm labels texts with ``gid="firm-label"``.
+exchange one LineCollection ``gid="candidates"``, firm labels texts with ``gid="firm-label"``, the
+scale bar a line ``gid="scale-bar"`` with a text ``gid="scale-bar-label"``. Positions are km east and
+north; for an imported estate (``meta.geo_origin``) they are real places, projected from latitude and
+longitude around that origin, which the map names.
 """
 
 from __future__ import annotations
@@ -47,14 +50,16 @@ LABELS = {
            "legend": "line width: quantity (scaled per unit)\nmarker area: {size}",
            "size_t": "product output (t)", "size_value": "product sales ({currency})", "size_input": "input mass (t)",
            "per_year": "{unit}/yr", "far": "{entry}\n{km} km {direction}, off the map",
-           "far_legend": "hollow at the edge: firm far away (distance in label)"},
+           "far_legend": "hollow at the edge: firm far away (distance in label)",
+           "geo": "(0, 0) = {lat} {lon}, local equirectangular projection"},
     "id": {"title": "Jaringan kawasan dan pertukaran yang terjadi — {scenario}", "x": "timur (km)",
            "y": "utara (km)", "firm": "perusahaan {kind}", "idle": "tautan kandidat, tanpa pertukaran",
            "legend": "lebar garis: kuantitas (per satuan)\nluas penanda: {size}",
            "size_t": "output produk (t)", "size_value": "penjualan produk ({currency})",
            "size_input": "massa input (t)", "per_year": "{unit}/thn",
            "far": "{entry}\n{km} km ke {direction}, di luar peta",
-           "far_legend": "kosong di tepi: perusahaan jauh (jarak pada label)"},
+           "far_legend": "kosong di tepi: perusahaan jauh (jarak pada label)",
+           "geo": "(0, 0) = {lat} {lon}, proyeksi ekuirektangular lokal"},
 }
 KIND_NAMES = {"id": {"anchor": "jangkar", "sme": "IKM", "recycler": "daur ulang", "utility": "utilitas",
                      "service": "layanan"}}
@@ -173,6 +178,12 @@ def plot_network(data: dict, ax: Axes | None = None, lang: str = "en") -> Figure
     size_text = text(size_key, currency=meta.get("currency") or "¤")
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
               title=text("legend", size=size_text), title_fontsize=8, alignment="left")
+    _scale_bar(ax, (x0, x1, y0, y1), lang)
+    if meta.get("geo_origin"):
+        lat0, lon0 = meta["geo_origin"]
+        ax.text(0.99, 0.01, text("geo", lat=f"{abs(lat0):.4f}°{'S' if lat0 < 0 else 'N'}",
+                                 lon=f"{abs(lon0):.4f}°{'W' if lon0 < 0 else 'E'}"),
+                transform=ax.transAxes, ha="right", va="bottom", fontsize=6.5, color="#555555", gid="geo-origin")
     footer(fig, meta, lang)
     _label_firms(ax, firms, xy, xy_true, far, size, amount, lang, text)
     return fig
@@ -244,6 +255,21 @@ def _label_firms(ax: Axes, firms: list[dict], xy: np.ndarray, xy_true: np.ndarra
                         va="bottom", zorder=5, gid="firm-label", annotation_clip=False,
                         bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7})
         t.set_in_layout(False)
+
+
+def _scale_bar(ax: Axes, frame: tuple, lang: str) -> None:
+    """A scale bar of a round length (1, 2 or 5 x 10^k km, about a fifth of the map's width) in the
+    lower left corner; ``gid="scale-bar"`` (its length in km is the text's number)."""
+    x0, x1, y0, y1 = frame
+    target = (x1 - x0) / 5
+    length = min((m * 10.0 ** k for k in range(-3, 5) for m in (1, 2, 5) if m * 10.0 ** k <= target),
+                 key=lambda v: target - v, default=target)
+    left, bottom = x0 + 0.04 * (x1 - x0), y0 + 0.05 * (y1 - y0)
+    ax.plot([left, left + length], [bottom, bottom], color="#222222", lw=2.5, solid_capstyle="butt",
+            zorder=6, gid="scale-bar")
+    words = f"{number(length, lang, 0 if length >= 1 else 1)} km" if length >= 0.1 else f"{length * 1000:g} m"
+    ax.text(left + length / 2, bottom + 0.015 * (y1 - y0), words, ha="center", va="bottom", fontsize=7,
+            zorder=6, gid="scale-bar-label")
 
 
 def _places(inward: np.ndarray) -> list[tuple[int, int]]:

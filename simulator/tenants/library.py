@@ -191,3 +191,48 @@ def _check_coef(node, path: tuple, library: Library, bad) -> None:
 
 def _num(value: float) -> str:
     return format(value, ",.6g") if abs(value) >= 1000 else format(value, ".6g")
+
+
+BEGIN, END = "<!-- BEGIN ARCHETYPE TABLE -->", "<!-- END ARCHETYPE TABLE -->"
+
+
+def coefficients(archetype: dict) -> list[tuple[str, Coef]]:
+    """(name, coefficient) of every coefficient of an archetype, recipe first."""
+    found = []
+    for name, entry in archetype["inputs"].items():
+        found.append((f"inputs.{name}", as_coef(entry)))
+        if isinstance(entry, dict):
+            if "park_share" in entry:
+                found.append((f"inputs.{name}.park_share", as_coef(entry["park_share"])))
+            for sub, rule in (entry.get("substitutes") or {}).items():
+                for part in ("ratio", "max_share"):
+                    found.append((f"inputs.{name}.substitutes.{sub}.{part}", as_coef(rule[part])))
+    for name, entry in (archetype.get("outputs") or {}).items():
+        found.append((f"outputs.{name}", as_coef(entry)))
+    found.extend((key, as_coef(archetype[key])) for key in COEFFICIENTS if key in archetype)
+    return found
+
+
+def markdown_reference(library: Library | None = None) -> str:
+    """docs/archetypes.md tables: every archetype, then every coefficient with its range and source."""
+    library = library or load_library()
+    lines = [BEGIN, "", "### Archetypes", "",
+             "| KBLI 2020 | ISIC Rev.4 | archetype | kind | product (unit) | typical size per year | "
+             "by-products and wastes per unit of product | published coefficients |",
+             "|---|---|---|---|---|---|---|---|"]
+    for code, a in library.archetypes.items():
+        unit = library.materials[a["product"]].get("unit", "t")
+        outputs = ", ".join(f"{name} {as_coef(c).value:g}" for name, c in (a.get("outputs") or {}).items()) or "-"
+        cited = sorted({c.source for _, c in coefficients(a) if c.source != ILLUSTRATIVE})
+        lines.append(f"| {code} | {a['isic']} | {a['label']} | {a['kind']} | {a['product']} ({unit}) | "
+                     f"{a['typical_per_year']:,.0f} | {outputs} | {', '.join(cited) or 'none (illustrative)'} |")
+    lines += ["", "### Coefficients", "",
+              "Value used, the range a study should vary, and the source (`illustrative`: no published source).",
+              "", "| KBLI | coefficient | value | range | source |", "|---|---|---|---|---|"]
+    for code, a in library.archetypes.items():
+        for name, c in coefficients(a):
+            lines.append(f"| {code} | `{name}` | {c.value:g} | {c.low:g} - {c.high:g} | {c.source} |")
+    lines += ["", "### Sources", ""]
+    lines += [f"- `{key}`: {text}" for key, text in library.sources.items()]
+    lines += ["", END]
+    return "\n".join(lines)
