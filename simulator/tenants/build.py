@@ -523,8 +523,9 @@ def _scenario_text(ctx: _Context, tenants: list[Tenant], *, estate: str, area_ha
     out.line(0, "firms")
     out.lines.extend(firms.lines)
     out.line(0, "variants")
-    out.line(2, "platform", {"platform": {"opens_day": 0, "coverage": 0.9, "discovery_multiplier": 4}},
-             "a digital by-product exchange (illustrative)")
+    out.line(2, "platform", {"platform": {"opens_day": 0, "coverage": 0.9, "discovery_multiplier": 4,
+                                          "fee_per_year": 1.2e7}},
+             "a digital by-product exchange; firms join when they expect more than the fee (IDR a year; illustrative)")
     out.comment()
     out.comment("-" * 94)
     if ctx.guesses:
