@@ -180,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--sheet", help="Excel sheet to read (default: the first)")
     imp.add_argument("--columns", metavar="FIELD=HEADER,...",
                      help="columns whose headers are not recognised, e.g. name=Tenant,kbli=\"Kode KBLI\"")
+    imp.add_argument("--plots", type=Path, metavar="FILE",
+                     help="plot table (plot id + latitude/longitude or x/y km) for tenants located by plot id")
     imp.add_argument("--archetypes", action="append", default=[], type=Path, metavar="FILE",
                      help="your archetype library, over the bundled one (repeatable)")
     imp.add_argument("--force", action="store_true", help="replace the output file if it exists")
@@ -421,7 +423,8 @@ def cmd_import(args, argv) -> int:
     if output.exists() and not args.force:
         raise EipsimError(f"{output} exists; choose another --output or add --force to replace it")
     imported = import_tenants(args.table, estate=args.estate, area_ha=args.area_ha, sheet=args.sheet,
-                              columns=args.columns, archetypes=args.archetypes, output_name=str(output))
+                              columns=args.columns, archetypes=args.archetypes, output_name=str(output),
+                              plots=args.plots)
     write_atomic(output, imported.text)
     for line in imported.notes:
         print(f"note: {line}", file=sys.stderr)

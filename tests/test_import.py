@@ -294,3 +294,31 @@ def test_archetype_tables_in_the_docs_are_current():
     text = (ROOT / "docs" / "archetypes.md").read_text(encoding="utf-8")
     embedded = text[text.index(BEGIN):text.index(END) + len(END)]
     assert embedded == markdown_reference(), "run `python -m simulator.docgen`"
+
+
+def test_tenants_located_by_plot_id_take_the_plot_tables_coordinates(tmp_path, capsys):
+    tenants = tmp_path / "tenants.csv"
+    tenants.write_text("Nama,KBLI,Kapasitas,Satuan,Kavling\nPT Semen,23941,500000,ton,A-1\n"
+                       "CV Paving,23951,9000,ton,B-7\n", encoding="utf-8")
+    plots = tmp_path / "plots.csv"
+    plots.write_text("Kavling,Lintang,Bujur\nA-1,-6.3800,107.3000\nB-7,-6.3900,107.3100\nC-2,-6.4,107.32\n",
+                     encoding="utf-8")
+    out = tmp_path / "x.yaml"
+    code, _, err = run_cli(capsys, "import", tenants, "--estate", "X", "--plots", plots, "-o", out)
+    assert code == 0, err
+    scenario, _ = load_scenario(out)
+    assert scenario.firms["pt_semen"].lat_lon == (-6.38, 107.3)
+    assert scenario.firms["cv_paving"].lat_lon == (-6.39, 107.31)
+    x, y = scenario.firms["cv_paving"].location_km
+    assert geo.to_lat_lon(x, y, scenario.park.geo_origin) == pytest.approx((-6.39, 107.31), abs=1e-5)
+    # an unknown plot id, and a plot id without a plot table: row and column named, nothing written
+    tenants.write_text("Nama,KBLI,Kavling\nPT Semen,23941,A-2\n", encoding="utf-8")
+    out.unlink()
+    code, _, err = run_cli(capsys, "import", tenants, "--estate", "X", "--plots", plots, "-o", out)
+    assert code == 2 and "tenants.csv:2:3: column 'Kavling': plot 'A-2' is not in the plot table" in err
+    code, _, err = run_cli(capsys, "import", tenants, "--estate", "X", "-o", out)
+    assert code == 2 and "plot 'A-2' but no plot table" in err and "--plots FILE" in err
+    plots.write_text("Kavling,Lintang,Bujur\nA-2,-6.38,\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "import", tenants, "--estate", "X", "--plots", plots, "-o", out)
+    assert code == 2 and "plots.csv:2:2: column 'Lintang': plot 'A-2' has no lat_lon" in err
+    assert not out.exists()

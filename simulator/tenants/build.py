@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .. import geo
 from ..config import CONSERVED_UNITS
-from ..errors import Problem, ScenarioError
+from ..errors import Problem, ScenarioError, did_you_mean
 from .columns import locate, parse_kind, parse_mapping, parse_number, parse_unit, split_quantity
 from .library import ILLUSTRATIVE, Coef, Library, as_coef, load_library
 from .table import Table, read_table
@@ -69,12 +69,15 @@ class _Context:
     header_units: dict[str, str]
     problems: list[Problem] = field(default_factory=list)
     guesses: list[str] = field(default_factory=list)
+    plots: dict[str, tuple[str, tuple[float, float]]] | None = None
+    """plot id -> ("lat_lon" or "xy", coordinates), from the --plots table."""
 
 
 def import_tenants(path: str | Path, *, estate: str, area_ha: float | None = None, sheet: str | None = None,
                    columns: str | None = None, archetypes: list[str | Path] = (), output_name: str = "scenario.yaml",
-                   horizon_days: int = 365) -> Imported:
-    """Read a tenant table and build a validated scenario (raises ScenarioError with every problem)."""
+                   horizon_days: int = 365, plots: str | Path | None = None) -> Imported:
+    """Read a tenant table and build a validated scenario (raises ScenarioError with every problem).
+    ``plots``: a table of plot ids and their coordinates, for tenants located by plot id."""
     from ..loader import LoadedDocument, read_yaml_text
     from ..validation import build_scenario
 
@@ -86,6 +89,8 @@ def import_tenants(path: str | Path, *, estate: str, area_ha: float | None = Non
     if problems:
         raise ScenarioError(problems)
     ctx = _Context(library, table, cols, header_units)
+    if plots is not None:
+        ctx.plots = _plot_table(plots)
     tenants = [t for t in (_tenant(ctx, row, cells) for row, cells in table.rows) if t is not None]
     origin = _place(ctx, tenants)
     if ctx.problems:
@@ -144,6 +149,16 @@ def _tenant(ctx: _Context, row: int, cells: tuple) -> Tenant | None:
             bad("x_km" if x is None else "y_km", "x and y must both be given (or both left empty)")
         else:
             xy = (x, y)
+    if lat_lon is None and xy is None and not blank("plot"):
+        plot = _plot_id(cell("plot"))
+        if ctx.plots is None:
+            bad("plot", f"plot '{plot}' but no plot table", "give the plots' coordinates with --plots FILE")
+        elif plot not in ctx.plots:
+            bad("plot", f"plot '{plot}' is not in the plot table",
+                did_you_mean(plot, ctx.plots) or f"{len(ctx.plots)} plots are listed there")
+        else:
+            form, point = ctx.plots[plot]
+            lat_lon, xy = (point, None) if form == "lat_lon" else (None, point)
     capacity, capacity_note = (None, "")
     if code is not None:
         capacity, capacity_note = _capacity(ctx, row, cells, code)
@@ -152,6 +167,48 @@ def _tenant(ctx: _Context, row: int, cells: tuple) -> Tenant | None:
     product = str(cell("product")).strip()
     return Tenant(row, name, code, matched, capacity, capacity_note, employees, kind, plot_ha, xy, lat_lon,
                   product_note=product)
+
+
+def _plot_id(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _plot_table(path: str | Path) -> dict[str, tuple[str, tuple[float, float]]]:
+    """Plot id -> ("lat_lon" | "xy", coordinates) from a plot table; every problem at once."""
+    table = read_table(path)
+    cols, _, problems, _ = locate(table, {}, required=("plot",))
+    if not problems and "lat" not in cols and "x_km" not in cols:
+        problems.append(table.problem(table.header_row, None, "the plot table has no location columns",
+                                      "latitude/longitude (Lintang/Bujur) or x (km)/y (km)"))
+    if problems:
+        raise ScenarioError(problems)
+    ctx = _Context(Library(), table, cols, {})
+    found: dict[str, tuple[str, tuple[float, float]]] = {}
+    names = ("lat", "lon", "lat_lon") if "lat" in cols else ("x_km", "y_km", "xy")
+    for row, cells in table.rows:
+        plot = _plot_id(cells[cols["plot"]])
+        if not plot:
+            ctx.problems.append(table.problem(row, cols["plot"], "no plot id"))
+            continue
+        if plot in found:
+            ctx.problems.append(table.problem(row, cols["plot"], f"plot '{plot}' is listed twice"))
+            continue
+        before = len(ctx.problems)
+        a = _number(ctx, row, cells, names[0], names[0], signed=True)
+        b = _number(ctx, row, cells, names[1], names[1], signed=True)
+        if a is None or b is None:
+            if len(ctx.problems) == before:  # empty cells (a cell that is not a number said so already)
+                ctx.problems.append(table.problem(row, cols[names[0]], f"plot '{plot}' has no {names[2]}"))
+            continue
+        if names[2] == "lat_lon" and not (-90 <= a <= 90 and -180 <= b <= 180):
+            ctx.problems.append(table.problem(row, cols["lat"], f"latitude {a} / longitude {b} is not a place on earth"))
+            continue
+        found[plot] = (names[2], (a, b))
+    if ctx.problems:
+        raise ScenarioError(ctx.problems)
+    return found
 
 
 def _number(ctx: _Context, row: int, cells: tuple, name: str, what: str, signed: bool = False) -> float | None:

@@ -2,7 +2,8 @@
 
 Fields of a tenant row: ``name``, ``kbli`` (KBLI 2020, 5 digits) or ``isic`` (ISIC Rev.4 class,
 4 digits), ``product``, ``capacity`` (per year) and its ``unit``, ``employees``, ``kind``,
-``plot_ha``, and a location: ``x_km``/``y_km`` or ``lat``/``lon``. A header is matched after
+``plot_ha``, and a location: ``x_km``/``y_km``, ``lat``/``lon``, or a ``plot`` id whose
+coordinates are in a plot table (``--plots``: columns ``plot`` and a location). A header is matched after
 lower-casing and dropping punctuation; a unit in brackets (``Kapasitas (ton/tahun)``) becomes
 the default unit of the column.
 """
@@ -28,12 +29,13 @@ FIELDS = {
                   "karyawan", "jumlah karyawan", "pekerja", "jumlah pekerja", "tk"),
     "kind": ("kind", "type", "scale", "jenis", "skala", "skala usaha", "kategori"),
     "plot_ha": ("plot ha", "area ha", "area", "land ha", "luas", "luas ha", "luas lahan", "luas kavling", "plot area"),
+    "plot": ("plot", "plot id", "kavling", "no kavling", "nomor kavling", "blok", "lot", "lot id"),
     "x_km": ("x km", "x", "east km", "easting km"),
     "y_km": ("y km", "y", "north km", "northing km"),
     "lat": ("lat", "latitude", "lintang"),
     "lon": ("lon", "lng", "long", "longitude", "bujur"),
 }
-DESCRIPTIONS = {"name": "tenant name", "kbli": "KBLI 2020 code", "isic": "ISIC Rev.4 class",
+DESCRIPTIONS = {"plot": "plot id", "name": "tenant name", "kbli": "KBLI 2020 code", "isic": "ISIC Rev.4 class",
                 "capacity": "capacity or output per year", "employees": "number of employees"}
 
 # unit words -> (canonical unit, factor to it)
@@ -84,8 +86,10 @@ def parse_mapping(text: str | None) -> dict[str, str]:
     return mapping
 
 
-def locate(table: Table, mapping: dict[str, str]) -> tuple[dict[str, int], dict[str, str], list[Problem], list[str]]:
-    """Column index of every field found, default units from headers, problems, unused headers."""
+def locate(table: Table, mapping: dict[str, str], required: tuple[str, ...] = ("name", "kbli")
+           ) -> tuple[dict[str, int], dict[str, str], list[Problem], list[str]]:
+    """Column index of every field found, default units from headers, problems, unused headers.
+    ``required``: fields whose column must exist (``kbli`` is satisfied by an ISIC column)."""
     columns: dict[str, int] = {}
     header_units: dict[str, str] = {}
     problems: list[Problem] = []
@@ -111,10 +115,9 @@ def locate(table: Table, mapping: dict[str, str]) -> tuple[dict[str, int], dict[
                 if unit is not None:
                     header_units[field] = unit
                 break
-    if "name" not in columns:
-        problems.append(_missing(table, "name"))
-    if "kbli" not in columns and "isic" not in columns:
-        problems.append(_missing(table, "kbli"))
+    for field in required:
+        if field not in columns and not (field == "kbli" and "isic" in columns):
+            problems.append(_missing(table, field))
     for a, b in (("x_km", "y_km"), ("lat", "lon")):
         if (a in columns) != (b in columns):
             have, lack = (a, b) if a in columns else (b, a)
