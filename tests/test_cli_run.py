@@ -196,9 +196,9 @@ def test_quiet_is_an_option_of_every_experiment_command():
 
 
 def test_a_broken_mass_balance_stops_the_run_with_exit_1_and_no_folder(tmp_path, monkeypatch, capsys):
-    import simulator.model.park as park
+    import simulator.model.assembly as assembly
 
-    monkeypatch.setattr(park, "MASS_BALANCE_TOLERANCE", -1.0)  # every residual now counts as broken
+    monkeypatch.setattr(assembly, "MASS_BALANCE_TOLERANCE", -1.0)  # every residual now counts as broken
     code = main(["run", str(SCENARIOS / "demo.yaml"), "--set", "run.horizon_days=5", "--out", str(tmp_path),
                  "--quiet", "--no-figures"])
     assert code == 1

@@ -91,7 +91,7 @@ def test_nash_split_of_a_new_link_equals_the_hand_computed_one():
     data["discovery"].update(base_rate_per_year=1e5, negotiation_days=0)
     model = ParkModel(scenario(data), 1)
     result = model.run()
-    c = model.contracts
+    c = model.market.contracts
     surplus = 20 + 15 - (10 + 4) / 20
     per_unit = 1000 / (A_YEAR * 7300)
     supplier = 0.3 * (surplus - per_unit)
@@ -118,7 +118,7 @@ def test_outside_option_raises_the_suppliers_share():
     data["network"]["generate"] = False
     model = ParkModel(scenario(data), 1)
     model.run()
-    c = model.contracts
+    c = model.market.contracts
     first = 0.3 * (20 + 15 - (10 + 4) / 20)            # no investment: an existing tie is built
     second_surplus = 20 + 15 - (10 + 2) / 20
     assert c.outside[1, 0] == pytest.approx(first)
@@ -132,7 +132,7 @@ def test_fixed_share_ignores_outside_options():
     data["link_economics"]["bargaining"] = "fixed_share"
     model = ParkModel(scenario(data), 1)
     model.run()
-    assert model.contracts.gain_supplier[0] == pytest.approx(0.3 * (20 + 15 - 0.7))
+    assert model.market.contracts.gain_supplier[0] == pytest.approx(0.3 * (20 + 15 - 0.7))
 
 
 def test_a_part_load_pays_the_whole_trip():

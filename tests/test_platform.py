@@ -35,7 +35,7 @@ def platform_chain(fee: float | None, coverage: float = 1.0, **patch) -> dict:
 
 def opening_benefit(data: dict) -> np.ndarray:
     model = ParkModel(scenario(data), 1)
-    return model.lifecycle.members.expected_benefit()
+    return model.market.lifecycle.members.expected_benefit()
 
 
 def test_expected_benefit_equals_the_hand_computed_one():
@@ -62,7 +62,7 @@ def test_members_find_each_other_sooner_handle_for_less_and_pay_the_fee():
     without = run_scenario(scenario(platform_chain(None)))
     assert list(result.platform_joined_day) == [0.0, 0.0]
     assert result.links.found_day[0] < without.links.found_day[0]
-    assert model.contracts.handling[0] == pytest.approx(1.0)
+    assert model.market.contracts.handling[0] == pytest.approx(1.0)
     joins = result.firm_events[result.firm_events["event"] == "platform_join"]
     assert len(joins) == 2
     fixed = result.ledger.category == CATEGORIES.index("fixed_cost")
@@ -81,9 +81,9 @@ def test_platform_effects_act_only_between_members():
     to_blocks3 = [k for k in range(len(result.links)) if ids[result.links.consumer[k]] == "blocks3"]
     to_blocks = [k for k in range(len(result.links)) if ids[result.links.consumer[k]] == "blocks"]
     assert result.links.found_day[to_blocks3] == pytest.approx(without.links.found_day[to_blocks3])
-    assert model.contracts.handling[to_blocks3] == pytest.approx(2.0)
+    assert model.market.contracts.handling[to_blocks3] == pytest.approx(2.0)
     assert result.links.found_day[to_blocks][0] < without.links.found_day[to_blocks][0]
-    assert model.contracts.handling[to_blocks] == pytest.approx(1.0)
+    assert model.market.contracts.handling[to_blocks] == pytest.approx(1.0)
 
 
 @pytest.fixture(scope="module")

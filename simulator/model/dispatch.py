@@ -1,0 +1,112 @@
+"""Dispatch: which fleet serves each link, and sending a lot along a link by truck.
+
+The park has its trucks and, if it has its own, the IKM centre has its trucks; links with a
+centre member at either end use the centre's. A dispatched lot waits for a truck of its fleet,
+is loaded at the supplier, driven, unloaded at the consumer and paid for (:class:`.logistics.Fleet`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import simpy
+
+from ..config import Scenario
+from ..network import ParkNetwork
+from .logistics import Fleet
+
+
+class LinkFleets:
+    """The fleets of a park and, per link, the fleet that serves it and what a trip costs.
+
+    Attributes
+    ----------
+    fleets : the park's fleet, then the IKM centre's if it has one.
+    fleet_of : index into ``fleets`` per link.
+    load, min_lot : a full truckload and the smallest lot worth a trip, per link (material units).
+    trip_cost : cost of a loaded trip and the empty return, per link (currency): the fleet's cost per
+        trip, per km driven and per hour out (driving both ways and loading).
+    co2e_kg_per_km : emissions of the link's trucks per km.
+    """
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, network: ParkNetwork, facilitated: np.ndarray):
+        specs = [scenario.park.truck_fleet]
+        sentra = scenario.sentra
+        if sentra is not None and sentra.truck_fleet is not None:
+            specs.append(sentra.truck_fleet)
+        self.fleets = [Fleet(env, f.trucks, f.speed_km_per_h, f.loading_hours) for f in specs]
+        links = network.links
+        choice = np.zeros(len(links), dtype=np.int64)
+        if len(specs) > 1:
+            choice[facilitated] = 1
+        self.fleet_of = choice
+        self.load = np.array([specs[k].load for k in choice], dtype=float)
+        self.min_lot = np.array([specs[k].min_load_share * specs[k].load for k in choice], dtype=float)
+        self.trip_cost = np.array([
+            f.cost_per_trip + 2.0 * d * f.cost_per_km + f.cost_per_hour * (2.0 * d / f.speed_km_per_h + f.loading_hours)
+            for f, d in zip((specs[k] for k in choice), links.distance_km.tolist())], dtype=float)
+        self.co2e_kg_per_km = np.array([specs[k].co2e_kg_per_km for k in choice], dtype=float)
+
+    def busy_days(self) -> float:
+        """Truck-days of service completed so far, all fleets."""
+        return sum(f.busy_days for f in self.fleets)
+
+    def waits(self) -> np.ndarray:
+        """Days each trip waited for a truck, fleet by fleet."""
+        return np.concatenate([np.array(f.waits, dtype=float) for f in self.fleets])
+
+    def trucks(self) -> int:
+        return sum(f.resource.capacity for f in self.fleets)
+
+
+class Dispatch:
+    """Sends lots along links by truck and records and pays for each delivery.
+
+    Parameters
+    ----------
+    env : the run's environment.
+    network : the park network (link ends, materials and distances).
+    fleets : the fleets and per-link trip figures.
+    market : the market (contract prices, link accounts).
+    bank, recorder : the stores and the recorder.
+    """
+
+    def __init__(self, env: simpy.Environment, network: ParkNetwork, fleets: LinkFleets, market, bank, recorder):
+        self.env, self.links, self.fleets = env, network.links, fleets
+        self.market, self.bank, self.recorder = market, bank, recorder
+        self._trips: dict[int, tuple] = {}
+
+    def _trip_of(self, link: int) -> tuple:
+        """Per-link values a shipment needs, as plain Python values, computed on first use."""
+        trip = self._trips.get(link)
+        if trip is None:
+            fleets, contracts = self.fleets, self.market.contracts
+            fleet = fleets.fleets[fleets.fleet_of[link]]
+            distance = float(self.links.distance_km[link])
+            trip = self._trips[link] = (
+                int(contracts.supplier_slot[link]), int(contracts.consumer_slot[link]),
+                int(self.links.material[link]), fleet, fleet.loaded_days(distance),
+                fleet.empty_days(distance), float(fleets.trip_cost[link]))
+        return trip
+
+    def send(self, link: int, lot: float) -> None:
+        """Send a truck with ``lot`` along ``link`` (stock and room are already reserved)."""
+        s_slot, c_slot, material, fleet, loaded, empty, trip = self._trip_of(link)
+        dispatched = self.env.now
+
+        def pickup(wait: float) -> None:
+            self.bank.load_truck(s_slot, lot)
+            self.recorder.picked_up(s_slot, material, lot)
+
+        def dropoff(wait: float) -> None:
+            self.bank.unload_truck(c_slot, lot)
+            self._delivered(link, material, c_slot, lot, trip, dispatched, wait)
+
+        fleet.send(loaded, empty, pickup, dropoff)
+
+    def _delivered(self, link: int, material: int, slot: int, lot: float, trip: float, dispatched: float,
+                   waited: float) -> None:
+        now, market = self.env.now, self.market
+        price = market.contracts.price_list[link]
+        self.recorder.delivered(link, slot, lot, price * lot, lot * market.prices.disposal_cost_list[material])
+        market.deliver_by_truck(link, material, lot, price, trip)
+        self.recorder.shipments.append(dispatched, dispatched + waited, now, link, lot, price, trip, waited)
