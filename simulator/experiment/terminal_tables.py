@@ -143,7 +143,7 @@ def _driver_notes(drivers: list[dict], headline: list[str]) -> list[str]:
               and abs(_num(r["rho"])) >= MOSTLY]
     for scope, label, parameter, rho in mostly:
         lines.append(f"  {label} ({scope}) is mostly driven by the assumption {parameter} (rho {rho:+.2f}): "
-                     "it comes from that input more than from the model's mechanisms.")
+                     "most of its spread across replications follows that input, not the model's randomness.")
     return lines
 
 
