@@ -43,6 +43,7 @@ import numpy as np
 import simpy
 
 import simulator
+from simulator.compose import compose
 from simulator.config import Scenario
 from simulator.loader import LoadedDocument, SourceMap
 from simulator.model.clock import CountingEnvironment
@@ -441,6 +442,7 @@ def measure_size(n_firms: int, days: int, repeats: int, seed: int, trace: bool =
     scenario = validate_park(generate_park(n_firms, seed, days))
     validate_s = time.perf_counter() - start
     start = time.perf_counter()
+    scenario = compose(scenario)  # levers and layout, once
     network = build_network(scenario)
     build_s = time.perf_counter() - start
 
@@ -517,7 +519,7 @@ def traced_run(scenario: Scenario, seed: int, network: ParkNetwork, sample_days:
 
     tracemalloc.start(TRACE_FRAMES)
     try:
-        model = ParkModel(scenario, seed, network)
+        model = ParkModel(compose(scenario), seed, network)
         model.env.process(sampler(model.env))
         model.run()
         peaks.append(tracemalloc.get_traced_memory()[1])

@@ -1,4 +1,10 @@
-"""SME (IKM) integration and smart-park levers, turned into the firms and shares the model runs.
+"""The compose stage: a validated scenario made into the one the model runs, once, before the model.
+
+The loader applies ``extends``, variants and ``--set`` overrides and validation merges archetypes
+into firms; :func:`compose` then realises the levers and lays out the firms, and checks the
+result as a whole. The :class:`ComposedScenario` it returns is frozen; :class:`ParkModel
+<simulator.model.park.ParkModel>` accepts nothing else, and an experiment composes each arm once
+for all its replications.
 
 :func:`realise` returns a scenario in which
 
@@ -10,20 +16,70 @@
   members' fixed costs shrink by the shared-facility saving.
 
 Everything is deterministic (no random numbers): every replication and variant of a scenario
-sees the same firms. The user's scenario is left untouched and is what the result folder records.
+sees the same firms and the same layout, so the user's scenario (what the result folder records
+as ``scenario.resolved.yaml``) composes to the same park again.
 """
 
 from __future__ import annotations
 
 import math
 
+from pydantic import PrivateAttr
+
 from .config import FirmSpec, Material, Scenario
-from .layout import grid_offsets, plot_spacing_km
+from .errors import Problem, ScenarioError
+from .layout import FirmInstance, expand_firms, grid_offsets, plot_spacing_km
 
 SENTRA_ID = "sentra"
 SENTRA_SERVICE = "sentra_services"
 IKM_PREFIX = "ikm"
 ZONE_OFFSET_KM = 1.0
+
+
+class ComposedScenario(Scenario):
+    """A scenario with its levers realised (IKM firms, linkage, the IKM centre) and its firms laid
+    out (:attr:`instances`): what the model runs. Made only by :func:`compose`."""
+
+    _instances: tuple[FirmInstance, ...] = PrivateAttr(default=())
+
+    @property
+    def instances(self) -> tuple[FirmInstance, ...]:
+        """Every simulated firm with its place, in scenario order (:func:`layout.expand_firms`)."""
+        return self._instances
+
+
+def compose(scenario: Scenario) -> ComposedScenario:
+    """The scenario as simulated: levers realised, firms laid out, checked as a whole.
+
+    A composed scenario is returned as it is (composing twice changes nothing).
+
+    Raises
+    ------
+    ScenarioError
+        When the realised park is inconsistent (a generated firm id already taken).
+    """
+    if isinstance(scenario, ComposedScenario):
+        return scenario
+    problems = composition_problems(scenario)
+    if problems:
+        raise ScenarioError([Problem(msg, path=".".join(map(str, path)), hint=hint) for path, msg, hint in problems])
+    realised = realise(scenario)
+    composed = ComposedScenario.model_construct(realised.model_fields_set, **dict(realised))
+    composed._instances = tuple(expand_firms(composed.firms))
+    return composed
+
+
+def composition_problems(scenario: Scenario) -> list[tuple[tuple, str, str]]:
+    """Problems of the realised park of a scenario whose parts are valid, as (path, message, hint):
+    ids of IKM firms created on the IKM land that the scenario's firms already use."""
+    if scenario.sme.land_share <= 0 or scenario.park.area_ha is None:
+        return []
+    taken = {fid: fid for fid in scenario.firms}
+    taken.update((inst.id, inst.entry) for inst in expand_firms(scenario.firms))
+    zone = scenario.sme.zone_km or _default_zone(dict(scenario.firms))
+    return [(("sme", "mix", spec.archetype), f"the IKM firm '{fid}' created on the IKM land has the id of a firm "
+             f"of entry '{taken[fid]}'", f"rename firm entry '{taken[fid]}'")
+            for fid, spec in _ikm_firms(scenario, zone).items() if fid in taken]
 
 
 def ikm_firm_counts(land_ha: float, plot_ha: float, mix: dict[str, float]) -> dict[str, int]:

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from .config import FirmSpec, Scenario
+from .config import FirmSpec
 
 DEFAULT_SPACING_KM = 0.5
 """Grid spacing for firms written without a location (illustrative)."""
@@ -60,11 +60,6 @@ def expand_firms(firms: Mapping[str, FirmSpec]) -> list[FirmInstance]:
         for fid, (dx, dy) in zip(instance_ids(entry_id, spec.count), offsets):
             instances.append(FirmInstance(fid, spec, (centre[0] + dx, centre[1] + dy), entry_id))
     return instances
-
-
-def park_firms(scenario: Scenario) -> list[FirmInstance]:
-    """All firm instances of a validated scenario."""
-    return expand_firms(scenario.firms)
 
 
 def entry_members(instances: Iterable[FirmInstance]) -> dict[str, list[str]]:

@@ -20,7 +20,7 @@ import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import yaml
 
@@ -463,19 +463,33 @@ def _load_with_bases(path: Path, seen: tuple[Path, ...],
     return merged, merged_sources, chain
 
 
-def _merge(base: dict, base_sources: SourceMap, patch: dict, patch_sources: SourceMap, path: Path_) -> dict:
-    """Deep-merge ``patch`` into ``base`` (mappings merge, anything else replaces), with marks."""
+def deep_merge(base: dict, patch: dict, visit: Callable[[Path_, bool], None] | None = None,
+               path: Path_ = ()) -> dict:
+    """Deep-merge ``patch`` into ``base`` in place and return it: mappings merge, anything else
+    replaces (how ``extends``, variants, overrides and archetypes combine). ``visit(path, replaced)``
+    is called for each key of the patch before it is applied."""
     for key, value in patch.items():
         here = path + (key,)
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            if here in patch_sources.marks:
-                base_sources.marks[here] = patch_sources.marks[here]
-            _merge(base[key], base_sources, value, patch_sources, here)
+        merging = isinstance(value, dict) and isinstance(base.get(key), dict)
+        if visit is not None:
+            visit(here, not merging)
+        if merging:
+            deep_merge(base[key], value, visit, here)
         else:
-            base_sources.drop(here)
-            base_sources.graft(patch_sources, here, here)
             base[key] = value
     return base
+
+
+def _merge(base: dict, base_sources: SourceMap, patch: dict, patch_sources: SourceMap, path: Path_) -> dict:
+    """:func:`deep_merge` that keeps the source marks: a replaced value's marks come from the patch."""
+    def marks(here: Path_, replaced: bool) -> None:
+        if replaced:
+            base_sources.drop(here)
+            base_sources.graft(patch_sources, here, here)
+        elif here in patch_sources.marks:
+            base_sources.marks[here] = patch_sources.marks[here]
+
+    return deep_merge(base, patch, marks, path)
 
 
 def parse_override(text: str, number: int = 1) -> tuple[str, Any, SourceMap]:

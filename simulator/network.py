@@ -17,8 +17,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from .config import BOUNDARY_NODES, FirmSpec, Scenario
-from .layout import FirmInstance, park_firms
-from .compose import SENTRA_ID, sentra_members
+from .layout import FirmInstance
+from .compose import SENTRA_ID, ComposedScenario, sentra_members
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,9 @@ def uses_of(spec: FirmSpec) -> set[str]:
     return set(spec.inputs) | {s for inp in spec.inputs.values() for s in inp.substitutes}
 
 
-def build_network(scenario: Scenario) -> ParkNetwork:
-    """Candidate links and graph of a scenario with its levers realised (:func:`levers.realise`)."""
-    firms = tuple(park_firms(scenario))
+def build_network(scenario: ComposedScenario) -> ParkNetwork:
+    """Candidate links and graph of a composed scenario (:func:`simulator.compose.compose`)."""
+    firms = scenario.instances
     materials = tuple(scenario.materials)
     firm_index = {f.id: i for i, f in enumerate(firms)}
     material_index = {m: i for i, m in enumerate(materials)}

@@ -24,8 +24,9 @@ from pydantic import BaseModel
 from . import config
 from .config import BOUNDARY_NODES, CONSERVED_UNITS, LOSS_KEY, ExchangeSpec, FirmSpec, Material, Scenario
 from .errors import Problem, ScenarioError, did_you_mean
+from .compose import SENTRA_ID, composition_problems
 from .layout import expand_firms
-from .loader import LoadedDocument, SourceMap, format_path, load_document
+from .loader import LoadedDocument, SourceMap, deep_merge, format_path, load_document
 
 BALANCE_TOLERANCE = 1e-6
 """Relative tolerance for a recipe's balance (values are typed by hand with few decimals)."""
@@ -86,6 +87,8 @@ def build_scenario(document: LoadedDocument) -> Scenario:
     if scenario is not None:
         found.extend(lever_problems(scenario))
         found.extend(uncertain_problems(scenario))
+        if not found and not problems:  # the parts are sound: check the park they compose to
+            found.extend(composition_problems(scenario))
     else:
         found.extend(uncertain_problems(_without_broken_uncertain(data)))
     problems.extend(_with_marks(found, sources))
@@ -171,7 +174,7 @@ def _expand_archetypes(data: dict, sources: SourceMap, orphans: set[str] | None 
             continue
         merged = copy.deepcopy(base)
         merged.pop("archetype", None)
-        _deep_update(merged, firm)
+        deep_merge(merged, copy.deepcopy(firm))
         firms[fid] = merged
         _graft_inherited(sources, base, firm, ("archetypes", name), ("firms", fid))
         inherits[fid] = name
@@ -185,14 +188,6 @@ def _graft_inherited(sources: SourceMap, base: dict, own: dict, base_path: tuple
             sources.graft(sources, base_path + (key,), own_path + (key,))
         elif isinstance(value, dict) and isinstance(own[key], dict):
             _graft_inherited(sources, value, own[key], base_path + (key,), own_path + (key,))
-
-
-def _deep_update(base: dict, patch: dict) -> None:
-    for key, value in patch.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            _deep_update(base[key], value)
-        else:
-            base[key] = copy.deepcopy(value)
 
 
 # --------------------------------------------------------------------------- structure
@@ -386,8 +381,6 @@ def meaning_problems(materials: Mapping[str, Material], archetypes: Mapping[str,
 
 def lever_problems(scenario: Scenario) -> list[tuple[tuple, str, str]]:
     """Problems of the SME (IKM) and IKM-centre levers of a structurally valid scenario."""
-    from .compose import SENTRA_ID
-
     found = []
     sme = scenario.sme
     for name in sme.mix:

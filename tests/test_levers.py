@@ -197,3 +197,58 @@ def test_landfill_tax_and_subsidy_never_lower_exchange():
         quantities.append(run(data)[1]["byproducts_exchanged_t"])
     assert quantities == sorted(quantities)
     assert quantities[-1] > quantities[0]
+
+
+# --------------------------------------------------------------------------- the compose stage
+
+
+def test_compose_realises_the_levers_once_and_the_model_takes_nothing_else():
+    from simulator.compose import ComposedScenario, compose
+    from simulator.model.park import ParkModel
+
+    user = scenario(estate(sme={"land_share": 0.05}, sentra={}))
+    composed = compose(user)
+    assert isinstance(composed, ComposedScenario) and compose(composed) is composed
+    assert composed.firms == realise(user).firms and "ikm_briquette_maker_1" not in user.firms
+    assert [inst.id for inst in composed.instances][-1] == "sentra"           # laid out once, in order
+    with pytest.raises(TypeError, match="composed scenario"):
+        ParkModel(user, 1)
+    same = run_scenario(user, 5), ParkModel(composed, 5).run()                 # composing first changes nothing
+    first, second = (compute_metrics(r) for r in same)
+    assert first.keys() == second.keys()
+    assert all(first[k] == second[k] or (np.isnan(first[k]) and np.isnan(second[k])) for k in first)
+
+
+def test_an_experiment_composes_each_arm_once(tmp_path, monkeypatch):
+    """However many replications, the levers are realised the same number of times: the workers
+    run the arm's composed scenario and do not realise its levers again."""
+    import simulator
+    from simulator import compose as compose_module
+    from simulator.loader import dump_yaml
+
+    calls = []
+    original = compose_module.realise
+    monkeypatch.setattr(compose_module, "realise", lambda sc: calls.append(sc.name) or original(sc))
+    path = tmp_path / "estate.yaml"
+    path.write_text(dump_yaml(estate(sme={"land_share": 0.05}, run={"horizon_days": 20})), encoding="utf-8")
+    counts = []
+    for replications in (1, 4):
+        calls.clear()
+        simulator.run(path, replications=replications, engine="serial", out=tmp_path / f"out{replications}")
+        counts.append(len(calls))
+    assert counts[0] == counts[1] > 0
+
+
+def test_generated_ikm_firm_ids_must_not_be_taken(tmp_path):
+    from simulator.errors import ScenarioError
+    from simulator.loader import dump_yaml
+    from simulator.validation import load_scenario
+
+    data = estate(sme={"land_share": 0.05})
+    data["firms"]["ikm_parts_maker_1"] = data["firms"].pop("furniture_works")
+    path = tmp_path / "taken.yaml"
+    path.write_text(dump_yaml(data), encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert ("sme.mix.parts_maker: the IKM firm 'ikm_parts_maker_1' created on the IKM land has the id of a firm "
+            "of entry 'ikm_parts_maker_1'") in caught.value.report()

@@ -29,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..compose import compose
 from ..metrics.registry import REGISTRY, describe, unit_of
 from ..single_run import resolved_yaml, write_run_tables
 from ..storage import ExperimentStore, csv_text, digest, json_text, manifest, run_folder, utc_now
@@ -147,7 +148,10 @@ def _run_missing(plan: Plan, store: ExperimentStore, engine: str, jobs: int | No
     done = store.done()
     tasks = [t for t in plan.tasks if t.run_id not in done]
     keep = plan.kind in ("replications", "compare")
-    scenarios = {a.label: a.scenario for a in plan.arms}
+    # each arm composed once (levers realised, firms laid out) for all its replications; an arm with
+    # uncertain parameters is composed per draw by the worker (a drawn land share is another park)
+    scenarios = {a.label: a.scenario if a.scenario is None or a.scenario.uncertain else compose(a.scenario)
+                 for a in plan.arms}
     for task in tasks:
         if scenarios[task.arm] is None:  # invalid configuration: a failed run, reported with its params
             store.save_run({"run_id": task.run_id, "arm": task.arm, "replication": task.replication,

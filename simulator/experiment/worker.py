@@ -13,6 +13,7 @@ import time
 import traceback
 from collections import OrderedDict
 
+from ..compose import ComposedScenario, compose
 from ..config import Scenario
 from ..uncertainty import sample
 from ..validation import sampled_scenario
@@ -22,7 +23,7 @@ _NETWORKS: OrderedDict = OrderedDict()
 _CACHE_SIZE = 4
 
 
-def _network(key: str, scenario: Scenario):
+def _network(key: str, scenario: ComposedScenario):
     from ..model.park import park_network
 
     if key not in _NETWORKS:
@@ -34,7 +35,10 @@ def _network(key: str, scenario: Scenario):
 
 
 def execute(task: Task, scenario: Scenario, cache_key: str, keep_result: bool = False) -> dict:
-    """Run one task; never raises: a failure comes back as a record with its error."""
+    """Run one task; never raises: a failure comes back as a record with its error.
+
+    ``scenario`` is the arm's scenario composed once by the caller, or, when it has ``uncertain:``
+    parameters, as written: each draw is then a park of its own, composed here."""
     from ..metrics import compute_metrics
     from ..model.park import run_scenario
 
@@ -45,7 +49,7 @@ def execute(task: Task, scenario: Scenario, cache_key: str, keep_result: bool = 
         values = sample(scenario, task.root_seed, task.replication)
         if values:
             record["uncertain"] = values
-            scenario = sampled_scenario(scenario, values)
+            scenario = compose(sampled_scenario(scenario, values))
             cache_key = f"{cache_key}:{sorted(values.items())}"
         result = run_scenario(scenario, seed=task.root_seed, network=_network(cache_key, scenario),
                               replication=task.replication)

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from ..config import Scenario
-from ..compose import realise
+from ..compose import ComposedScenario, compose
 from ..network import ParkNetwork, build_network
 from ..results import RunResult
 from .assembly import assemble_result
@@ -43,12 +43,14 @@ def run_scenario(scenario: Scenario, seed: int | None = None, network: ParkNetwo
 
     Parameters
     ----------
-    scenario : a validated Scenario.
+    scenario : a validated Scenario; composed here (:func:`simulator.compose.compose`) unless it
+        already is a ComposedScenario.
     seed : root seed; default ``scenario.run.seed``. Same scenario and seed give identical results.
     network : :func:`park_network` of this scenario, to skip rebuilding it across replications.
     replication : replication number i of an experiment: its streams come from the child
         ``SeedSequence(seed, spawn_key=(i,))``, i.e. ``SeedSequence(seed).spawn(n)[i]``.
     """
+    scenario = compose(scenario)
     model = ParkModel(scenario, scenario.run.seed if seed is None else seed, network, replication)
     return model.run()
 
@@ -74,7 +76,7 @@ def _without_cyclic_gc():
 
 def park_network(scenario: Scenario) -> ParkNetwork:
     """The network :func:`run_scenario` builds for ``scenario`` (build it once for many seeds)."""
-    return build_network(realise(scenario))
+    return build_network(compose(scenario))
 
 
 def centre_links(network: ParkNetwork) -> np.ndarray:
@@ -88,9 +90,10 @@ def centre_links(network: ParkNetwork) -> np.ndarray:
 class ParkModel:
     """One simulation of a park; build it, call :meth:`run` once."""
 
-    def __init__(self, scenario: Scenario, seed: int, network: ParkNetwork | None = None,
+    def __init__(self, scenario: ComposedScenario, seed: int, network: ParkNetwork | None = None,
                  replication: int | None = None):
-        scenario = realise(scenario)
+        if not isinstance(scenario, ComposedScenario):
+            raise TypeError("ParkModel runs a composed scenario: pass simulator.compose.compose(scenario)")
         self.scenario = scenario
         self.seed = int(seed)
         self.replication = replication
