@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .config import Scenario, field_bounds, field_unit
+from .config import Scenario, field_at, field_bounds, field_unit
 from .vocabulary import number
 
 
@@ -28,7 +28,7 @@ class Lever:
     SMEs or IKM land) or ``linkage`` (park SMEs make something anchors buy). ``label``, ``unit``
     and ``help`` are ``{"en": ..., "id": ...}``; ``{currency}`` in a unit is the scenario's
     currency. ``realised`` and ``checked`` name the code that gives the lever its effect and
-    guards its values.
+    guards its values; ``event`` is the event type that changes the lever later in a run, if any.
     """
 
     key: str
@@ -41,6 +41,7 @@ class Lever:
     realised: str
     checked: str
     needs: str = ""
+    event: str = ""
 
     @property
     def bounds(self) -> tuple[float | None, float | None]:
@@ -53,11 +54,14 @@ class Lever:
         return field_unit(self.path) if self.kind != "switch" else ""
 
     def value(self, scenario: Scenario) -> Any:
-        """The lever's value in ``scenario``: the field's value, or for a switch whether the section is on."""
+        """The lever's value in ``scenario``: for a switch whether its section is on, else the field's
+        value (its schema default when the section it sits in is off)."""
         node: Any = scenario
         for part in self.path.split("."):
             node = getattr(node, part) if node is not None else None
-        return node is not None if self.kind == "switch" else node
+        if self.kind == "switch":
+            return node is not None
+        return field_at(self.path).default if node is None else node
 
     def text(self, part: str, lang: str = "en") -> str:
         """``label``, ``unit`` or ``help`` in ``lang`` (English when there is no translation)."""
@@ -111,7 +115,7 @@ LEVERS: tuple[Lever, ...] = (
           {"en": "Paid on every tonne disposed, on top of the gate fee, from day 0.",
            "id": "Dibayar per ton yang dibuang, di atas tarif masuk TPA, sejak hari 0."},
           1.0, realised="model: booked with each disposal and counted in the exchange market's net benefit",
-          checked="config.Policy"),
+          checked="config.Policy", event="landfill_tax"),
     Lever("linkage", "sme.linkage", "share",
           {"en": "Supply linkage", "id": "Keterkaitan pasokan"},
           {"en": "% of anchors' purchases", "id": "% pembelian perusahaan jangkar"},
@@ -119,6 +123,13 @@ LEVERS: tuple[Lever, ...] = (
            "id": "Porsi pembelian jangkar atas produk buatan IKM (mis. komponen) yang dibeli dari IKM kawasan."},
           0.05, needs="linkage", realised="compose.realise: park_share of anchors' inputs that park SMEs make",
           checked="config.Sme"),
+    Lever("exchange_subsidy_per_t", "policy.exchange_subsidy_per_t", "money",
+          {"en": "Exchange subsidy", "id": "Subsidi pertukaran"},
+          {"en": "{currency}/t", "id": "{currency}/t"},
+          {"en": "Paid to the receiving firm for every tonne of by-product exchanged, from day 0.",
+           "id": "Dibayar ke perusahaan penerima untuk tiap ton produk samping yang dipertukarkan, sejak hari 0."},
+          1.0, realised="model: paid by the government with each delivery and counted in the exchange market's "
+                        "net benefit", checked="config.Policy", event="exchange_subsidy"),
 )
 
 BY_PATH: dict[str, Lever] = {lever.path: lever for lever in LEVERS}
@@ -127,12 +138,12 @@ BY_KEY: dict[str, Lever] = {lever.key: lever for lever in LEVERS}
 
 def active(scenario: Scenario, lang: str = "en") -> list[str]:
     """The levers a scenario uses, as short texts (``IKM land 5 %``, ``Digital exchange platform``)
-    for summaries; a platform's coverage and a landfill tax set by an event are included."""
+    for summaries; a platform's coverage and a tax or subsidy that an event sets are included."""
     texts = []
     for lever in LEVERS:
         value = lever.value(scenario)
         if lever.needs == "platform" or not value:
-            if lever.key != "landfill_tax_per_t" or not any(e.type == "landfill_tax" for e in scenario.events):
+            if not lever.event or not any(e.type == lever.event for e in scenario.events):
                 continue
         text = lever.text("label", lang)
         if lever.kind == "share":

@@ -44,8 +44,8 @@ def demo_levers(**changes) -> dict:
     """The demo scenario's own lever values with ``changes``."""
     scenario, _ = load_scenario(DEMO)
     levers = {"land_share": 0.0, "sentra": False, "platform": False, "platform_coverage": 1.0,
-              "platform_opens_day": 0, "landfill_tax_per_t": 0.0, "linkage": 0.0, "horizon_days": 60,
-              "replications": 2, "seed": scenario.run.seed}
+              "platform_opens_day": 0, "landfill_tax_per_t": 0.0, "linkage": 0.0, "exchange_subsidy_per_t": 0.0,
+              "horizon_days": 60, "replications": 2, "seed": scenario.run.seed}
     levers.update(changes)
     return levers
 
@@ -109,7 +109,8 @@ def test_meta_lists_levers_kpis_with_registry_definitions_and_the_bundled_scenar
     meta = client.get("/api/meta").json()
     assert [lever["path"] for lever in meta["levers"]] == [
         "sme.land_share", "sentra", "platform", "platform.coverage", "platform.opens_day",
-        "policy.landfill_tax_per_t", "sme.linkage", "run.horizon_days", "--replications", "--seed"]
+        "policy.landfill_tax_per_t", "sme.linkage", "policy.exchange_subsidy_per_t", "run.horizon_days",
+        "--replications", "--seed"]
     assert {k["metric"]: k["definition"] for k in meta["kpis"]} == {
         name: REGISTRY[name].definition for name in ("landfill_diversion_rate", "virgin_material_avoided_t",
                                                      "co2e_avoided_t", "lm3_park", "multiplier_output_type2",
@@ -167,6 +168,7 @@ def test_scenarios_never_show_server_paths(tmp_path, monkeypatch, scenario_text)
     ({"horizon_days": 731}, "horizon_days: must be <= 730, got 731"),
     ({"platform_coverage": -0.1}, "platform_coverage: must be >= 0, got -0.1"),
     ({"landfill_tax_per_t": 5e6}, "landfill_tax_per_t: must be <= 1000000 IDR/t for this scenario, got 5000000"),
+    ({"exchange_subsidy_per_t": 5e6}, "exchange_subsidy_per_t: must be <= 1000000 IDR/t for this scenario"),
     ({"land_share": 0.1}, "land_share: The scenario names no IKM archetypes (sme.mix)"),
     ({"linkage": 0.5}, "linkage: No anchor buys a product that the park's SMEs make"),
     ({"platform": True, "platform_opens_day": 60}, "platform_opens_day: must be before the end of the run (day 60)"),

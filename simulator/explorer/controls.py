@@ -21,9 +21,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
+from pydantic import ConfigDict, Field, StrictBool, ValidationError, create_model, field_validator
 
-from ..config import Platform, Scenario
+from ..config import Scenario
 from ..levers import BY_KEY
 from ..levers import LEVERS as CATALOGUE
 from ..validation import max_land_share
@@ -118,34 +118,31 @@ REASONS = {
 # --------------------------------------------------------------------------- values
 
 
-class LeverSettings(BaseModel):
-    """Lever values sent by the page, with the bounds every scenario shares (checked by pydantic);
-    the bounds that depend on the scenario are checked by :func:`check`.
+def _setting(control: Lever) -> tuple[Any, Any]:
+    """Type and bounds of one control's value (switches are JSON booleans, days whole numbers)."""
+    if control.kind == "switch":
+        return StrictBool, ...
+    number = int if control.kind in ("days", "count", "seed") else float
+    if control.kind == "money":  # unbounded above in the schema; :func:`check` applies the scenario's bound
+        return number, Field(ge=control.low, allow_inf_nan=False)
+    return number, Field(ge=control.low, le=control.high)
 
-    Values must have their JSON type: switches ``true``/``false`` (not ``"yes"`` or ``1``), numbers
-    JSON numbers (not strings or booleans)."""
 
-    model_config = ConfigDict(extra="forbid")
+def _json_number(cls, value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"must be a number, got {value!r}")
+    return value
 
-    land_share: float = Field(ge=BY_KEY["land_share"].bounds[0], le=BY_KEY["land_share"].bounds[1])
-    sentra: StrictBool
-    platform: StrictBool
-    platform_coverage: float = Field(ge=BY_KEY["platform_coverage"].bounds[0],
-                                     le=BY_KEY["platform_coverage"].bounds[1])
-    platform_opens_day: int = Field(ge=0, le=HORIZON_RANGE[1] - 1)
-    landfill_tax_per_t: float = Field(ge=BY_KEY["landfill_tax_per_t"].bounds[0], allow_inf_nan=False)
-    linkage: float = Field(ge=BY_KEY["linkage"].bounds[0], le=BY_KEY["linkage"].bounds[1])
-    horizon_days: int = Field(ge=HORIZON_RANGE[0], le=HORIZON_RANGE[1])
-    replications: int = Field(ge=REPLICATIONS_RANGE[0], le=REPLICATIONS_RANGE[1])
-    seed: int = Field(ge=0, le=MAX_SEED)
 
-    @field_validator("land_share", "platform_coverage", "platform_opens_day", "landfill_tax_per_t", "linkage",
-                     "horizon_days", "replications", "seed", mode="before")
-    @classmethod
-    def _json_number(cls, value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"must be a number, got {value!r}")
-        return value
+LeverSettings = create_model(
+    "LeverSettings", __config__=ConfigDict(extra="forbid"),
+    __doc__="""Lever values sent by the page, one field per control of :data:`LEVERS` with the bounds
+    every scenario shares (checked by pydantic); the bounds that depend on the scenario are
+    checked by :func:`check`. Values must have their JSON type: switches ``true``/``false`` (not
+    ``"yes"`` or ``1``), numbers JSON numbers (not strings or booleans).""",
+    __validators__={"_json_number": field_validator(
+        *(c.key for c in LEVERS if c.kind != "switch"), mode="before")(_json_number)},
+    **{c.key: _setting(c) for c in LEVERS})
 
 
 class LeverError(ValueError):
@@ -216,22 +213,19 @@ def scenario_info(scenario: Scenario) -> ScenarioInfo:
     ikm_products = {scenario.archetypes[a].product.material for a in scenario.sme.mix if a in scenario.archetypes}
     fee_max = _nice_ceiling(2 * max([m.disposal_cost_per_unit for m in scenario.materials.values()
                                      if m.category == "byproduct" and not m.hazardous] or [1.0]))
-    platform = scenario.platform or Platform()
     low, high = HORIZON_RANGE
-    defaults = {
-        "land_share": scenario.sme.land_share, "sentra": scenario.sentra is not None,
-        "platform": scenario.platform is not None, "platform_coverage": platform.coverage,
-        "platform_opens_day": min(int(platform.opens_day), high - 1),
-        "landfill_tax_per_t": scenario.policy.landfill_tax_per_t, "linkage": scenario.sme.linkage,
+    defaults = {lever.key: lever.value(scenario) for lever in CATALOGUE}
+    defaults.update({lever.key: min(int(defaults[lever.key]), high - 1) for lever in CATALOGUE if lever.kind == "days"})
+    defaults.update({
         "horizon_days": min(max(scenario.run.horizon_days, low, scenario.run.warmup_days + 1), high),
-        "replications": 10, "seed": min(scenario.run.seed, MAX_SEED),
-    }
+        "replications": 10, "seed": min(scenario.run.seed, MAX_SEED)})
+    money = [defaults[lever.key] for lever in CATALOGUE if lever.kind == "money"]
     return ScenarioInfo(
         name=scenario.name, description=scenario.description.strip(), currency=scenario.currency,
         area_ha=scenario.park.area_ha, plot_ha=scenario.sme.plot_ha, has_smes=bool(sme_products),
         land_reason=land_reason, land_max=max_land_share(scenario), linkage_now=bool(sme_products & anchor_inputs),
         linkage_ikm=not land_reason and bool(ikm_products & anchor_inputs),
-        fee_max=max(fee_max, _nice_ceiling(scenario.policy.landfill_tax_per_t)), fee_step=fee_max / 100,
+        fee_max=max([fee_max, *map(_nice_ceiling, money)]), fee_step=fee_max / 100,
         horizon_days=scenario.run.horizon_days, warmup_days=scenario.run.warmup_days, defaults=defaults)
 
 
@@ -257,15 +251,17 @@ def check(info: ScenarioInfo, settings: LeverSettings) -> None:
         problems.append(f"sentra: {REASONS['needs_land' if not info.land_reason else 'no_sme']['en']}")
     if settings.linkage != base["linkage"] and not (info.linkage_now or (info.linkage_ikm and land)):
         problems.append(f"linkage: {REASONS['linkage_needs_land' if info.linkage_ikm else 'no_linkage']['en']}")
-    if settings.landfill_tax_per_t > info.fee_max:
-        problems.append(f"landfill_tax_per_t: must be <= {_plain(info.fee_max)} {info.currency}/t for this "
-                        f"scenario, got {_plain(settings.landfill_tax_per_t)}")
+    for lever in CATALOGUE:
+        value = getattr(settings, lever.key)
+        if lever.kind == "money" and value > info.fee_max:
+            problems.append(f"{lever.key}: must be <= {_plain(info.fee_max)} {info.currency}/t for this "
+                            f"scenario, got {_plain(value)}")
+        if lever.kind == "days" and _switched_on(lever, settings) and value >= settings.horizon_days:
+            problems.append(f"{lever.key}: must be before the end of the run (day {settings.horizon_days}), "
+                            f"got {value}")
     if settings.horizon_days <= info.warmup_days:
         problems.append(f"horizon_days: must be longer than the scenario's warm-up of {info.warmup_days} days, "
                         f"got {settings.horizon_days}")
-    if settings.platform and settings.platform_opens_day >= settings.horizon_days:
-        problems.append(f"platform_opens_day: must be before the end of the run (day {settings.horizon_days}), "
-                        f"got {settings.platform_opens_day}")
     if problems:
         raise LeverError(problems)
 
@@ -285,22 +281,18 @@ def overrides(info: ScenarioInfo, settings: LeverSettings) -> Overrides:
     """The overrides of the levers whose value differs from the scenario, in the order of LEVERS."""
     base = info.defaults
     variant = []
-    if settings.land_share != base["land_share"]:
-        variant.append(_set("sme.land_share", settings.land_share))
-    if settings.sentra != base["sentra"]:
-        variant.append("sentra={}" if settings.sentra else "sentra=null")
-    if settings.platform != base["platform"] and not settings.platform:
-        variant.append("platform=null")
-    if settings.platform:
-        changed = settings.platform != base["platform"]
-        if changed or settings.platform_coverage != base["platform_coverage"]:
-            variant.append(_set("platform.coverage", settings.platform_coverage))
-        if changed or settings.platform_opens_day != base["platform_opens_day"]:
-            variant.append(_set("platform.opens_day", settings.platform_opens_day))
-    if settings.landfill_tax_per_t != base["landfill_tax_per_t"]:
-        variant.append(_set("policy.landfill_tax_per_t", settings.landfill_tax_per_t))
-    if settings.linkage != base["linkage"]:
-        variant.append(_set("sme.linkage", settings.linkage))
+    for lever in CATALOGUE:
+        value, was = getattr(settings, lever.key), base[lever.key]
+        switch = BY_KEY.get(lever.needs)
+        if lever.kind == "switch":
+            # switched on: written as PATH={} unless the levers inside it write its fields
+            if value != was and not (value and any(d.needs == lever.key for d in CATALOGUE)):
+                variant.append(f"{lever.path}={{}}" if value else f"{lever.path}=null")
+        elif switch is None:
+            if value != was:
+                variant.append(_set(lever.path, value))
+        elif getattr(settings, switch.key) and (value != was or not base[switch.key]):
+            variant.append(_set(lever.path, value))
     common = [] if settings.horizon_days == info.horizon_days else [_set("run.horizon_days", settings.horizon_days)]
     return Overrides(tuple(common), tuple(variant))
 
@@ -309,8 +301,13 @@ def changed(info: ScenarioInfo, settings: LeverSettings) -> list[str]:
     """Keys of the levers set away from the scenario's values (run settings and the platform's
     details while it is off excluded)."""
     base = info.defaults
-    keys = [lever.key for lever in LEVERS if not lever.run_setting and getattr(settings, lever.key) != base[lever.key]]
-    return [k for k in keys if settings.platform or not k.startswith("platform_")]
+    return [lever.key for lever in CATALOGUE
+            if getattr(settings, lever.key) != base[lever.key] and _switched_on(lever, settings)]
+
+
+def _switched_on(lever, settings: LeverSettings) -> bool:
+    """False when the lever sits inside a switch (``needs`` names it) that is off."""
+    return lever.needs not in BY_KEY or bool(getattr(settings, lever.needs))
 
 
 def _set(path: str, value: float) -> str:

@@ -187,7 +187,7 @@ function leverList(runSettings) {
 
 function leverBounds(lever) {
   const info = state.entry.info;
-  if (lever.key === "landfill_tax_per_t") return {low: 0, high: info.fee_max, step: info.fee_step};
+  if (lever.kind === "money") return {low: 0, high: info.fee_max, step: info.fee_step};
   if (lever.key === "land_share") return {low: lever.low, high: Math.min(lever.high, info.land_max), step: lever.step};
   if (lever.key === "platform_opens_day") return {low: 0, high: state.values.horizon_days - 1, step: 1};
   if (lever.key === "horizon_days") return {low: Math.max(lever.low, info.warmup_days + 1), high: lever.high, step: 1};
