@@ -24,6 +24,10 @@ UNITS_ID: dict[str, str] = {
 """The units table: each unit that reads differently in Indonesian; any other unit (``t``,
 ``m3``, ``t CO2e``, a currency) is written the same in both languages."""
 
+UNIT_NAMES: dict[str, str] = {"t": "t", "kg": "kg", "mwh": "MWh", "kwh": "kWh", "gwh": "GWh", "gj": "GJ",
+                              "mj": "MJ", "m3": "m³", "l": "L", "pcs": "pcs", "n": "n"}
+"""How units of materials, written in a scenario in any case, are spelled in charts."""
+
 SCALES: tuple[tuple[float, dict[str, str]], ...] = (
     (1e12, {"en": "trillion", "id": "triliun"}), (1e9, {"en": "billion", "id": "miliar"}),
     (1e6, {"en": "million", "id": "juta"}))
@@ -42,6 +46,11 @@ def is_currency(unit: str) -> bool:
 def unit_text(unit: str, lang: str = "en") -> str:
     """A unit as tables write it (translated in Indonesian)."""
     return UNITS_ID.get(unit, unit) if lang == "id" else unit
+
+
+def unit_name(unit: str) -> str:
+    """A unit as written in a scenario (``mwh``, ``M3``) in its usual spelling (``MWh``, ``m³``)."""
+    return UNIT_NAMES.get(str(unit).strip().lower(), str(unit))
 
 
 def display_unit(unit: str, lang: str = "en") -> str:

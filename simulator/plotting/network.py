@@ -22,16 +22,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..vocabulary import number
-from .style import (
-    KIND_MARKERS,
-    OKABE_ITO,
-    footer,
-    label,
-    material_colours,
-    new_figure,
-    unit_name,
-)
+from ..vocabulary import number, unit_name
+from .style import KIND_MARKERS, OKABE_ITO, footer, label, material_colours, new_figure
 
 MAX_WIDTH_PT = 8.0
 MAX_LABELLED_FIRMS = 24

@@ -48,7 +48,8 @@ from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path
 
 from ..vocabulary import number
-from .style import OKABE_ITO, footer, label, new_figure, unit_name
+from ..vocabulary import unit_name
+from .style import OKABE_ITO, footer, label, new_figure
 
 LOOP_KINDS = ("exchange", "product_loop")
 KIND_COLOURS = {"virgin": "#56B4E9", "product": "#E69F00", "exchange": "#009E73", "product_loop": "#CC79A7",

@@ -33,10 +33,6 @@ FOOTER = {
 and the experiment's root seed, so ``eipsim run FILE --seed S --replication I`` redraws it;
 ``replication_of_each_arm`` marks a chart that draws that replication of every arm."""
 
-UNIT_NAMES = {"t": "t", "kg": "kg", "mwh": "MWh", "kwh": "kWh", "gwh": "GWh", "gj": "GJ", "mj": "MJ", "m3": "m³",
-              "l": "L", "pcs": "pcs", "n": "n"}
-"""How units written in a scenario (any case) are shown."""
-
 
 def label(table: dict, key: str, lang: str = "en", **values) -> str:
     """Text ``key`` of a chart's LABELS table in ``lang`` (English when missing), formatted."""
@@ -78,11 +74,6 @@ def bottom_legend(fontsize: float = 8.0) -> dict:
     of its rect, but matplotlib places the legend at the bottom of the figure, on the footer."""
     return {"loc": "outside lower center", "fontsize": fontsize,
             "borderaxespad": 0.5 + FOOTER_IN * 72 / fontsize}
-
-
-def unit_name(unit: str) -> str:
-    """A unit as written in a scenario (``mwh``, ``M3``) in its usual spelling (``MWh``, ``m³``)."""
-    return UNIT_NAMES.get(str(unit).strip().lower(), str(unit))
 
 
 def material_colours(materials) -> dict:
