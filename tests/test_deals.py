@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from simulator import compute_metrics, load_scenario, run_scenario
+from simulator.compose import compose
 from simulator.model.deals import annuity_factor, nash_split
 from simulator.model.park import ParkModel
 
@@ -89,7 +90,7 @@ def test_nash_split_of_a_new_link_equals_the_hand_computed_one():
     data = chain_deal(exchanges=[{"supplier": "kiln", "consumer": "blocks", "material": "ash"}])
     data["network"]["generate"] = False
     data["discovery"].update(base_rate_per_year=1e5, negotiation_days=0)
-    model = ParkModel(scenario(data), 1)
+    model = ParkModel(compose(scenario(data)), 1)
     result = model.run()
     c = model.market.contracts
     surplus = 20 + 15 - (10 + 4) / 20
@@ -116,7 +117,7 @@ def test_outside_option_raises_the_suppliers_share():
         exchanges=[{"supplier": "kiln", "consumer": "blocks", "material": "ash", "known_from_day": 0},
                    {"supplier": "kiln", "consumer": "blocks2", "material": "ash", "known_from_day": 10}])
     data["network"]["generate"] = False
-    model = ParkModel(scenario(data), 1)
+    model = ParkModel(compose(scenario(data)), 1)
     model.run()
     c = model.market.contracts
     first = 0.3 * (20 + 15 - (10 + 4) / 20)            # no investment: an existing tie is built
@@ -130,7 +131,7 @@ def test_fixed_share_ignores_outside_options():
     data = chain_deal(exchanges=[{"supplier": "kiln", "consumer": "blocks", "material": "ash", "known_from_day": 0}])
     data["network"]["generate"] = False
     data["link_economics"]["bargaining"] = "fixed_share"
-    model = ParkModel(scenario(data), 1)
+    model = ParkModel(compose(scenario(data)), 1)
     model.run()
     assert model.market.contracts.gain_supplier[0] == pytest.approx(0.3 * (20 + 15 - 0.7))
 
