@@ -252,3 +252,21 @@ def test_generated_ikm_firm_ids_must_not_be_taken(tmp_path):
         load_scenario(path)
     assert ("sme.mix.parts_maker: the IKM firm 'ikm_parts_maker_1' created on the IKM land has the id of a firm "
             "of entry 'ikm_parts_maker_1'") in caught.value.report()
+
+
+def test_an_uncertain_lever_is_composed_for_each_draw(tmp_path):
+    """A drawn land share is another park: each replication composes its own (more land, more IKM jobs)."""
+    import csv
+
+    import simulator
+    from simulator.loader import dump_yaml
+
+    data = estate(run={"horizon_days": 10})
+    data["uncertain"] = {"sme.land_share": {"distribution": "uniform", "low": 0.01, "high": 0.2}}
+    path = tmp_path / "drawn.yaml"
+    path.write_text(dump_yaml(data), encoding="utf-8")
+    experiment = simulator.run(path, replications=4, engine="serial", out=tmp_path / "out")
+    with open(experiment.folder / "metrics.csv", newline="", encoding="utf-8") as handle:
+        rows = [(float(r["sme.land_share"]), float(r["jobs_sme"])) for r in csv.DictReader(handle)]
+    assert len({jobs for _, jobs in rows}) > 1
+    assert [jobs for _, jobs in sorted(rows)] == sorted(jobs for _, jobs in rows)
