@@ -4,7 +4,7 @@ The loader applies ``extends``, variants and ``--set`` overrides and validation 
 into firms; :func:`compose` then realises the levers and lays out the firms, and checks the
 result as a whole. The :class:`ComposedScenario` it returns is frozen; :class:`ParkModel
 <simulator.model.park.ParkModel>` accepts nothing else, and an experiment composes each arm once
-for all its replications.
+for all its replications (an arm with ``uncertain:`` parameters once per draw).
 
 :func:`realise` returns a scenario in which
 
