@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from simulator import compute_metrics, load_scenario, run_scenario
+from simulator.compose import compose
 from simulator.model.ledger import CATEGORIES
 from simulator.model.park import ParkModel
 
@@ -34,7 +35,7 @@ def platform_chain(fee: float | None, coverage: float = 1.0, **patch) -> dict:
 
 
 def opening_benefit(data: dict) -> np.ndarray:
-    model = ParkModel(scenario(data), 1)
+    model = ParkModel(compose(scenario(data)), 1)
     return model.market.lifecycle.members.expected_benefit()
 
 
@@ -57,7 +58,7 @@ def test_no_members_when_the_fee_exceeds_every_expected_benefit():
 
 def test_members_find_each_other_sooner_handle_for_less_and_pay_the_fee():
     fee = 1000.0
-    model = ParkModel(scenario(platform_chain(fee)), 1)
+    model = ParkModel(compose(scenario(platform_chain(fee))), 1)
     result = model.run()
     without = run_scenario(scenario(platform_chain(None)))
     assert list(result.platform_joined_day) == [0.0, 0.0]
@@ -72,7 +73,7 @@ def test_members_find_each_other_sooner_handle_for_less_and_pay_the_fee():
 def test_platform_effects_act_only_between_members():
     # coverage 0.81: kiln and blocks can connect, blocks3 cannot (stable draws from their ids)
     data = platform_chain(0.0, coverage=0.81, firms={"blocks3": BLOCKS3})
-    model = ParkModel(scenario(data), 1)
+    model = ParkModel(compose(scenario(data)), 1)
     result = model.run()
     without = run_scenario(scenario(platform_chain(None, firms={"blocks3": BLOCKS3})))
     ids = result.firms.ids
