@@ -465,18 +465,12 @@ def kpi_table(values: dict[str, float], currency: str) -> str:
 def sector_multiplier_table(path: Path) -> str:
     """Output multipliers (Type I / Type II) of every sector of the local input-output table, from
     a run's ``io_multipliers.csv`` (which also holds the income and employment multipliers)."""
-    import csv
+    from .result_reader import read_table
 
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    cells = [f"{row['sector']} {format_value(_number(row['output_type1']), 'ratio')} / "
-             f"{format_value(_number(row['output_type2']), 'ratio')}" for row in rows]
+    cells = [f"{row['sector']} {format_value(row['output_type1'], 'ratio')} / "
+             f"{format_value(row['output_type2'], 'ratio')}" for row in read_table(path)]
     return (f"  Output multipliers by sector, Type I / Type II ({path.name} has income and employment):\n"
             + "\n".join(f"    {cell}" for cell in cells))
-
-
-def _number(text: str) -> float:
-    return float(text) if text else float("nan")
 
 
 def dpi_arg(text: str) -> int | float:

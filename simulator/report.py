@@ -9,18 +9,22 @@ Every figure is captioned (and its image given alt text) with the figure's overa
 title of its only panel, or a fixed caption of its kind. ``lang="id"`` writes the texts, the
 indicator names and the units in Indonesian, and the numbers the Indonesian way (``1.234,5``);
 the definitions of the indicators stay in English (the report says so).
+
+The page is the Jinja2 template ``templates/report.html.j2`` (with ``templates/report.css``);
+this module gathers what it shows, as text already formatted for ``lang``, and the template
+escapes every value.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
-import math
+from functools import lru_cache
 from pathlib import Path
 
-from .plotting.charts import folder_figures, folder_kind, read_rows, run_figures
+from .plotting.charts import folder_figures, run_figures
+from .result_reader import ResultReader
 from .levers import active as active_levers
 from .metrics.registry import REGISTRY, metric_label
 from .vocabulary import format_value, number, unit_text
@@ -72,62 +76,47 @@ TEXT = {
 }
 
 
-CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 1100px; margin: 2em auto;
-       padding: 0 1em; color: #1a1a1a; line-height: 1.45; }
-h1 { font-size: 1.8em; margin-bottom: 0.2em; } h2 { border-bottom: 2px solid #0072B2; padding-bottom: 0.2em; }
-table { border-collapse: collapse; width: 100%; margin: 1em 0; font-size: 0.92em; }
-th, td { border: 1px solid #ccc; padding: 0.35em 0.6em; text-align: left; vertical-align: top; }
-th { background: #f0f4f8; } td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-figure { margin: 1.5em 0; page-break-inside: avoid; } figure img { max-width: 100%; border: 1px solid #eee; }
-figcaption { font-size: 0.9em; color: #444; } h3 { margin-top: 1.6em; } .muted { color: #666; font-size: 0.9em; }
-dt { font-weight: 600; margin-top: 0.6em; } dd { margin-left: 1.2em; }
-pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
-@media print { body { max-width: none; margin: 0; } a { color: inherit; text-decoration: none; }
-               h2 { page-break-after: avoid; } }
-"""
-
-
 def build_report(folder: str | Path, lang: str = "en") -> str:
     """The HTML text of the report of ``folder`` (a run or an experiment)."""
     from . import __version__
 
     folder = Path(folder)
-    kind = folder_kind(folder)
+    reader = ResultReader(folder)
+    kind = reader.kind
     t = TEXT[lang]
-    fmt = lambda value, unit: format_value(value, unit, lang)  # noqa: E731
-    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    title = _title(folder, kind)
-    parts = [f"<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">",
-             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
-             f"<title>{html.escape(t['title'])}: {html.escape(title)}</title><style>{CSS}</style></head><body>",
-             f"<h1>{html.escape(title)}</h1>",
-             f"<p class=\"muted\">{html.escape(t['kind'][kind])} · {t['seed']} {manifest.get('root_seed')} · "
-             f"{html.escape(str(manifest.get('finished_utc', '')))}</p>",
-             f"<h2>{t['summary']}</h2>", _scenario_summary(folder, kind, t, lang)]
-    parts += [f"<h2>{t['indicators']}</h2>", _indicator_table(metrics, kind, t, lang, fmt)]
-    if kind == "compare":
-        parts += [f"<h2>{t['differences']}</h2>", _differences_table(folder, t, lang, fmt)]
-    failures = read_rows(folder / "failures.csv")
-    if failures:
-        parts += [f"<h2>{t['failures']} ({len(failures)})</h2>", _failures_table(failures)]
-    parts.append(f"<h2>{t['figures']}</h2>")
-    parts += [_figure_html(name, figure, f"fig-{name}", t) for name, figure in folder_figures(folder, lang).items()]
-    if kind != "run":
-        parts += _arm_figures(folder, t, lang)
-    parts += [f"<h2>{t['definitions']}</h2>", _definitions(metrics, t, lang)]
-    parts += [f"<h2>{t['provenance']}</h2>",
-              f"<pre>{html.escape(json.dumps(manifest, indent=2, ensure_ascii=False))}</pre>",
-              f"<p class=\"muted\">{html.escape(t['generated'].format(version=__version__, folder=folder.name))}</p>",
-              "</body></html>"]
-    return "\n".join(parts)
+    metrics = reader.metrics()
+    manifest = reader.manifest()
+    failures = reader.table("failures.csv")
+    context = {
+        "lang": lang, "t": t, "kind": kind, "title": reader.name(), "manifest": manifest,
+        "scenarios": _scenario_rows(reader, t, lang),
+        "replicated": kind != "run", "indicators": _indicator_rows(metrics, lang),
+        "differences": _difference_rows(reader, lang) if kind == "compare" else None,
+        "failures": {"count": len(failures), "keys": list(failures[0]),
+                     "rows": [[_cell(r[k]) for k in failures[0]] for r in failures[:50]]} if failures else None,
+        "figures": [_figure(name, figure, f"fig-{name}", t) for name, figure in folder_figures(folder, lang).items()],
+        "arms": _arm_figures(reader, t, lang) if kind != "run" else [],
+        "definitions": [{"name": name, "label": _label(name, entry, lang), "unit": unit_text(entry["unit"], lang),
+                         "definition": entry["definition"], "source": entry.get("source")}
+                        for name, entry in metrics.items()],
+        "manifest_json": json.dumps(manifest, indent=2, ensure_ascii=False),
+        "generated": t["generated"].format(version=__version__, folder=folder.name),
+    }
+    return _template().render(context)
 
 
-def _figure_html(name: str, figure, anchor: str, t: dict) -> str:
-    caption = html.escape(figure_caption(figure, name, t["captions"]))
-    return (f"<figure id=\"{html.escape(anchor)}\"><img alt=\"{caption}\" "
-            f"src=\"data:image/svg+xml;base64,{_svg_base64(figure)}\"><figcaption>{caption}</figcaption></figure>")
+@lru_cache(maxsize=1)
+def _template():
+    """The report template (``simulator/templates/report.html.j2``), every value HTML-escaped."""
+    import jinja2
+
+    environment = jinja2.Environment(loader=jinja2.PackageLoader("simulator", "templates"),
+                                     autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    return environment.get_template("report.html.j2")
+
+
+def _figure(name: str, figure, anchor: str, t: dict) -> dict:
+    return {"anchor": anchor, "caption": figure_caption(figure, name, t["captions"]), "svg": _svg_base64(figure)}
 
 
 def figure_caption(figure, name: str, captions: dict | None = None) -> str:
@@ -143,36 +132,25 @@ def figure_caption(figure, name: str, captions: dict | None = None) -> str:
     return " ".join(title.split())
 
 
-def _arm_figures(folder: Path, t: dict, lang: str) -> list[str]:
+def _arm_figures(reader: ResultReader, t: dict, lang: str) -> list[dict]:
     """The charts of each arm's representative run (``arms/<label>/chart_data.json``), per arm."""
-    plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
-    labels = [arm["label"] for arm in plan["arms"] if (folder / "arms" / arm["label"] / "chart_data.json").is_file()]
-    if not labels:
-        return []
-    parts = [f"<h2 id=\"arm-figures\">{html.escape(t['arm_figures'])}</h2>",
-             f"<p class=\"muted\">{html.escape(t['arm_note'])}</p>"]
-    for label in labels:
-        data = json.loads((folder / "arms" / label / "chart_data.json").read_text(encoding="utf-8"))
+    arms = []
+    for label in reader.arms_with_charts():
         slug = "".join(c if c.isalnum() or c in "-_" else "_" for c in label)
-        parts.append(f"<h3 id=\"arm-{html.escape(slug)}\">{html.escape(t['arm'])}: {html.escape(label)}</h3>")
-        parts += [_figure_html(name, figure, f"fig-{slug}-{name}", t) for name, figure in run_figures(data, lang).items()]
-    return parts
+        figures = run_figures(reader.chart_data(label), lang)
+        arms.append({"label": label, "slug": slug,
+                     "figures": [_figure(name, figure, f"fig-{slug}-{name}", t) for name, figure in figures.items()]})
+    return arms
 
 
-def _title(folder: Path, kind: str) -> str:
-    if kind == "run":
-        return json.loads((folder / "chart_data.json").read_text(encoding="utf-8"))["meta"]["scenario"]
-    return json.loads((folder / "plan.json").read_text(encoding="utf-8"))["name"]
-
-
-def _scenario_summary(folder: Path, kind: str, t: dict, lang: str) -> str:
+def _scenario_rows(reader: ResultReader, t: dict, lang: str) -> list[dict]:
     from .loader import read_yaml_file
     from .validation import load_scenario
 
-    files = [folder / "scenario.resolved.yaml"] if kind == "run" else sorted((folder / "scenarios").glob("*.yaml"))
+    kind = reader.kind
     kind_names = KIND_NAMES.get(lang, {})
     rows = []
-    for path in files[:12]:
+    for path in reader.scenario_files()[:12]:
         data, _ = read_yaml_file(path)
         firms = data.get("firms", {})
         count = sum(f.get("count", 1) for f in firms.values())
@@ -183,34 +161,24 @@ def _scenario_summary(folder: Path, kind: str, t: dict, lang: str) -> str:
         horizon = data.get("run", {}).get("horizon_days")
         horizon = f"{number(horizon, lang, 0)} {t['days']}" if isinstance(horizon, (int, float)) else t["na"]
         firm_kinds = ", ".join(f"{number(v, lang, 0)} {kind_names.get(k, k)}" for k, v in kinds.items())
-        rows.append(f"<tr><td>{html.escape(path.stem if kind != 'run' else str(data.get('name')))}</td>"
-                    f"<td>{html.escape(str(data.get('description', '')))}</td>"
-                    f"<td class=\"num\">{number(count, lang, 0)} ({html.escape(firm_kinds)})</td>"
-                    f"<td class=\"num\">{html.escape(horizon)}</td>"
-                    f"<td>{html.escape(', '.join(levers) or '-')}</td></tr>")
-    return ("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in t["columns"]) + "</tr>"
-            + "".join(rows) + "</table>")
+        rows.append({"name": path.stem if kind != "run" else str(data.get("name")),
+                     "description": str(data.get("description", "")),
+                     "firms": f"{number(count, lang, 0)} ({firm_kinds})", "horizon": horizon,
+                     "levers": ", ".join(levers) or "-"})
+    return rows
 
 
-def _indicator_table(metrics: dict, kind: str, t: dict, lang: str, fmt) -> str:
+def _indicator_rows(metrics: dict, lang: str) -> list[dict]:
     rows = []
-    replicated = kind != "run"
     for name, entry in metrics.items():
         unit = entry["unit"]
-        value = fmt(entry["value"], unit)
         ci = ""
-        if replicated and entry.get("ci_low") is not None and entry.get("n", 0) > 1:
-            ci = f"{fmt(entry['ci_low'], unit)} – {fmt(entry['ci_high'], unit)}"
+        if entry.get("ci_low") is not None and entry.get("n", 0) > 1:
+            ci = f"{format_value(entry['ci_low'], unit, lang)} – {format_value(entry['ci_high'], unit, lang)}"
             ci += " *" if entry.get("imprecise") else ""
-        cells = [f"<td><a href=\"#def-{name}\">{html.escape(_label(name, entry, lang))}</a></td>",
-                 f"<td class=\"num\">{html.escape(value)}</td>", f"<td>{html.escape(unit_text(unit, lang))}</td>"]
-        if replicated:
-            cells += [f"<td class=\"num\">{html.escape(ci)}</td>", f"<td class=\"num\">{entry.get('n', '')}</td>"]
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    head = [t["indicator"], t["value"], t["unit"]] + ([t["ci"], t["n"]] if replicated else [])
-    note = f"<p class=\"muted\">{html.escape(t['imprecise'])}</p>" if replicated else ""
-    return ("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>" + "".join(rows)
-            + "</table>" + note)
+        rows.append({"name": name, "label": _label(name, entry, lang), "value": format_value(entry["value"], unit, lang),
+                     "unit": unit_text(unit, lang), "ci": ci, "n": entry.get("n", "")})
+    return rows
 
 
 def _label(name: str, entry: dict, lang: str) -> str:
@@ -218,43 +186,23 @@ def _label(name: str, entry: dict, lang: str) -> str:
     return metric_label(name, lang) if lang != "en" else entry["label"]
 
 
-def _differences_table(folder: Path, t: dict, lang: str, fmt) -> str:
+def _difference_rows(reader: ResultReader, lang: str) -> list[dict]:
     rows = []
-    for r in read_rows(folder / "differences.csv"):
+    for r in reader.table("differences.csv"):
         if r["metric"] not in REGISTRY or not REGISTRY[r["metric"]].headline:
             continue
-        def num(key: str, r=r) -> str:
-            return fmt(float(r[key]) if r[key] else float("nan"), r["unit"])
-
-        rows.append(f"<tr><td>{html.escape(r['variant'])}</td><td><a href=\"#def-{r['metric']}\">"
-                    f"{html.escape(metric_label(r['metric'], lang))}</a></td>"
-                    f"<td class=\"num\">{html.escape(num('baseline_mean'))}</td>"
-                    f"<td class=\"num\">{html.escape(num('variant_mean'))}</td>"
-                    f"<td class=\"num\">{html.escape(num('diff_mean'))} "
-                    f"[{html.escape(num('diff_ci_low'))}, {html.escape(num('diff_ci_high'))}]</td>"
-                    f"<td class=\"num\">{r['n']}</td></tr>")
-    head = [t["variant"], t["indicator"], t["baseline"], t["variant"], t["difference"], t["n"]]
-    return ("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>" + "".join(rows)
-            + "</table>")
+        value = {key: format_value(r[key], r["unit"], lang)
+                 for key in ("baseline_mean", "variant_mean", "diff_mean", "diff_ci_low", "diff_ci_high")}
+        rows.append({"variant": r["variant"], "metric": r["metric"], "label": metric_label(r["metric"], lang),
+                     "baseline": value["baseline_mean"], "value": value["variant_mean"],
+                     "difference": value["diff_mean"], "low": value["diff_ci_low"], "high": value["diff_ci_high"],
+                     "n": r["n"]})
+    return rows
 
 
-def _failures_table(failures: list[dict]) -> str:
-    keys = list(failures[0])
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(r[k]))}</td>" for k in keys) + "</tr>"
-                   for r in failures[:50])
-    return "<table><tr>" + "".join(f"<th>{html.escape(k)}</th>" for k in keys) + "</tr>" + body + "</table>"
-
-
-def _definitions(metrics: dict, t: dict, lang: str) -> str:
-    items = []
-    for name, entry in metrics.items():
-        source = f"<br><span class=\"muted\">{t['source']}: {html.escape(entry['source'])}</span>" \
-            if entry.get("source") else ""
-        items.append(f"<dt id=\"def-{name}\">{html.escape(_label(name, entry, lang))} "
-                     f"({html.escape(unit_text(entry['unit'], lang))})</dt>"
-                     f"<dd>{html.escape(entry['definition'])}{source}</dd>")
-    note = f"<p class=\"muted\">{html.escape(t['definitions_note'])}</p>" if t["definitions_note"] else ""
-    return note + "<dl>" + "".join(items) + "</dl>"
+def _cell(value) -> str:
+    """A table cell as text (an empty cell of a number column reads back as None: shown empty)."""
+    return "" if value is None else str(value)
 
 
 def _svg_base64(figure) -> str:

@@ -26,10 +26,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 DEPENDENCIES = ("simpy", "numpy", "scipy", "networkx", "matplotlib", "PyYAML", "pydantic", "tqdm", "openpyxl")
 
@@ -41,6 +42,26 @@ FILE_MODE, FOLDER_MODE = 0o644, 0o755
 """Results are shared like any other file (temporary files start private: 0600 / 0700)."""
 
 
+@contextmanager
+def atomic_file(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
+    """A temporary file beside ``path`` to write; renamed to ``path`` when the block ends
+    normally, removed when it raises (or on Ctrl-C). The one way eipsim writes a file.
+
+    ``suffix`` is the temporary file's ending (matplotlib picks the format from it).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(descriptor)
+    try:
+        yield Path(temporary)
+        os.chmod(temporary, FILE_MODE)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def write_atomic(path: str | Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` through a temporary file and a rename."""
     write_bytes_atomic(path, text.encode("utf-8"))
@@ -48,17 +69,8 @@ def write_atomic(path: str | Path, text: str) -> None:
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename (binary files: .xlsx)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as temporary:
+        temporary.write_bytes(data)
 
 
 def write_zip(folder: str | Path, target: str | Path) -> Path:
@@ -66,19 +78,11 @@ def write_zip(folder: str | Path, target: str | Path) -> Path:
     import zipfile
 
     folder, target = Path(folder), Path(target)
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(descriptor)
-    try:
-        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(folder.rglob("*")):
-                inside = path.relative_to(folder)
-                if path.is_file() and not any(part.startswith(".") for part in inside.parts):
-                    archive.write(path, Path(folder.name) / inside)
-        os.chmod(temporary, FILE_MODE)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_file(target) as temporary, zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            inside = path.relative_to(folder)
+            if path.is_file() and not any(part.startswith(".") for part in inside.parts):
+                archive.write(path, Path(folder.name) / inside)
     return target
 
 
@@ -178,15 +182,8 @@ def save_figures(folder: str | Path, figures: dict, dpi: int = 150, suffix: str 
     for name, figure in figures.items():
         for ext in ("png", "svg"):
             path = target / f"{name}{suffix}.{ext}"
-            fd, tmp = tempfile.mkstemp(dir=target, prefix=f".{path.name}.", suffix=f".{ext}")
-            os.close(fd)
-            try:
-                figure.savefig(tmp, dpi=dpi, format=ext, metadata=_figure_metadata(ext))
-                os.chmod(tmp, FILE_MODE)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            with atomic_file(path, suffix=f".{ext}") as temporary:
+                figure.savefig(temporary, dpi=dpi, format=ext, metadata=_figure_metadata(ext))
             written.append(path)
     return written
 
@@ -328,7 +325,9 @@ class ExperimentStore:
         return cls(path)
 
     def read_json(self, name: str) -> Any:
-        return json.loads((self.path / name).read_text(encoding="utf-8"))
+        from .result_reader import read_json
+
+        return read_json(self.path / name)
 
     def done(self) -> set[str]:
         return {p.stem for p in (self.path / "runs").glob("*.json")}
@@ -337,8 +336,10 @@ class ExperimentStore:
         write_atomic(self.path / "runs" / f"{record['run_id']}.json", json_text(record))
 
     def load_run(self, run_id: str) -> dict | None:
+        from .result_reader import read_json
+
         path = self.path / "runs" / f"{run_id}.json"
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        return read_json(path) if path.is_file() else None
 
     def write(self, name: str, text: str) -> None:
         write_atomic(self.path / name, text)

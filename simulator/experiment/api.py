@@ -11,13 +11,13 @@ whose tables are pandas DataFrames when pandas is installed, plain lists of reco
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 from ..config import Scenario
 from ..errors import EipsimError
+from ..result_reader import read_table_with_header
 from ..validation import load_scenario
 from . import execution
 from .plan import (Arm, Plan, arm_label, grid_points, lhs_points, load_arm, parse_grid, parse_ranges, point_arms,
@@ -56,14 +56,13 @@ class Experiment:
 
 
 def read_table(path: Path):
-    """A CSV table as a DataFrame (with pandas) or a list of dicts with numbers parsed."""
-    if not path.is_file():
-        return [] if _pandas() is None else _pandas().DataFrame()
+    """A CSV table as a DataFrame (with pandas) or a list of dicts, typed by
+    :func:`simulator.result_reader.read_table` (missing values: NaN in a DataFrame, None in a list)."""
+    header, rows = read_table_with_header(path)
     pandas = _pandas()
-    if pandas is not None:
-        return pandas.read_csv(path)
-    with path.open(newline="", encoding="utf-8") as handle:
-        return [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+    if pandas is None:
+        return rows
+    return pandas.DataFrame(rows, columns=header)
 
 
 def _pandas():
@@ -72,13 +71,6 @@ def _pandas():
     except ImportError:
         return None
     return pandas
-
-
-def _number(text: str) -> Any:
-    try:
-        return float(text) if any(c in text for c in ".eE") or text in ("inf", "nan") else int(text)
-    except ValueError:
-        return text
 
 
 def _arm(scenario: str | Path | Scenario, variant: str | None, overrides: Sequence[str], label: str | None) -> Arm:

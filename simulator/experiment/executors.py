@@ -1,8 +1,10 @@
 """Engines that run experiment tasks: serial, a local process pool, or a Dask cluster.
 
-All take the same calls and yield records as runs finish (in any order). At most a few tasks
-per worker are in flight, so memory stays flat however many runs an experiment has. Results do
-not depend on the engine: every run's random streams come from its own seed.
+All take the same calls and yield records as runs finish (in any order). The process pool and
+Dask (through its ``concurrent.futures`` executor, ``Client.get_executor``) share one
+:func:`bounded_map`: at most a few tasks per worker are in flight, so memory stays flat however
+many runs an experiment has. Results do not depend on the engine: every run's random streams
+come from its own seed.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
+from functools import partial
 
 from ..errors import EipsimError
 
@@ -39,6 +42,24 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
+def bounded_map(executor: Executor, fn: Callable, calls: Iterable[tuple], in_flight: int) -> Iterator:
+    """``fn(*args)`` for each ``args`` of ``calls`` on ``executor``, yielded as each finishes, with
+    at most ``in_flight`` calls submitted and not yet yielded (``calls`` is read lazily)."""
+    calls = iter(calls)
+    pending = set()
+    while True:
+        while len(pending) < in_flight:
+            args = next(calls, None)
+            if args is None:
+                break
+            pending.add(executor.submit(fn, *args))
+        if not pending:
+            return
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            yield future.result()
+
+
 class SerialEngine:
     jobs = 1
 
@@ -58,19 +79,7 @@ class ProcessEngine:
         self.pool = ProcessPoolExecutor(max_workers=jobs)
 
     def imap(self, fn: Callable, calls: Iterable[tuple]) -> Iterator:
-        calls = iter(calls)
-        pending = set()
-        while True:
-            while len(pending) < self.jobs * IN_FLIGHT_PER_WORKER:
-                args = next(calls, None)
-                if args is None:
-                    break
-                pending.add(self.pool.submit(_in_worker, fn, *args))
-            if not pending:
-                return
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
+        return bounded_map(self.pool, partial(_in_worker, fn), calls, self.jobs * IN_FLIGHT_PER_WORKER)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -94,35 +103,13 @@ class DaskEngine:
         self.jobs = max(1, len(self.client.scheduler_info().get("workers", {})) or jobs)
 
     def imap(self, fn: Callable, calls: Iterable[tuple]) -> Iterator:
-        from dask.distributed import as_completed
-
-        calls = iter(calls)
-        first = [self.client.submit(_in_worker, fn, *args, pure=False)
-                 for args in _take(calls, self.jobs * IN_FLIGHT_PER_WORKER)]
-        if not first:
-            return
-        queue = as_completed(first)
-        for future in queue:
-            yield future.result()
-            future.release()
-            args = next(calls, None)
-            if args is not None:
-                queue.add(self.client.submit(_in_worker, fn, *args, pure=False))
+        return bounded_map(self.client.get_executor(pure=False), partial(_in_worker, fn), calls,
+                           self.jobs * IN_FLIGHT_PER_WORKER)
 
     def close(self) -> None:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
-
-
-def _take(calls: Iterator, n: int) -> list:
-    taken = []
-    for _ in range(n):
-        args = next(calls, None)
-        if args is None:
-            break
-        taken.append(args)
-    return taken
 
 
 def make_engine(engine: str, jobs: int | None = None, scheduler: str | None = None):

@@ -3,10 +3,10 @@ differences, the uncertain assumptions that drive them, sweep points, Sobol indi
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from ..metrics.registry import REGISTRY
+from ..result_reader import read_table
 from ..vocabulary import format_value
 from .drivers import MOSTLY, SIGNIFICANCE, describe, top_drivers
 
@@ -15,20 +15,6 @@ MAX_CAUSES_SHOWN = 5
 MAX_ERROR_CHARS = 200
 WIDE_SOBOL_CONF = 0.1
 SUMMARY_COLUMNS = ("arm", "metric", "unit", "n", "mean", "sd", "ci_low", "ci_high", "half_width", "imprecise")
-
-
-def _rows(path: Path) -> list[dict]:
-    if not path.is_file():
-        return []
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _num(text: str) -> float:
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return float("nan")
 
 
 def _aligned(rows: list[list[str]], left: int = 1, right: int | None = None) -> list[str]:
@@ -45,7 +31,7 @@ def experiment_table(experiment) -> str:
     """What the command line prints after an experiment: runs done, failures, then the results."""
     folder = experiment.folder
     lines = [f"{experiment.kind}: {experiment.runs_done} of {experiment.runs_total} runs done"]
-    lines += _failure_lines(_rows(folder / "failures.csv"), experiment.runs_total)
+    lines += _failure_lines(read_table(folder / "failures.csv"), experiment.runs_total)
     if experiment.kind == "compare":
         lines += _difference_lines(folder)
     elif experiment.kind == "sensitivity":
@@ -61,7 +47,7 @@ def _failure_lines(failures: list[dict], runs_total: int) -> list[str]:
         return []
     causes: dict[str, list[dict]] = {}
     for row in failures:
-        causes.setdefault(" ".join(row["error"].split()), []).append(row)
+        causes.setdefault(" ".join(str(row["error"] or "").split()), []).append(row)
     counts = f"{len(failures)} of {runs_total} runs failed ({len(causes)} distinct error(s)"
     lines = [f"{counts}; every failed run is in failures.csv):"]
     for error, rows in sorted(causes.items(), key=lambda cause: -len(cause[1]))[:MAX_CAUSES_SHOWN]:
@@ -78,8 +64,8 @@ def _failure_lines(failures: list[dict], runs_total: int) -> list[str]:
 
 def _difference_lines(folder: Path) -> list[str]:
     headline = [m for m, spec in REGISTRY.items() if spec.headline]
-    diffs = [r for r in _rows(folder / "differences.csv") if r["metric"] in headline]
-    drivers = _rows(folder / "drivers.csv")
+    diffs = [r for r in read_table(folder / "differences.csv") if r["metric"] in headline]
+    drivers = read_table(folder / "drivers.csv")
     baseline = next((r["scope"].split(" - ", 1)[1] for r in drivers if " - " in r["scope"]), "")
     lines = []
     for variant in dict.fromkeys(r["variant"] for r in diffs):
@@ -88,10 +74,10 @@ def _difference_lines(folder: Path) -> list[str]:
                   *(["difference driven by"] if drivers else [])]]
         for r in (r for r in diffs if r["variant"] == variant):
             unit = r["unit"]
-            ci = (f"[{format_value(_num(r['diff_ci_low']), unit)}, {format_value(_num(r['diff_ci_high']), unit)}]"
-                  if r["n"] not in ("0", "1") else "")
-            table.append([REGISTRY[r["metric"]].label, format_value(_num(r["baseline_mean"]), unit), "->",
-                          format_value(_num(r["variant_mean"]), unit), format_value(_num(r["diff_mean"]), unit), ci,
+            ci = (f"[{format_value(r['diff_ci_low'], unit)}, {format_value(r['diff_ci_high'], unit)}]"
+                  if r["n"] > 1 else "")
+            table.append([REGISTRY[r["metric"]].label, format_value(r["baseline_mean"], unit), "->",
+                          format_value(r["variant_mean"], unit), format_value(r["diff_mean"], unit), ci,
                           *([describe(top_drivers(drivers, f"{variant} - {baseline}", r["metric"]))]
                             if drivers else [])])
         lines += _aligned(table, left=1, right=6)
@@ -100,31 +86,31 @@ def _difference_lines(folder: Path) -> list[str]:
 
 def _summary_lines(folder: Path) -> list[str]:
     headline = [m for m, spec in REGISTRY.items() if spec.headline]
-    summary = _rows(folder / "summary.csv")
+    summary = read_table(folder / "summary.csv")
     arms = list(dict.fromkeys(r["arm"] for r in summary))
-    drivers = _rows(folder / "drivers.csv")
+    drivers = read_table(folder / "drivers.csv")
     lines = []
     for arm in arms[:MAX_POINTS_SHOWN]:
         rows = [r for r in summary if r["arm"] == arm and r["metric"] in headline]
         params = {k: v for k, v in rows[0].items() if k not in SUMMARY_COLUMNS} if rows else {}
         title = arm + (" (" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")" if params else "")
-        if rows and all(r["n"] == "0" for r in rows):
+        if rows and all(r["n"] == 0 for r in rows):
             lines.append(f"\n{title}: every run failed (see failures.csv)")
             continue
-        if not any(_num(r["n"]) > 1 for r in rows):
+        if not any(r["n"] > 1 for r in rows):
             lines.append(f"\n{title}: one run")
             lines += _aligned([["indicator", "value"], *([REGISTRY[r["metric"]].label,
-                                                          format_value(_num(r["mean"]), r["unit"])] for r in rows)])
+                                                          format_value(r["mean"], r["unit"])] for r in rows)])
             continue
         lines.append(f"\n{title}: mean, sd and 95 % CI over n replications; * = CI wider than 10 % of the mean")
         table = [["indicator", "mean", "sd", "95 % CI", "n", "", *(["driven by"] if drivers else [])]]
         for r in rows:
             unit = r["unit"]
-            replicated = r["n"] not in ("0", "1")
-            table.append([REGISTRY[r["metric"]].label, format_value(_num(r["mean"]), unit),
-                          format_value(_num(r["sd"]), unit) if replicated else "",
-                          f"[{format_value(_num(r['ci_low']), unit)}, {format_value(_num(r['ci_high']), unit)}]"
-                          if replicated else "", r["n"], "*" if r["imprecise"] == "True" else "",
+            replicated = r["n"] > 1
+            table.append([REGISTRY[r["metric"]].label, format_value(r["mean"], unit),
+                          format_value(r["sd"], unit) if replicated else "",
+                          f"[{format_value(r['ci_low'], unit)}, {format_value(r['ci_high'], unit)}]"
+                          if replicated else "", str(r["n"]), "*" if r["imprecise"] is True else "",
                           *([describe(top_drivers(drivers, arm, r["metric"]))] if drivers else [])])
         lines += _aligned(table, left=1, right=6)
     if len(arms) > MAX_POINTS_SHOWN:
@@ -138,9 +124,9 @@ def _driver_notes(drivers: list[dict], headline: list[str]) -> list[str]:
         return []
     lines = [f"driven by: uncertain parameters whose sampled values move the indicator (Spearman rank correlation "
              f"rho across replications, p < {SIGNIFICANCE}; all in drivers.csv)."]
-    mostly = [(r["scope"], REGISTRY[r["metric"]].label, r["parameter"], _num(r["rho"])) for r in drivers
-              if r["metric"] in headline and r["rank"] == "1" and _num(r["p_value"]) < SIGNIFICANCE
-              and abs(_num(r["rho"])) >= MOSTLY]
+    mostly = [(r["scope"], REGISTRY[r["metric"]].label, r["parameter"], r["rho"]) for r in drivers
+              if r["metric"] in headline and r["rank"] == 1 and r["p_value"] < SIGNIFICANCE
+              and abs(r["rho"]) >= MOSTLY]
     for scope, label, parameter, rho in mostly:
         lines.append(f"  {label} ({scope}) is mostly driven by the assumption {parameter} (rho {rho:+.2f}): "
                      "most of its spread across replications follows that input, not the model's randomness.")
@@ -149,10 +135,10 @@ def _driver_notes(drivers: list[dict], headline: list[str]) -> list[str]:
 
 def _sobol_lines(folder: Path) -> list[str]:
     """The Sobol indices of each indicator (the means of every parameter point are in summary.csv)."""
-    rows = _rows(folder / "sensitivity.csv")
+    rows = read_table(folder / "sensitivity.csv")
     if not rows:
         return []
-    points = len({r["arm"] for r in _rows(folder / "summary.csv")})
+    points = len({r["arm"] for r in read_table(folder / "summary.csv")})
     lines = [f"\nSobol indices from {points} parameter points (their means are in summary.csv),",
              "± the half-width of the 95 % CI; S1: the parameter alone, ST: with its interactions:"]
     table = [["indicator", "parameter", "S1", "ST"]]
@@ -165,9 +151,9 @@ def _sobol_lines(folder: Path) -> list[str]:
             continue
         for k, r in enumerate(group):
             table.append([label if k == 0 else "", r["parameter"],
-                          f"{_num(r['S1']):.2f} ± {_num(r['S1_conf']):.2f}",
-                          f"{_num(r['ST']):.2f} ± {_num(r['ST_conf']):.2f}"])
-            wide = wide or max(_num(r["S1_conf"]), _num(r["ST_conf"])) > WIDE_SOBOL_CONF
+                          f"{r['S1']:.2f} ± {r['S1_conf']:.2f}",
+                          f"{r['ST']:.2f} ± {r['ST_conf']:.2f}"])
+            wide = wide or max(r["S1_conf"], r["ST_conf"]) > WIDE_SOBOL_CONF
     lines += _aligned(table, left=2)
     if wide:
         lines.append(f"Some intervals are wider than ± {WIDE_SOBOL_CONF}: a larger --n narrows them.")

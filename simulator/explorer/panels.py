@@ -10,14 +10,13 @@ server answers on several threads).
 from __future__ import annotations
 
 import io
-import json
 import math
 import threading
 from functools import lru_cache
 from pathlib import Path
 
-from ..plotting.charts import read_rows
 from ..metrics.registry import REGISTRY
+from ..result_reader import ResultReader
 from ..storage import write_zip
 from ..vocabulary import LANGUAGES
 
@@ -40,7 +39,7 @@ def kpi_meta() -> list[dict]:
 
 def arms(folder: Path) -> tuple[str, str]:
     """Labels of the baseline and the variant arm of a comparison folder."""
-    plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    plan = ResultReader(folder).plan()
     return plan["arms"][0]["label"], plan["arms"][1]["label"]
 
 
@@ -48,8 +47,9 @@ def kpi_values(folder: Path) -> list[dict]:
     """Per KPI: unit, the variant's and the baseline's mean with 95 % CI and n, and the paired
     difference variant - baseline with its 95 % CI (None where a value is not finite)."""
     baseline, variant = arms(folder)
-    summary = {(row["arm"], row["metric"]): row for row in read_rows(folder / "summary.csv")}
-    differences = {row["metric"]: row for row in read_rows(folder / "differences.csv") if row["variant"] == variant}
+    reader = ResultReader(folder)
+    summary = {(row["arm"], row["metric"]): row for row in reader.table("summary.csv")}
+    differences = {row["metric"]: row for row in reader.table("differences.csv") if row["variant"] == variant}
     values = []
     for name in KPIS:
         stats = {}
@@ -64,12 +64,11 @@ def kpi_values(folder: Path) -> list[dict]:
     return values
 
 
-def _number(text) -> float | None:
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
+def _number(value) -> float | None:
+    """A table cell as a finite float, or None (missing, NaN or infinite)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
         return None
-    return value if math.isfinite(value) else None
+    return float(value) if math.isfinite(value) else None
 
 
 def chart_png(folder: Path, arm: str, name: str, lang: str) -> bytes:
@@ -83,7 +82,7 @@ def chart_png(folder: Path, arm: str, name: str, lang: str) -> bytes:
 def _chart_png(folder: str, arm: str, name: str, lang: str) -> bytes:
     from ..plotting.charts import run_figures
 
-    data = json.loads((Path(folder) / "arms" / arm / "chart_data.json").read_text(encoding="utf-8"))
+    data = ResultReader(folder).chart_data(arm)
     with _DRAWING:
         figure = run_figures(data, lang, only=(name,))[name]
         buffer = io.BytesIO()
@@ -109,7 +108,7 @@ def _draw_all(folder: Path, lang: str, suffix: str) -> None:
     from ..storage import save_figures, write_atomic
 
     save_figures(folder, experiment_figures(folder, lang), suffix=suffix)
-    for data_file in sorted(folder.glob("arms/*/chart_data.json")):
-        data = json.loads(data_file.read_text(encoding="utf-8"))
-        save_figures(data_file.parent, run_figures(data, lang), suffix=suffix)
+    reader = ResultReader(folder)
+    for arm in reader.arms_with_charts():
+        save_figures(folder / "arms" / arm, run_figures(reader.chart_data(arm), lang), suffix=suffix)
     write_atomic(folder / f"report{suffix}.html", build_report(folder, lang))

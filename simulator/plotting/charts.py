@@ -8,12 +8,11 @@ language and at any resolution, without re-running anything.
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 from pathlib import Path
 
 from ..errors import EipsimError
+from ..result_reader import ResultReader
 
 RUN_CHARTS = ("material_fate", "network", "sankey", "local_economy", "discovery")
 EXPERIMENT_CHARTS = ("comparison", "differences", "sweep", "discovery")
@@ -31,22 +30,6 @@ def check_dpi(dpi) -> int:
     if math.isnan(value) or value < MIN_DPI or value > MAX_DPI:
         raise EipsimError(f"the resolution of PNG charts (dpi) must be between {MIN_DPI} and {MAX_DPI}, got {dpi!r}")
     return int(value) if value == int(value) else value
-
-
-def read_rows(path: Path) -> list[dict]:
-    if not path.is_file():
-        return []
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def folder_kind(folder: Path) -> str:
-    """``run`` or the experiment kind of a result folder; an error if it is neither."""
-    if (folder / "plan.json").is_file():
-        return json.loads((folder / "plan.json").read_text(encoding="utf-8"))["kind"]
-    if (folder / "chart_data.json").is_file():
-        return "run"
-    raise EipsimError(f"{folder} is not an eipsim result folder (no chart_data.json or plan.json)")
 
 
 def run_chart(name: str, data: dict, lang: str):
@@ -75,22 +58,19 @@ def experiment_figures(folder: Path, lang: str = "en", only: tuple[str, ...] | N
     """The figures of an experiment folder, by name (those its kind supports)."""
     from . import compare, discovery, sweep
 
-    plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
-    summary = read_rows(folder / "summary.csv")
+    reader = ResultReader(folder)
+    plan = reader.plan()
+    summary = reader.table("summary.csv")
     meta = {"scenario": plan["name"], "seed": plan["root_seed"], "replications": plan["replications"]}
     wanted = lambda name: only is None or name in only  # noqa: E731
     figures = {}
     if plan["kind"] in ("replications", "compare") and wanted("comparison"):
         figures["comparison"] = compare.plot_comparison(summary, meta, lang=lang)
     if plan["kind"] == "compare" and wanted("differences"):
-        figures["differences"] = compare.plot_differences(read_rows(folder / "differences.csv"), meta, lang=lang)
+        figures["differences"] = compare.plot_differences(reader.table("differences.csv"), meta, lang=lang)
     if plan["kind"] == "sweep" and len(plan["parameters"]) == 1 and wanted("sweep"):
         figures["sweep"] = sweep.plot_sweep(summary, plan["parameters"][0], meta, lang=lang)
-    series = {}
-    for arm in plan["arms"]:
-        path = folder / "arms" / arm["label"] / "chart_data.json"
-        if path.is_file():
-            series[arm["label"]] = json.loads(path.read_text(encoding="utf-8"))["discovery"]
+    series = {label: reader.chart_data(label)["discovery"] for label in reader.arms_with_charts()}
     if series and wanted("discovery"):
         # each arm's chart data is its representative run: replication 0 of the experiment
         drawn = {**meta, "replication": 0, "replication_of_each_arm": True}
@@ -100,7 +80,7 @@ def experiment_figures(folder: Path, lang: str = "en", only: tuple[str, ...] | N
 
 def folder_figures(folder: Path, lang: str = "en", only: tuple[str, ...] | None = None) -> dict:
     """All figures of a run or experiment folder."""
-    if folder_kind(folder) == "run":
-        data = json.loads((folder / "chart_data.json").read_text(encoding="utf-8"))
-        return run_figures(data, lang, only)
+    reader = ResultReader(folder)
+    if reader.is_run:
+        return run_figures(reader.chart_data(), lang, only)
     return experiment_figures(folder, lang, only)
