@@ -96,6 +96,17 @@ class Material(Strict):
                           "(default 1 for t, 0 otherwise).",
         unit="t / unit")
 
+    fuel: bool = Field(
+        False, description="Burned for its energy (coal, firewood, gas): a secondary material used in "
+                           "its place, or a secondary material that is itself a fuel, is energy "
+                           "recovery (Eurostat/Waste Framework Directive operation R1), not circular use.")
+    eol_collection_rate: Share = Field(
+        0.0, description="Share of a product's mass collected for recycling or reuse after its use "
+                         "(the Ellen MacArthur Foundation MCI's C_R + C_U of the product); default 0: "
+                         "what happens after sale is not modelled, so the product counts as waste "
+                         "after use, as the EMF methodology does when nothing is known.",
+        unit="share")
+
     @property
     def is_storable(self) -> bool:
         return self.storable if self.storable is not None else self.category != "utility"

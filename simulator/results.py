@@ -15,10 +15,11 @@ from .model.ledger import CATEGORIES, LedgerTable
 from .model.recorder import BOUNDARY_CODES
 
 DAILY_SERIES = ("generated", "exchanged", "disposed", "stock", "in_transit", "virgin_purchased",
-                "secondary_used", "virgin_avoided")
+                "secondary_used", "virgin_avoided", "energy_recovered")
 """Per (day, material) series: by-products generated, exchanged (delivered), disposed,
-held in storage at the end of the day, on trucks, virgin inputs bought, secondary inputs used,
-virgin inputs replaced by secondary ones."""
+held in storage at the end of the day, on trucks, inputs bought from outside the park (virgin
+materials and products), secondary inputs used, virgin inputs replaced by secondary ones, and
+the part of the secondary inputs used for energy recovery (R1: burned in place of a fuel)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class MaterialInfo:
     disposal_co2e_t_per_unit: np.ndarray
     hazardous: np.ndarray
     mass_t: np.ndarray
+    eol_collection_rate: np.ndarray   # products' end-of-life collection rate (MCI)
 
 
 @dataclass(frozen=True)

@@ -205,3 +205,13 @@ def test_a_broken_mass_balance_stops_the_run_with_exit_1_and_no_folder(tmp_path,
     err = capsys.readouterr().err
     assert "mass balance does not close" in err and "Traceback" not in err
     assert not any(tmp_path.rglob("*.csv")) and not any(tmp_path.rglob(".*"))
+
+
+def test_run_with_loss_making_smes_completes(tmp_path, capsys):
+    """Issue 12: few, loss-making IKM firms once crashed LM3 ("round2 cannot exceed round1")."""
+    code, out, err = run_cli(capsys, "run", str(SCENARIOS / "kawasan_baseline.yaml"), "--out", str(tmp_path),
+                             "--no-figures", "--set", "sme.land_share=0.02",
+                             "--set", 'sme.mix={"textile_crafter":3,"brick_maker":1}')
+    assert code == 0, err
+    metrics = json.loads((the_run_folder(tmp_path) / "metrics.json").read_text())
+    assert 1.0 <= metrics["lm3_sme"]["value"] <= 3.0

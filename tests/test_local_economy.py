@@ -97,6 +97,20 @@ def test_lm3_of_a_chain_respending_p_is_one_plus_m_times_p_plus_p_squared(p):
     assert compute_metrics(result)["lm3_park"] == pytest.approx(1 + m * (p + p * p), rel=1e-9)
 
 
+def test_lm3_of_a_loss_making_group_counts_only_what_its_income_pays_for():
+    """Fixed costs far above income: the park spends S > R1. NEF's rounds follow the income, so
+    R2 = R1 x (local share of spending) = p R1 and R3 = p^2 R1: LM3 = 1 + p + p^2."""
+    p = 0.5
+    data = local_chain(p, firms={"kiln": {"fixed_cost_per_year": 1.0e7}, "blocks": {"fixed_cost_per_year": 1.0e7}})
+    result = run_scenario(scenario(data))
+    income, spending = park_income_and_spending(result)
+    assert spending > 2 * income
+    r1, r2, r3 = lm3_rounds(result, np.ones(2, dtype=bool))
+    assert r1 == pytest.approx(income) and r2 == pytest.approx(p * income, rel=1e-6)
+    assert r3 == pytest.approx(p * p * income, rel=1e-6)
+    assert compute_metrics(result)["lm3_park"] == pytest.approx(1 + p + p * p, rel=1e-6)
+
+
 def test_lm3_published_cases():
     from simulator.metrics.economic import lm3
     case = json.loads((VALIDATION / "lm3.json").read_text())["cases"][0]
@@ -187,3 +201,25 @@ def test_employment_multiplier_does_not_depend_on_the_horizon():
         assert sc.region.supplier_jobs_per_million > 0
         values.append(compute_metrics(run_scenario(sc))["multiplier_employment_type1"])
     assert values[0] == pytest.approx(values[1], rel=0.1)
+
+
+def test_value_added_counts_every_wage_wherever_the_staff_live():
+    """Value added = sales - intermediate inputs (local and imported); wages, local or not, are
+    part of it (issue 12): a park with all staff living outside has the same value added as one
+    with all staff local, and it equals sales - non-wage purchases from the ledger."""
+    added = {}
+    for share in (0.0, 1.0):
+        data = local_chain(0.5)
+        for firm in ("kiln", "blocks"):
+            data["firms"][firm]["local_staff_share"] = share
+        result = run_scenario(scenario(data))
+        led = result.ledger
+        firm = np.array([party in result.firms.ids for party in led.parties])
+        sales = firm[led.payee] & np.isin(led.category, [CATEGORIES.index("product_sale"),
+                                                          CATEGORIES.index("byproduct_sale")])
+        bought = firm[led.payer] & ~np.isin(led.category, [CATEGORIES.index("wage"), CATEGORIES.index("investment")])
+        wages = led.amount[firm[led.payer] & (led.category == CATEGORIES.index("wage"))].sum()
+        added[share] = compute_metrics(result)["value_added"]
+        assert added[share] == pytest.approx(led.amount[sales].sum() - led.amount[bought].sum(), rel=1e-9)
+        assert added[share] > wages > 0
+    assert added[0.0] == pytest.approx(added[1.0], rel=1e-9)

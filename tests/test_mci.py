@@ -200,3 +200,47 @@ def test_flow_weighted_mci():
 def test_flow_weighted_mci_rejects_invalid_inputs(values, weights, message):
     with pytest.raises(ValueError, match=message):
         flow_weighted_mci(values, weights)
+
+
+# --------------------------------------------------------------------------- a park's MCI (issue 12)
+
+
+def _chain_mci(**patch):
+    from helpers import chain_dict, scenario
+
+    from simulator.metrics.material import firm_circularity, park_mci
+    from simulator.model.park import run_scenario
+    result = run_scenario(scenario(chain_dict(**patch)))
+    return result, firm_circularity(result), park_mci(result)
+
+
+def test_park_mci_maps_firm_flows_to_emf_terms_in_one_mass_base():
+    """Hand-computed chain (see helpers.chain_dict): the kiln turns 150 t limestone/day into 100 t
+    lime and 20 t ash that all goes to the block maker; the block maker makes 50 t blocks/day
+    from 20 t ash + 30 t sand, and half its blocks are collected after use.
+
+    kiln: M = 150, F_R = 0, C_R = 20 / 150 -> LFI = (150 + 130) / 300, MCI = 1 - 0.9 LFI = 0.16;
+    blocks: M = 50, F_R = 0.4, C_R = 0.5 -> LFI = (30 + 25) / 100, MCI = 0.505."""
+    result, (mass, f_r, c_r), park = _chain_mci(materials={"blocks": {"eol_collection_rate": 0.5}})
+    kiln, blocks = result.firms.ids.index("kiln"), result.firms.ids.index("blocks")
+    days = result.horizon_days
+    assert mass[kiln] == pytest.approx(150 * days) and mass[blocks] == pytest.approx(50 * days)
+    assert f_r[blocks] == pytest.approx(0.4, rel=5e-3) and f_r[kiln] == 0
+    assert c_r[kiln] == pytest.approx(20 / 150, rel=1e-2) and c_r[blocks] == pytest.approx(0.5)
+    kiln_mci = material_circularity_indicator(1.0, 0.0, 0.0, c_r[kiln], 0.0)
+    blocks_mci = material_circularity_indicator(1.0, f_r[blocks], 0.0, c_r[blocks], 0.0)
+    assert kiln_mci == pytest.approx(0.16, abs=2e-3) and blocks_mci == pytest.approx(0.505, abs=1e-3)
+    assert park == pytest.approx((150 * kiln_mci + 50 * blocks_mci) / 200, rel=1e-9)
+
+
+def test_a_firm_without_byproducts_is_linear_not_half_circular():
+    """A firm that sends nothing to others and whose product is not collected is fully linear
+    (MCI 0.1), not a firm whose whole input is waste while its by-products count as recovered."""
+    _, _, park = _chain_mci(network={"generate": False, "known_from_day": None})
+    assert park == pytest.approx(0.1)
+
+
+def test_product_collection_raises_the_mci():
+    _, _, none = _chain_mci()
+    _, _, half = _chain_mci(materials={"lime_product": {"eol_collection_rate": 0.5}})
+    assert half > none

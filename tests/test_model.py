@@ -104,7 +104,7 @@ def test_demo_stocks_within_bounds_and_finite(demo):
 def test_demo_rates_are_shares(demo):
     _, result = demo
     values = compute_metrics(result)
-    for name in ("landfill_diversion_rate", "byproduct_utilisation_rate", "circular_input_rate",
+    for name in ("landfill_diversion_rate", "byproduct_utilisation_rate", "circular_material_use_rate",
                  "material_circularity_indicator", "connectance", "truck_utilisation"):
         assert 0.0 <= values[name] <= 1.0, name
 
@@ -300,3 +300,24 @@ def test_ledger_matches_flows():
         0.4 * 1.5 * result.output[:, 0].sum() * 10)
     # transport: one 2 km trip (4 km driven) per shipment at 1 USD/km
     assert _ledger_sum(result, "transport") == pytest.approx(4.0 * len(ship))
+
+
+def test_circular_material_use_rate_follows_eurostat():
+    """Eurostat CMU = U / (DMC + U). The chain each day buys 150 t limestone, 30 t sand and 5 t of a
+    bought product (binder) from outside (DMC = 185 t) and uses 20 t ash in place of sand (U = 20 t):
+    CMU = 20 / 205. Products bought count in the denominator."""
+    data = chain_dict(materials={"binder": {"category": "product", "price_per_unit": 10}},
+                      firms={"blocks": {"inputs": {"binder": 0.1}, "outputs": {"loss": 0.1}}})
+    values = compute_metrics(run_scenario(scenario(data)))
+    # the first day's ash arrives the next day: 364 days of U over 365 days of DMC
+    u, dmc = 20 * 364, 185 * 365 + 20
+    assert values["circular_material_use_rate"] == pytest.approx(u / (dmc + u), rel=1e-3)
+    assert values["energy_recovered_t"] == 0.0
+
+
+def test_burning_a_byproduct_in_place_of_a_fuel_is_energy_recovery_not_circular_use():
+    data = chain_dict(materials={"sand": {"fuel": True}})
+    values = compute_metrics(run_scenario(scenario(data)))
+    assert values["circular_material_use_rate"] == 0.0
+    assert values["energy_recovered_t"] == pytest.approx(values["virgin_material_avoided_t"], rel=1e-9)
+    assert values["energy_recovered_t"] > 0

@@ -18,6 +18,12 @@ LM3 (Sacks 2002, *The Money Trail*, New Economics Foundation), for a group of pa
   at ``household_local_spending_share``;
 * LM3 = (R1 + R2 + R3) / R1, in [1, 3].
 
+A group whose spending S exceeds its income R1 (a loss, financed from reserves or loans) can
+spend locally only what its income pays for: NEF's rounds follow the income, so R2 and R3 are
+scaled by R1 / S (the group spends its income in the same local/outside proportions as all
+its spending). LM3 then still lies in [1, 3] and equals 1 + (L / S)(1 + ...), with L / S the
+group's local spending share.
+
 Input-output table (Miller & Blair 2009, ch. 2 and 6): sectors are the park firms grouped by
 ``sector`` plus one regional-suppliers sector; households close the model for Type II. Park
 sectors' outputs are their sales; intermediate flows are payments between sectors. The regional
@@ -41,6 +47,7 @@ from . import economic
 LOCAL = ("park", "region")
 SALES = (CATEGORIES.index("product_sale"), CATEGORIES.index("byproduct_sale"))
 INVESTMENT = CATEGORIES.index("investment")
+WAGE = CATEGORIES.index("wage")
 REGION_SECTOR = "regional suppliers"
 DAYS_PER_YEAR = 365.0
 MULTIPLIER_KEYS = ("output_type1", "output_type2", "income_type1", "income_type2", "employment_type1",
@@ -100,6 +107,9 @@ def lm3_rounds(result: RunResult, members: np.ndarray, ledger: Ledger | None = N
     if r1 <= 0:
         return r1, 0.0, 0.0
     received = np.bincount(ledger.payee[local_rows], ledger.amount[local_rows], len(ledger.parties))
+    spent = float(ledger.amount[spending].sum())
+    if spent > r1:  # a loss: only the income's share of the spending belongs to the rounds
+        received *= r1 / spent
     r2 = float(received.sum())
     r3 = float(received @ respend_shares(result, ledger))
     return r1, r2, r3
@@ -138,7 +148,7 @@ class IOTable:
     output: np.ndarray
     imports: np.ndarray
     household_income: np.ndarray
-    value_added: np.ndarray       # output - intermediate inputs - imports (wages, surplus, subsidies)
+    value_added: np.ndarray       # output - intermediate inputs - imports: all wages (local or not) + surplus
     employment: np.ndarray        # jobs
     household_consumption: np.ndarray  # household spending per unit of household income, by sector
     n_park: int                   # park sectors are the first n_park
@@ -178,7 +188,8 @@ def io_table(result: RunResult, ledger: Ledger | None = None) -> IOTable:
     np.add.at(Z, (payee_sector[inter], payer_sector[inter]), ledger.amount[inter])
     to_households = from_park & (ledger.payee == households)
     household_income = np.bincount(payer_sector[to_households], ledger.amount[to_households], n).astype(float)
-    leaks = from_park & ~ledger.is_local[ledger.payee]
+    # wages of staff living outside are value added of the park, not imports
+    leaks = from_park & ~ledger.is_local[ledger.payee] & (ledger.category != WAGE)
     imports = np.bincount(payer_sector[leaks], ledger.amount[leaks], n).astype(float)
     sales = ledger.is_firm[ledger.payee] & np.isin(ledger.category, SALES)
     output = np.bincount(payee_sector[sales], ledger.amount[sales], n).astype(float)

@@ -28,6 +28,9 @@ def material_metrics(result: RunResult) -> dict[str, float]:
     generated, exchanged, disposed = _mass(result, "generated"), _mass(result, "exchanged"), _mass(result, "disposed")
     secondary = _mass(result, "secondary_used")
     purchased_virgin = float(window("virgin_purchased") @ (mats.mass_t * virgin))
+    bought_outside = float(window("virgin_purchased") @ mats.mass_t)   # virgin materials and products
+    energy = _mass(result, "energy_recovered")
+    circular_use = secondary - energy
     avoided = window("virgin_avoided")
     ship = result.shipments[result.shipments["arrival_day"] >= result.warmup_days]
     link = ship["link"]
@@ -45,7 +48,8 @@ def material_metrics(result: RunResult) -> dict[str, float]:
         "byproduct_utilisation_rate": _share(secondary, generated),
         "virgin_material_purchased_t": purchased_virgin,
         "virgin_material_avoided_t": float(avoided @ mats.mass_t),
-        "circular_input_rate": _share(secondary, secondary + purchased_virgin),
+        "circular_material_use_rate": _share(circular_use, bought_outside + circular_use),
+        "energy_recovered_t": energy,
         "co2e_avoided_t": co2e_avoided,
         "transport_co2e_t": float(transport_co2e),
         "water_reused_m3": float(window("exchanged") @ water),
@@ -55,27 +59,36 @@ def material_metrics(result: RunResult) -> dict[str, float]:
 
 
 def firm_circularity(result: RunResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per firm over the whole run: input mass M (t), recycled input share F_R, recovered output share C_R.
+    """Per firm over the whole run: feedstock mass M (t), recycled input share F_R, collected share C_R.
 
-    F_R = secondary materials (by-products, utilities) in the firm's consumed inputs / all consumed
-    input mass; C_R = by-products it shipped to other firms / by-products it generated (0 when it
-    generates none).
+    The Ellen MacArthur Foundation's MCI, applied to a firm's material throughput (see
+    docs/metrics.md for the full mapping):
+
+    * M = mass of all material inputs the firm consumed (its feedstock);
+    * F_R = secondary materials (by-products, utilities from other firms) in M / M;
+    * C_R = mass collected for recycling or reuse / M: by-products it sent to other firms
+      (truck or pipe) plus its product mass x the product's ``eol_collection_rate``.
+
+    Everything else of M is the unrecoverable waste W0 = M (1 - C_R): products after use (when
+    not collected), by-products disposed, vented, spoiled or left in storage, and process losses.
     """
     mats, totals = result.materials, result.totals
     secondary = np.array([c in ("byproduct", "utility") for c in mats.categories])
     consumed = totals["consumed"] * mats.mass_t
     mass_in = consumed.sum(axis=1)
     recycled_in = (consumed * secondary).sum(axis=1)
-    made = totals["produced"] * mats.mass_t * secondary
     shipped = (totals["shipped"] * mats.mass_t * secondary).sum(axis=1)
-    generated = made.sum(axis=1)
+    collected_products = (totals["sold"] * mats.mass_t * mats.eol_collection_rate).sum(axis=1)
+    collected = shipped + collected_products
     f_r = np.divide(recycled_in, mass_in, out=np.zeros_like(mass_in), where=mass_in > 0)
-    c_r = np.divide(shipped, generated, out=np.zeros_like(generated), where=generated > 0)
+    c_r = np.divide(collected, mass_in, out=np.zeros_like(mass_in), where=mass_in > 0)
     return mass_in, np.clip(f_r, 0.0, 1.0), np.clip(c_r, 0.0, 1.0)
 
 
 def park_mci(result: RunResult) -> float:
-    """Input-mass-weighted Material Circularity Indicator of the park's firms (see registry)."""
+    """Feedstock-mass-weighted Material Circularity Indicator of the park's firms: each firm's
+    MCI with V = M (1 - F_R), W0 = M (1 - C_R), recycling efficiencies E_F = E_C = 1 (so
+    W_F = W_C = 0) and utility X = 1, F(X) = 0.9 / X (:func:`firm_circularity`)."""
     mass, f_r, c_r = firm_circularity(result)
     firms = np.flatnonzero(mass > 0)
     if not len(firms):

@@ -56,10 +56,17 @@ _METRICS = [
            "Mass of virgin inputs replaced by secondary materials (per the substitution ratios).",
            "material", True,
            label_id="Bahan baku primer yang dihindari"),
-    Metric("circular_input_rate", "share", "Circular input rate",
-           "Secondary inputs / all material inputs of the park's firms (mass).", "material", True,
-           "Eurostat circular material use rate, applied to the park's firms",
-           label_id="Tingkat input sirkular"),
+    Metric("circular_material_use_rate", "share", "Circular material use rate",
+           "U / (DMC + U) by mass: U = secondary materials used in the park other than for energy "
+           "recovery (R1); DMC = all material inputs bought from outside the park (virgin materials "
+           "and products).", "material", True,
+           "Eurostat circular material use rate (cei_srm030), applied to the park's firms",
+           label_id="Tingkat penggunaan material sirkular"),
+    Metric("energy_recovered_t", "t", "Secondary material burned for energy",
+           "Mass of by-products used as fuel, in place of a fuel or being one (energy recovery, R1); "
+           "not counted as circular use.", "material", False,
+           "Waste Framework Directive 2008/98/EC, Annex II, operation R1",
+           label_id="Material sekunder untuk energi"),
     Metric("co2e_avoided_t", "t CO2e", "CO2e avoided (net)",
            "Production emissions of the virgin inputs avoided + disposal emissions avoided by exchanged "
            "by-products - emissions of the truck-km driven for exchanges.", "material", True,
@@ -71,9 +78,10 @@ _METRICS = [
            "Volume of water-type materials (unit m3) delivered from one firm to another.", "material",
            label_id="Air yang digunakan ulang"),
     Metric("material_circularity_indicator", "index 0-1", "Material Circularity Indicator (park)",
-           "Ellen MacArthur Foundation MCI applied to each firm (F_R = secondary share of its material inputs, "
-           "C_R = share of its by-products sent to other firms, efficiencies 1, utility X = 1), averaged "
-           "weighted by input mass.", "material", True,
+           "Ellen MacArthur Foundation MCI applied to each firm's throughput, in one mass base M = its "
+           "material inputs: F_R = secondary inputs / M, C_R = (by-products sent to other firms + product "
+           "mass x eol_collection_rate) / M, W0 = M (1 - C_R), efficiencies 1, utility X = 1; averaged "
+           "weighted by M.", "material", True,
            "Ellen MacArthur Foundation & Granta Design (2015, rev. 2019) Circularity Indicators: Methodology",
            label_id="Indikator Sirkularitas Material (kawasan)"),
     Metric("mass_balance_residual", "relative", "Mass balance residual",
@@ -155,7 +163,7 @@ _METRICS = [
     Metric("sme_revenue", "{currency}", "SME revenue", "Sales of SMEs (IKM) to anyone.", "economy",
            label_id="Pendapatan IKM"),
     Metric("value_added", "{currency}", "Value added of park firms",
-           "Sales - intermediate inputs (local and imported): wages, surplus and subsidies of park firms.",
+           "Sales - intermediate inputs (local and imported): all wages (wherever the staff live) and surplus of park firms.",
            "economy",
            label_id="Nilai tambah perusahaan kawasan"),
     Metric("local_wages", "{currency}", "Wages to local households",

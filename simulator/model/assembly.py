@@ -57,7 +57,8 @@ def assemble_result(scenario: Scenario, seed: int, replication: int | None, netw
             units=tuple(m.unit for m in mats), categories=tuple(m.category for m in mats),
             co2e_t_per_unit=np.array([m.co2e_t_per_unit for m in mats]),
             disposal_co2e_t_per_unit=np.array([m.disposal_co2e_t_per_unit for m in mats]),
-            hazardous=np.array([m.hazardous for m in mats]), mass_t=np.array([m.mass_t for m in mats])),
+            hazardous=np.array([m.hazardous for m in mats]), mass_t=np.array([m.mass_t for m in mats]),
+            eol_collection_rate=np.array([m.eol_collection_rate for m in mats])),
         links=LinkInfo(
             supplier=links.supplier, consumer=links.consumer, material=links.material,
             pipeline=links.pipeline, distance_km=links.distance_km, found_day=market.lifecycle.found_day,
@@ -69,7 +70,7 @@ def assemble_result(scenario: Scenario, seed: int, replication: int | None, netw
             consumer_gain=market.contracts.realised_consumer.copy()),
         daily={name: getattr(rec, name) for name in
                ("generated", "exchanged", "disposed", "stock", "in_transit", "virgin_purchased",
-                "secondary_used", "virgin_avoided")},
+                "secondary_used", "virgin_avoided", "energy_recovered")},
         output=rec.output, links_known=rec.links_known, links_active=rec.links_active,
         trucks_busy=rec.trucks_busy,
         slot_firm=rec.slot_firm, slot_material=rec.slot_material, slot_capacity=bank.capacity.copy(),

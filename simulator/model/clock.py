@@ -42,18 +42,16 @@ class DailyClock:
         recorder of the park.
     events, market, booking, dispatch : the other parts (:mod:`.events`, :mod:`.market`,
         :mod:`.booking`, :mod:`.dispatch`).
-    production_rng : the stream of daily output variability.
     """
 
     def __init__(self, env: simpy.Environment, scenario: Scenario, firms, production, bank, recorder,
-                 events, market, booking, dispatch, production_rng):
+                 events, market, booking, dispatch):
         self.env = env
         self.horizon = scenario.run.horizon_days
         self.period = scenario.run.ledger_period_days
         self.interval = scenario.run.matching_interval_days
         self.firms, self.production, self.bank, self.recorder = firms, production, bank, recorder
         self.events, self.market, self.booking, self.dispatch = events, market, booking, dispatch
-        self.rng = production_rng
 
     def start(self) -> None:
         """Start the daily driver process."""
@@ -67,7 +65,7 @@ class DailyClock:
                 if day % self.period == 0:
                     self._close_period(day - self.period)
             self.events.apply_day(day, market)
-            planned = self.firms.planned_output(day, self.rng)
+            planned = self.firms.planned_output(day)
             flows = self.production.step(planned, self.bank, market.contracts.outlet(), market.pipelines)
             self.recorder.record_day(day, flows, market.contracts.price, market.prices.price,
                                      market.prices.disposal_cost())

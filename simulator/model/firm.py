@@ -3,10 +3,15 @@
 Per-day state (operating, broken, entered, exited) is a boolean array over all firms so the
 daily production step is a handful of numpy operations whatever the park size. Breakdowns are
 genuinely discrete: one SimPy process fails and repairs the firms at their own random times.
+
+Every random draw that belongs to a firm (its daily output factor, its failures and repairs)
+comes from a stream keyed by the firm's id (:func:`firm_seed`), never by its position in the
+table: adding or removing firms leaves every other firm's draws unchanged (common random numbers).
 """
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 from typing import Callable, Sequence
 
@@ -17,6 +22,32 @@ from scipy.special import ndtr
 from ..layout import FirmInstance
 
 _DISTRIBUTIONS = {"none": 0, "normal": 1, "lognormal": 2, "uniform": 3}
+NOISE_BLOCK_DAYS = 64
+"""Days of output noise drawn at once from each firm's stream (memory: 8 bytes x days x firms)."""
+
+
+def firm_seed(parent: np.random.SeedSequence, firm_id: str) -> np.random.SeedSequence:
+    """The seed of a firm's own stream: ``parent``'s entropy and spawn key, extended by a 64-bit
+    hash of the firm's id, so it depends on who the firm is, not where it sits in the table."""
+    key = int.from_bytes(hashlib.sha256(firm_id.encode()).digest()[:8], "big")
+    return np.random.SeedSequence(parent.entropy, spawn_key=tuple(parent.spawn_key) + (key,))
+
+
+class _DailyNoise:
+    """Standard normals per firm and day, each firm's from its own stream, drawn in blocks of days."""
+
+    def __init__(self, seeds: Sequence[np.random.SeedSequence]):
+        self.rngs = [np.random.default_rng(s) for s in seeds]
+        self.start = 0
+        self.block = np.zeros((0, len(seeds)))
+
+    def day(self, day: int) -> np.ndarray:
+        """Row of ``day`` (days are asked for in increasing order)."""
+        if day >= self.start + len(self.block):
+            self.start = day
+            self.block = np.stack([rng.standard_normal(NOISE_BLOCK_DAYS) for rng in self.rngs], axis=1) \
+                if self.rngs else np.zeros((NOISE_BLOCK_DAYS, 0))
+        return self.block[day - self.start]
 
 
 class FirmTable:
@@ -26,9 +57,11 @@ class FirmTable:
     ----------
     firms : the park's firm instances, in index order.
     horizon_days : length of the run, for the operating calendar.
+    noise_seed : parent of the firms' output-noise streams (one per firm with variability,
+        keyed by its id, see :func:`firm_seed`).
     """
 
-    def __init__(self, firms: Sequence[FirmInstance], horizon_days: int):
+    def __init__(self, firms: Sequence[FirmInstance], horizon_days: int, noise_seed: np.random.SeedSequence):
         n = len(firms)
         specs = [f.spec for f in firms]
         self.ids = [f.id for f in firms]
@@ -41,7 +74,8 @@ class FirmTable:
         self.exited = np.zeros(n, dtype=bool)
         self.broken = np.zeros(n, dtype=bool)
         self._lognormal_sigma = np.sqrt(np.log1p(self.cv ** 2))
-        self._has_variability = bool(np.any((self.distribution != 0) & (self.cv > 0)))
+        self._varies = np.flatnonzero((self.distribution != 0) & (self.cv > 0))
+        self._noise = _DailyNoise([firm_seed(noise_seed, self.ids[f]) for f in self._varies])
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -50,16 +84,17 @@ class FirmTable:
         """Firms in the park today (entered and not exited), operating or not."""
         return self.entered & ~self.exited
 
-    def planned_output(self, day: int, rng: np.random.Generator) -> np.ndarray:
+    def planned_output(self, day: int) -> np.ndarray:
         """Output each firm plans today (product units): capacity x utilisation x a random factor,
         zero when closed, broken, not yet entered or exited; never above capacity.
 
-        One standard normal is drawn per firm every day, whatever happens, so random streams stay
-        aligned between scenarios that differ only in levers (common random numbers).
+        Each firm with variability draws one standard normal from its own stream every day,
+        whatever happens, so its factors are the same in every scenario it appears in.
         """
-        z = rng.standard_normal(len(self.ids))
         factor = np.ones(len(self.ids))
-        if self._has_variability:
+        if len(self._varies):
+            z = np.zeros(len(self.ids))
+            z[self._varies] = self._noise.day(day)
             dist = self.distribution
             normal = dist == 1
             factor[normal] = np.maximum(1.0 + self.cv[normal] * z[normal], 0.0)

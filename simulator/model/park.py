@@ -27,14 +27,16 @@ from .clock import CountingEnvironment, DailyClock
 from .dispatch import Dispatch, LinkFleets
 from .events import ScheduledEvents
 from .exchange import MarketPrices
-from .firm import FirmTable, breakdowns_process
+from .firm import FirmTable, breakdowns_process, firm_seed
 from .market import Market
 from .production import Production, build_recipes, build_slots
 from .recorder import Recorder
 from .stores import StorageBank
 
 STREAMS = ("production", "discovery", "contracts", "breakdowns")
-"""Independent random streams, spawned in this order from the run's SeedSequence."""
+"""Independent random streams, spawned in this order from the run's SeedSequence. ``production``
+(output noise) and ``breakdowns`` are parents of one stream per firm keyed by its id
+(:func:`firm_seed`); ``discovery`` and ``contracts`` key their draws by link identity."""
 
 
 def run_scenario(scenario: Scenario, seed: int | None = None, network: ParkNetwork | None = None,
@@ -101,10 +103,9 @@ class ParkModel:
         horizon = scenario.run.horizon_days
         spawn_key = () if replication is None else (int(replication),)
         children = np.random.SeedSequence(self.seed, spawn_key=spawn_key).spawn(len(STREAMS))
-        rng = {name: np.random.default_rng(child) for name, child in zip(STREAMS, children)}
-        self.breakdown_seeds = children[STREAMS.index("breakdowns")]
+        seeds = self.seeds = dict(zip(STREAMS, children))   # firms' streams are keyed by id below these
         env = self.env = CountingEnvironment()
-        firms = self.firms = FirmTable(net.firms, horizon)
+        firms = self.firms = FirmTable(net.firms, horizon, seeds["production"])
         slots = self.slots = build_slots(scenario, net)
         recipes = build_recipes(scenario, net, slots)
         self.bank = StorageBank(slots.slot_firm, slots.slot_material, slots.slot_capacity)
@@ -115,18 +116,19 @@ class ParkModel:
         self.production = Production(recipes, len(slots.point_firm), self.product_material, len(materials))
         self.recorder = Recorder(horizon, len(net.firms), net.materials, recipes, slots, net.links,
                                  [m.unit for m in materials], np.array([m.mass_t for m in materials]),
-                                 self.product_material)
+                                 self.product_material, np.array([m.fuel for m in materials]))
         self.events = ScheduledEvents(scenario, net, firms, env, self.recorder.firm_events.append)
         facilitated = centre_links(net)
         self.fleets = LinkFleets(env, scenario, net, facilitated)
         prices = MarketPrices(scenario, net.materials)
         self.booking = Booking(scenario, net, firms, recipes, slots, self.recorder, self.product_material, prices)
         self.market = Market(env, scenario, net, firms, self.events.entry_day, slots, recipes, self.bank,
-                             self.recorder, prices, self.booking, self.fleets, rng["discovery"], rng["contracts"],
+                             self.recorder, prices, self.booking, self.fleets, np.random.default_rng(seeds["discovery"]),
+                             np.random.default_rng(seeds["contracts"]),
                              facilitated)
         self.dispatch = Dispatch(env, net, self.fleets, self.market, self.bank, self.recorder)
         self.clock = DailyClock(env, scenario, firms, self.production, self.bank, self.recorder, self.events,
-                                self.market, self.booking, self.dispatch, rng["production"])
+                                self.market, self.booking, self.dispatch)
 
     def run(self) -> RunResult:
         self._start_breakdowns()
@@ -141,8 +143,8 @@ class ParkModel:
 
     def _start_breakdowns(self) -> None:
         firms = self.net.firms
-        seeds = self.breakdown_seeds.spawn(len(firms))  # one stream per firm: stable under edits
-        prone = [(f, inst.spec.breakdowns.mtbf_days, inst.spec.breakdowns.mttr_days, np.random.default_rng(seeds[f]))
+        prone = [(f, inst.spec.breakdowns.mtbf_days, inst.spec.breakdowns.mttr_days,
+                  np.random.default_rng(firm_seed(self.seeds["breakdowns"], inst.id)))
                  for f, inst in enumerate(firms) if inst.spec.breakdowns is not None]
         if prone:
             self.env.process(breakdowns_process(self.env, self.firms, prone, self.recorder.firm_events.append))

@@ -65,7 +65,8 @@ class Recorder:
     """Collects everything a run produces; ``finish`` returns the arrays of a RunResult."""
 
     def __init__(self, horizon_days: int, n_firms: int, materials: tuple[str, ...], recipes: RecipeTables,
-                 slots: Slots, links, unit_of: list[str], mass_t: np.ndarray, product_material: np.ndarray):
+                 slots: Slots, links, unit_of: list[str], mass_t: np.ndarray, product_material: np.ndarray,
+                 fuel: np.ndarray):
         h, m = horizon_days, len(materials)
         self.h, self.n_firms, self.n_materials = h, n_firms, m
         self.r = recipes
@@ -87,6 +88,10 @@ class Recorder:
         self.virgin_purchased = np.zeros((h, m))
         self.secondary_used = np.zeros((h, m))
         self.virgin_avoided = np.zeros((h, m))
+        self.energy_recovered = np.zeros((h, m))
+        # secondary uses that are energy recovery (R1): in place of a fuel, or a fuel themselves
+        self._fuel_subs = np.flatnonzero(fuel[recipes.in_material[recipes.sub_input]] | fuel[recipes.sub_material])
+        self._fuel_inputs = np.flatnonzero((recipes.in_kind != 0) & fuel[recipes.in_material])
         self.slot_level = np.zeros((h, len(self.slot_firm)))
         self.links_known = np.zeros(h, dtype=np.int64)
         self.links_active = np.zeros(h, dtype=np.int64)
@@ -179,10 +184,13 @@ class Recorder:
                                + np.bincount(self.point_material, f.vented_in, m)
                                + np.bincount(self.slot_material, f.spoiled, m))
         self.exchanged[day] += np.bincount(self.point_material, f.delivered - f.vented_in, m)
-        self.virgin_purchased[day] = np.bincount(r.in_material, f.purchased, m)
+        self.virgin_purchased[day] = np.bincount(r.in_material, f.purchased - f.bought_in_park, m)
         self.secondary_used[day] = (np.bincount(r.sub_material, f.sub_used, m)
                                     + np.bincount(r.in_material, np.where(r.in_kind != 0, f.consumed, 0.0), m))
         self.virgin_avoided[day] = np.bincount(r.in_material[r.sub_input], f.sub_replaced, m)
+        u, e = self._fuel_subs, self._fuel_inputs
+        self.energy_recovered[day] = (np.bincount(r.sub_material[u], f.sub_used[u], m)
+                                      + np.bincount(r.in_material[e], f.consumed[e], m))
         self.value_virgin_avoided[day] = self.virgin_avoided[day] @ prices
         self.value_disposal_avoided[day] += (f.delivered - f.vented_in) @ disposal_cost[self.point_material]
 
