@@ -13,6 +13,7 @@ reference, the JSON Schema and the charts read it from there (:func:`field_unit`
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from typing import Annotated, Any, Literal, Union
@@ -49,11 +50,58 @@ Positive = Annotated[float, Field(gt=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Day = Annotated[float, Field(ge=0)]
 
+# Magnitude ceilings: far beyond any real park, yet low enough that the run's sums over firms,
+# days and replications stay finite (a float overflows near 1.8e308; 1e300 capacities and 1e308
+# prices or coordinates did, deep inside a run). Schema bounds, so validation refuses them.
+MAX_PER_DAY = 1e9   # units a day: the largest plants make about 1e5 t or MWh a day
+MAX_MONEY = 1e15    # currency per unit or per year: 1e15 IDR is about 60 billion USD
+MAX_KM = 2e4        # km from the park's origin: half the Earth's circumference
+MAX_HA = 1e6        # ha (10,000 km2): about a hundred times the largest estates
+MAX_JOBS = 1e7      # jobs in one firm entry
+Coordinate = Annotated[float, Field(ge=-MAX_KM, le=MAX_KM)]
+
 
 class Strict(BaseModel):
     """Base: unknown keys, NaN and infinity are errors; validated objects are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, data: Any) -> Any:
+        """Refuse ``true``/``false`` where a number is expected (pydantic would read 1 and 0): they
+        are passed on as the text the file holds, which the number field then refuses in place."""
+        if not isinstance(data, dict):
+            return data
+        return {key: (_as_text(value) if _numeric_field(cls, key) else value) for key, value in data.items()}
+
+
+def _as_text(value: Any) -> Any:
+    """``value`` with every boolean in it written as YAML text (``true``, ``false``)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_as_text(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _as_text(v) for k, v in value.items()}
+    return value
+
+
+@functools.cache
+def _numeric_field(model: type[BaseModel], name: str) -> bool:
+    field = model.model_fields.get(name)
+    return field is not None and _numbers_only(field.annotation)
+
+
+def _numbers_only(annotation: Any) -> bool:
+    """Whether the type holds numbers and neither booleans nor models (which check their own fields)."""
+    def walk(a: Any) -> set[str]:
+        if a is bool or (isinstance(a, type) and issubclass(a, BaseModel)):
+            return {"other"}
+        if a in (int, float):
+            return {"number"}
+        return set().union(*(walk(arg) for arg in typing.get_args(a)))
+    return walk(annotation) == {"number"}
 
 
 # --------------------------------------------------------------------------- materials
@@ -69,11 +117,12 @@ class Material(Strict):
         description="virgin: bought from outside the park; product: what firms make and sell; "
                     "byproduct: waste or by-product a firm emits; utility: steam, heat, water by pipe.")
     price_per_unit: NonNegative = Field(
-        0.0, description="Purchase price of a virgin material or market price of a product "
-                         "(currency per unit).",
+        0.0, le=MAX_MONEY, description="Purchase price of a virgin material or market price of a product "
+                         "(currency per unit; at most 1e15, a ceiling no real price reaches).",
         unit="currency / unit")
     disposal_cost_per_unit: NonNegative = Field(
-        0.0, description="Landfill gate fee or treatment cost paid by the emitter (currency per unit).",
+        0.0, le=MAX_MONEY, description="Landfill gate fee or treatment cost paid by the emitter (currency per unit; "
+                                       "at most 1e15, a ceiling no real fee reaches).",
         unit="currency / unit")
     co2e_t_per_unit: NonNegative = Field(
         0.0, description="Emissions caused by using one unit of the virgin material: cradle-to-gate "
@@ -168,12 +217,14 @@ class ProductSpec(Strict):
     """The main product of a firm and its capacity."""
 
     material: Identifier = Field(description="Material id of the product.")
-    capacity_per_day: Positive = Field(description="Largest output per operating day (product units).",
+    capacity_per_day: Positive = Field(le=MAX_PER_DAY, description="Largest output per operating day (product "
+                                       "units; at most 1e9, ten thousand times the largest plants).",
         unit="units / day")
     utilisation: Share = Field(1.0, description="Mean share of capacity used on an operating day.",
         unit="fraction 0-1")
     price_per_unit: NonNegative | None = Field(
-        None, description="Selling price (currency per unit); default: the material's price_per_unit.",
+        None, le=MAX_MONEY, description="Selling price (currency per unit, at most 1e15); default: the material's "
+                                        "price_per_unit.",
         unit="currency / unit")
     region_sales_share: Share = Field(
         0.0, description="Share of sales to buyers in the region (the rest goes to the outside market).",
@@ -229,15 +280,16 @@ class FirmSpec(Strict):
     kind: Literal["anchor", "sme", "recycler", "utility", "service"] = Field(
         "anchor", description="anchor: large tenant; sme: small or medium industry (IKM); recycler; utility; service.")
     sector: str = Field("", description="Sector code or name (ISIC/KBLI), used to group the input-output table.")
-    location_km: tuple[float, float] | None = Field(
-        None, description="Position in the park (km east, km north); firms with a count are laid out "
-                          "on a grid around it.",
+    location_km: tuple[Coordinate, Coordinate] | None = Field(
+        None, description="Position in the park (km east, km north; each within 20,000 km, half the Earth's "
+                          "circumference); firms with a count are laid out on a grid around it.",
         unit="km")
     lat_lon: tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]] | None = Field(
         None, description="Latitude and longitude (WGS84 degrees) that location_km was projected from "
                           "(`eipsim import`); kept to map results back. Needs park.geo_origin.",
         unit="degrees")
-    plot_ha: NonNegative = Field(0.0, description="Land the firm occupies (ha).",
+    plot_ha: NonNegative = Field(0.0, le=MAX_HA, description="Land the firm occupies (ha; at most 1e6, "
+                                                           "a hundred times the largest estates).",
         unit="ha")
     product: ProductSpec = Field(description="Main product and capacity.")
     inputs: dict[Identifier, InputSpec] = Field(
@@ -255,10 +307,12 @@ class FirmSpec(Strict):
     calendar: Calendar = Field(default_factory=Calendar, description="Closed weekdays and planned shutdowns.")
     b3_licence: bool = Field(False, description="Licensed to receive hazardous (B3) materials.")
     employees: NonNegative = Field(
-        0.0, description="Jobs (full-time equivalents). Default 0: no jobs counted; give real figures.",
+        0.0, le=MAX_JOBS, description="Jobs (full-time equivalents, at most 1e7). Default 0: no jobs counted; "
+                                      "give real figures.",
         unit="jobs")
     wage_per_year: NonNegative = Field(
-        0.0, description="Mean wage per employee (currency per year). Default 0: no wages booked.",
+        0.0, le=MAX_MONEY, description="Mean wage per employee (currency per year, at most 1e15). Default 0: "
+                                       "no wages booked.",
         unit="currency / year")
     local_staff_share: Share = Field(
         1.0, description="Share of staff living in the region (their wages count as local spending). "
@@ -269,7 +323,8 @@ class FirmSpec(Strict):
                          "(conservative, illustrative: every input imported unless stated).",
         unit="fraction 0-1")
     fixed_cost_per_year: NonNegative = Field(
-        0.0, description="Fixed costs other than wages (maintenance, services; currency per year). "
+        0.0, le=MAX_MONEY, description="Fixed costs other than wages (maintenance, services; currency per year, "
+                                       "at most 1e15). "
                          "Default 0: none booked.",
         unit="currency / year")
     fixed_cost_local_share: Share = Field(
@@ -338,7 +393,7 @@ class TruckFleet(Strict):
 class Park(Strict):
     """The estate as a whole."""
 
-    area_ha: Positive | None = Field(None, description="Gross area of the estate (ha).",
+    area_ha: Positive | None = Field(None, le=MAX_HA, description="Gross area of the estate (ha, at most 1e6).",
         unit="ha")
     truck_fleet: TruckFleet = Field(default_factory=TruckFleet)
     geo_origin: tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]] | None = Field(
@@ -386,16 +441,18 @@ class ExchangeSpec(Strict):
     material: Identifier = Field(description="The by-product or utility exchanged.")
     mode: Literal["truck", "pipeline"] | None = Field(
         None, description="Default: pipeline for non-storable materials, truck otherwise.")
-    distance_km: NonNegative | None = Field(None, description="Road or pipe length; default from locations.",
+    distance_km: NonNegative | None = Field(None, le=2 * MAX_KM, description="Road or pipe length (at most "
+                                                      "40,000 km); default from locations.",
         unit="km")
-    capacity_per_day: Positive | None = Field(None, description="Most that can flow per day (material units).",
+    capacity_per_day: Positive | None = Field(None, le=MAX_PER_DAY, description="Most that can flow per day "
+                                                    "(material units, at most 1e9).",
         unit="units / day")
     known_from_day: Day | None = Field(
         None, description="Day the partners know each other (existing tie); left out: found by discovery.",
         unit="day")
     price_per_unit: float | None = Field(
-        None, description="Fixed contract price paid by the consumer (negative: a gate fee paid by the "
-                          "supplier); default: the surplus-sharing rule.",
+        None, ge=-MAX_MONEY, le=MAX_MONEY, description="Fixed contract price paid by the consumer (negative: a "
+                          "gate fee paid by the supplier; within 1e15 either way); default: the surplus-sharing rule.",
         unit="currency / unit")
 
 
@@ -546,7 +603,8 @@ class Sentra(Strict):
         None, description="The centre's own trucks for exchanges of its members; null: the park fleet.")
     staff: NonNegative = Field(3.0, description="Facilitator and store staff (jobs).",
         unit="jobs")
-    wage_per_year: NonNegative = Field(0.0, description="Wage per staff member (currency per year).",
+    wage_per_year: NonNegative = Field(0.0, le=MAX_MONEY, description="Wage per staff member (currency per "
+                                                                      "year, at most 1e15).",
         unit="currency / year")
     fixed_cost_per_year: NonNegative = Field(0.0, description="Running cost of the shared facilities "
                                                               "(currency per year, spent in the region).",
@@ -560,10 +618,12 @@ class Policy(Strict):
     """Policy levers from day 0 (change them later with events)."""
 
     landfill_tax_per_t: NonNegative = Field(
-        0.0, description="Tax on every tonne disposed, on top of the gate fee (currency per t).",
+        0.0, le=MAX_MONEY, description="Tax on every tonne disposed, on top of the gate fee (currency per t, "
+                                       "at most 1e15).",
         unit="currency / t")
     exchange_subsidy_per_t: NonNegative = Field(
-        0.0, description="Subsidy paid to the consumer per tonne of by-product exchanged (currency per t).",
+        0.0, le=MAX_MONEY, description="Subsidy paid to the consumer per tonne of by-product exchanged "
+                                       "(currency per t, at most 1e15).",
         unit="currency / t")
 
 
@@ -597,6 +657,15 @@ class Region(Strict):
             raise ValueError(
                 f"supplier_wage_share ({self.supplier_wage_share}) is part of what regional suppliers re-spend "
                 f"locally and cannot exceed supplier_local_respend_share ({self.supplier_local_respend_share})")
+        h, r, w = self.household_local_spending_share, self.supplier_local_respend_share, self.supplier_wage_share
+        # the share of each currency unit reaching regional suppliers that leaves the region (directly
+        # or through their staff); with none, the rounds of re-spending never end: (I - A) is singular
+        if (1 - r) + w * (1 - h) < 1e-9:
+            raise ValueError(
+                "with these shares no money ever leaves the region (supplier_local_respend_share "
+                f"{r:g}, supplier_wage_share {w:g}, household_local_spending_share {h:g}), so the rounds of "
+                "local re-spending never end and the input-output multipliers are infinite; real regions "
+                "import: set supplier_local_respend_share below 1 (NEF found 0.76 for local suppliers)")
         return self
 
 
@@ -610,14 +679,15 @@ class _Event(Strict):
 
 class LandfillTaxEvent(_Event):
     type: Literal["landfill_tax"] = Field(description="Event kind.")
-    per_t: NonNegative = Field(description="New landfill tax (currency per t).",
+    per_t: NonNegative = Field(le=MAX_MONEY, description="New landfill tax (currency per t, at most 1e15).",
         unit="currency / t")
 
 
 class DisposalCostEvent(_Event):
     type: Literal["disposal_cost"]
     material: Identifier
-    per_unit: NonNegative = Field(description="New gate fee or treatment cost (currency per unit).",
+    per_unit: NonNegative = Field(le=MAX_MONEY, description="New gate fee or treatment cost (currency per unit, "
+                                                         "at most 1e15).",
         unit="currency / unit")
 
 
@@ -640,7 +710,8 @@ class FirmExitEvent(_Event):
 
 class SubsidyEvent(_Event):
     type: Literal["exchange_subsidy"]
-    per_t: NonNegative = Field(description="New subsidy per tonne exchanged (currency per t).",
+    per_t: NonNegative = Field(le=MAX_MONEY, description="New subsidy per tonne exchanged (currency per t, "
+                                                      "at most 1e15).",
         unit="currency / t")
 
 

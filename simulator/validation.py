@@ -260,7 +260,7 @@ def _explain(error: dict, loc: tuple) -> tuple[str, str]:
         return f"must be a finite number, got {value!r}", ""
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
         whole = "a whole number" if kind.startswith("int") else "a number"
-        return f"must be {whole}, got {value!r}", ""
+        return f"must be {whole}, got {value!r}", "true and false are not numbers" if value in ("true", "false") else ""
     if kind in ("bool_parsing", "bool_type"):
         return f"must be true or false, got {value!r}", ""
     if kind == "union_tag_invalid":
@@ -371,7 +371,8 @@ def meaning_problems(materials: Mapping[str, Material], archetypes: Mapping[str,
             found.append((("firms", inst.entry), f"generates firm id '{inst.id}', which firm entry "
                           f"'{ids[inst.id]}' also uses", "rename one of the entries"))
         ids[inst.id] = inst.entry
-    by_id = _Known({inst.id: inst.spec for inst in instances}, declared.get("firms", set()))
+    # a valid entry is known by the ids of its firms only: with a count, not by its own id
+    by_id = _Known({inst.id: inst.spec for inst in instances}, declared.get("firms", set()) - set(firms))
     for index, exchange in exchanges:
         found.extend(_exchange_problems(("exchanges", index), exchange, materials, by_id, firms))
     for index, event in events:
@@ -454,6 +455,11 @@ def _without_broken_uncertain(data: dict) -> Scenario | None:
         return None
 
 
+# How far out an unbounded end of a distribution is tried: beyond every bound of the schema except
+# the money ceiling (config.MAX_MONEY, 1e15), which a distribution fitted to a real price never reaches.
+FAR = 1e12
+
+
 def uncertain_problems(scenario: Scenario | None) -> list[tuple[tuple, str, str]]:
     """Problems of the ``uncertain:`` block: a path that leads nowhere or to something that is not
     a number, and a distribution that can draw values the field refuses."""
@@ -491,7 +497,7 @@ def uncertain_problems(scenario: Scenario | None) -> list[tuple[tuple, str, str]
             given = getattr(dist, end, None) is not None
             # an unbounded end is tried far out; a lognormal's open lower end just above 0
             trial = bound if given or dist.distribution in ("uniform", "triangular") else (
-                1e-300 if bound == 0 else math.copysign(1e300, bound))
+                1e-300 if bound == 0 else math.copysign(FAR, bound))
             if isinstance(value, int):
                 trial = round(trial)
             try:

@@ -238,3 +238,71 @@ def test_subprocess_debug_shows_the_traceback(broken, tmp_path):
     assert "simulator.errors.ScenarioError" in result.stderr
     assert "4 problems found." in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+# Inputs that validation used to accept and the run then crashed on (or turned into inf/null):
+# each is now refused at validation, with its place, before anything is simulated.
+COUNTED = ("  cement_works:\n    kind: anchor", "  cement_works:\n    count: 2\n    kind: anchor")
+HARD_INPUTS = [
+    # an exchange naming a firm entry with a count (KeyError at the end of the run)
+    ((COUNTED,), "consumer", "exchanges[0].consumer: unknown firm 'cement_works' "
+                             "('cement_works' has count 2: name one of its firms, e.g. 'cement_works_1')"),
+    ((COUNTED, ("supplier: power_plant", "supplier: cement_works")), "supplier",
+     "exchanges[0].supplier: unknown firm 'cement_works'"),
+    # yes/no values where a number is expected (true was read as 1)
+    ((("horizon_days: 30", "horizon_days: true"),), "horizon_days",
+     "run.horizon_days: must be a whole number, got 'true' (true and false are not numbers)"),
+    ((("seed: 7", "seed: false"),), "seed", "run.seed: must be a whole number, got 'false'"),
+    ((("max_share: 0.3", "max_share: true"),), "max_share", "max_share: must be a number, got 'true'"),
+    ((("location_km: [0.0, 0.0]", "location_km: [true, 0.0]"),), "true, 0.0",
+     "firms.power_plant.location_km[0]: must be a number, got 'true'"),
+    ((("storage: {fly_ash: 50}", "storage: {fly_ash: true}"),), "fly_ash: true",
+     "firms.cement_works.storage.fly_ash: must be a number, got 'true'"),
+    ((("known_from_day: 0}", "known_from_day: false}"),), "known_from_day",
+     "exchanges[0].known_from_day: must be a number, got 'false'"),
+    # magnitudes that overflowed inside the run
+    ((("capacity_per_day: 100}\n    inputs: {coal", "capacity_per_day: 1.0e300}\n    inputs: {coal"),),
+     "capacity_per_day", "firms.power_plant.product.capacity_per_day: must be <= 1000000000.0, got 1e+300"),
+    ((("price_per_unit: 1.2e6}", "price_per_unit: 1.0e300}"),), "price_per_unit: 1.0e300",
+     "materials.coal.price_per_unit: must be <= 1000000000000000.0, got 1e+300"),
+    ((("disposal_cost_per_unit: 3.0e5", "disposal_cost_per_unit: 1.0e308"),), "disposal_cost_per_unit",
+     "materials.fly_ash.disposal_cost_per_unit: must be <= 1000000000000000.0"),
+    ((("location_km: [0.0, 0.0]", "location_km: [1.0e308, 0.0]"),), "1.0e308",
+     "firms.power_plant.location_km[0]: must be <= 20000.0"),
+    ((("location_km: [1.0, 0.0]", "location_km: [1.0, -1.0e308]"),), "-1.0e308",
+     "firms.cement_works.location_km[1]: must be >= -20000.0"),
+    ((("kind: anchor\n    location_km: [0.0", "kind: anchor\n    plot_ha: 1.0e308\n    location_km: [0.0"),),
+     "plot_ha", "firms.power_plant.plot_ha: must be <= 1000000.0"),
+    ((COUNTED, ("kind: anchor\n    location_km: [1.0", "kind: anchor\n    plot_ha: 1.0e308\n    location_km: [1.0")),
+     "plot_ha", "firms.cement_works.plot_ha: must be <= 1000000.0"),
+    ((("kind: anchor\n    location_km: [0.0", "kind: anchor\n    employees: 10\n    wage_per_year: 1.0e308\n"
+       "    location_km: [0.0"),), "wage_per_year", "firms.power_plant.wage_per_year: must be <= 1000000000000000.0"),
+    ((("known_from_day: 0}", "known_from_day: 0, capacity_per_day: 1.0e308}"),), "capacity_per_day: 1.0e308",
+     "exchanges[0].capacity_per_day: must be <= 1000000000.0"),
+    ((("known_from_day: 0}", "known_from_day: 0, distance_km: 1.0e308}"),), "distance_km",
+     "exchanges[0].distance_km: must be <= 40000.0"),
+    # region shares with which no money leaves the region: (I - A) singular, inf and null multipliers
+    ((("firms:\n", "region: {supplier_local_respend_share: 1, supplier_wage_share: 0}\nfirms:\n"),), "region",
+     "region: with these shares no money ever leaves the region"),
+    ((("firms:\n", "region: {household_local_spending_share: 1, supplier_local_respend_share: 1}\nfirms:\n"),),
+     "region", "the input-output multipliers are infinite"),
+]
+
+
+@pytest.mark.parametrize("breaks, needle, message", HARD_INPUTS)
+def test_inputs_the_run_cannot_handle_are_refused_at_validation(broken_scenario, tmp_path, capsys, saves,
+                                                                breaks, needle, message):
+    path, text = broken_scenario(*breaks)
+    line, col = position(text, needle)
+    out_dir = tmp_path / "out"
+    for command in (["validate", str(path)], ["run", str(path), "--out", str(out_dir), "--no-figures"]):
+        assert main(command) == 2
+        out, err = capsys.readouterr()
+        assert out == "" and "Traceback" not in err
+        assert f"{path}:{line}:{col}: " in err and message in err, err
+    assert not out_dir.exists() and saves == []
+
+
+def test_exchange_may_name_one_firm_of_an_entry_with_a_count(broken_scenario, capsys):
+    path, _ = broken_scenario(COUNTED, ("consumer: cement_works", "consumer: cement_works_2"))
+    assert main(["validate", str(path)]) == 0, capsys.readouterr().err
