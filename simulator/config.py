@@ -618,12 +618,10 @@ class Policy(Strict):
     """Policy levers from day 0 (change them later with events)."""
 
     landfill_tax_per_t: NonNegative = Field(
-        0.0, le=MAX_MONEY, description="Tax on every tonne disposed, on top of the gate fee (currency per t, "
-                                       "at most 1e15).",
+        0.0, description="Tax on every tonne disposed, on top of the gate fee (currency per t).",
         unit="currency / t")
     exchange_subsidy_per_t: NonNegative = Field(
-        0.0, le=MAX_MONEY, description="Subsidy paid to the consumer per tonne of by-product exchanged "
-                                       "(currency per t, at most 1e15).",
+        0.0, description="Subsidy paid to the consumer per tonne of by-product exchanged (currency per t).",
         unit="currency / t")
 
 
