@@ -32,7 +32,8 @@ IMAGES = ROOT / "docs" / "img"
 DPI = 100
 BEGIN, END = "<!-- BEGIN SCENARIO RESULTS -->", "<!-- END SCENARIO RESULTS -->"
 COLUMNS = (("landfill_diversion_rate", "landfill diversion"), ("virgin_material_avoided_t", "virgin avoided"),
-           ("co2e_avoided_t", "CO2e avoided"), ("jobs_sme", "SME jobs"), ("lm3_park", "LM3 park"),
+           ("co2e_avoided_t", "CO2e avoided"), ("jobs_sme", "active SME jobs"),
+           ("jobs_sme_on_plots", "SME jobs on plots"), ("sme_survival", "SME survival"), ("lm3_park", "LM3 park"),
            ("multiplier_output_type2", "output multiplier II"))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .metrics.economic import decompose_output_effects
+from .metrics.jobs import active_jobs, ever_present, firm_status
 from .metrics.local_economy import io_table, lm3_rounds, multipliers
 from .results import RunResult
 
@@ -35,6 +36,7 @@ def run_chart_data(result: RunResult, replications: int = 1, geo_origin: tuple |
         "network": network_data(result),
         "sankey": sankey_data(result),
         "economy": economy_data(result),
+        "firms": firms_data(result),
     }
 
 
@@ -48,8 +50,10 @@ def fate_data(result: RunResult) -> dict:
 def network_data(result: RunResult) -> dict:
     """Firms (location, input and output) and candidate links with their annual quantity.
     ``output_t`` is the mass of the firm's products over the run (tonnes; 0 for products without a
-    mass), ``output_value`` their sales in the currency over the run."""
+    mass), ``output_value`` their sales in the currency over the run. Entrants that never
+    entered are left out, with their links."""
     firms, links, mats = result.firms, result.links, result.materials
+    shown = ever_present(result)
     input_t = (result.totals["consumed"] * mats.mass_t).sum(axis=1)
     output_t = (result.totals["sold"] * mats.mass_t).sum(axis=1)
     output_value = _product_sales(result)
@@ -58,11 +62,12 @@ def network_data(result: RunResult) -> dict:
         "firms": [{"id": fid, "entry": firms.entry[i], "kind": firms.kind[i],
                    "x_km": float(firms.location_km[i, 0]), "y_km": float(firms.location_km[i, 1]),
                    "input_t": float(input_t[i]), "output_t": float(output_t[i]),
-                   "output_value": float(output_value[i])} for i, fid in enumerate(firms.ids)],
+                   "output_value": float(output_value[i])} for i, fid in enumerate(firms.ids) if shown[i]],
         "links": [{"supplier": firms.ids[links.supplier[k]], "consumer": firms.ids[links.consumer[k]],
                    "material": mats.ids[links.material[k]], "label": mats.labels[links.material[k]],
                    "unit": mats.units[links.material[k]], "pipeline": bool(links.pipeline[k]),
-                   "annual_quantity": float(annual[k])} for k in range(len(links))],
+                   "annual_quantity": float(annual[k])} for k in range(len(links))
+                  if shown[links.supplier[k]] and shown[links.consumer[k]]],
     }
 
 
@@ -205,6 +210,34 @@ def _in_transit_flows(result: RunResult, group: np.ndarray, names: list[str], ad
         add(f"firm:{names[g]}", "out:transit", quantity, "stock")
 
 
+JOBS_WINDOW_DAYS = 30
+
+
+def firms_data(result: RunResult) -> dict:
+    """SMEs over time: how many operate and how many are idle each day, the days SMEs enter and
+    exit, SME jobs on plots and active SME jobs (full-time equivalents over a trailing
+    ``JOBS_WINDOW_DAYS``: employees x days worked / days open)."""
+    smes = np.array(result.firms.kind) == "sme"
+    present, idle = firm_status(result)
+    staff = result.firms.employees[smes]
+    worked = np.cumsum(np.insert((result.output[:, smes] > 0).astype(float), 0, 0.0, axis=0), axis=0)
+    opened = np.cumsum(np.insert(result.firms.open_days[:, smes].astype(float), 0, 0.0, axis=0), axis=0)
+    end = np.arange(1, result.horizon_days + 1)
+    start = np.maximum(end - JOBS_WINDOW_DAYS, 0)
+    days_worked, days_open = worked[end] - worked[start], opened[end] - opened[start]
+    share = np.divide(days_worked, days_open, out=np.zeros_like(days_worked), where=days_open > 0)
+    events = result.firm_events
+    sme_event = smes[events["firm"]] if len(events) else np.zeros(0, dtype=bool)
+    return {"day": list(range(result.horizon_days)), "smes": int(smes.sum()),
+            "jobs_window_days": JOBS_WINDOW_DAYS,
+            "operating": (present[:, smes] & ~idle[:, smes]).sum(axis=1).tolist(),
+            "idle": (present[:, smes] & idle[:, smes]).sum(axis=1).tolist(),
+            "jobs_on_plots": (present[:, smes] @ staff).tolist(),
+            "jobs_active": (share @ staff).tolist(),
+            **{f"{kind}_days": events["time_days"][sme_event & (events["event"] == kind)].tolist()
+               for kind in ("entry", "exit", "idle")}}
+
+
 def economy_data(result: RunResult) -> dict:
     kinds = np.array(result.firms.kind)
     everyone = np.ones(len(kinds), dtype=bool)
@@ -212,8 +245,8 @@ def economy_data(result: RunResult) -> dict:
     data = {"lm3": {"park": list(lm3_rounds(result, everyone))}, "currency": result.currency}
     if smes.any():
         data["lm3"]["sme"] = list(lm3_rounds(result, smes))
-    employees = result.firms.employees * result.firms.present_at_end
-    data["jobs"] = {kind: float(employees[kinds == kind].sum()) for kind in dict.fromkeys(kinds)}
+    jobs = active_jobs(result)
+    data["jobs"] = {kind: float(jobs[kinds == kind].sum()) for kind in dict.fromkeys(kinds)}
     table = io_table(result)
     park = slice(0, table.n_park)
     try:

@@ -9,7 +9,10 @@ for all its replications (an arm with ``uncertain:`` parameters once per draw).
 :func:`realise` returns a scenario in which
 
 * the IKM land (``sme.land_share`` of ``park.area_ha``, ``sme.plot_ha`` per firm) is filled with
-  SME firms of the archetype mix, placed on a grid in the IKM zone;
+  SME firms of the archetype mix, placed on a grid in the IKM zone, leaving ``sme.vacant_share``
+  of the plots vacant (spread evenly);
+* with ``viability.entry``, ``candidates_per_archetype`` dormant entrants of each archetype of the
+  mix wait in the zone (on the vacant plots first): the model lets one in when it takes a plot;
 * anchors buy ``sme.linkage`` of the products that park SMEs make from those SMEs;
 * an IKM centre (``sentra``) is a firm of its own (kind ``service``): it employs the facilitator
   and store staff, runs the shared store into which members' by-products are pooled, and its
@@ -33,6 +36,8 @@ from .layout import FirmInstance, expand_firms, grid_offsets, plot_spacing_km
 SENTRA_ID = "sentra"
 SENTRA_SERVICE = "sentra_services"
 IKM_PREFIX = "ikm"
+ENTRANT_PREFIX = "ikm_entrant_"
+"""Ids of dormant entrants: firms of the IKM mix that may take a vacant plot during a run."""
 ZONE_OFFSET_KM = 1.0
 
 
@@ -85,7 +90,26 @@ def composition_problems(scenario: Scenario) -> list[tuple[tuple, str, str]]:
 def ikm_firm_counts(land_ha: float, plot_ha: float, mix: dict[str, float]) -> dict[str, int]:
     """Number of IKM firms per archetype: floor(land / plot) firms split by the mix weights
     (largest-remainder rounding, ties to the archetype listed first)."""
-    total = math.floor(land_ha / plot_ha + 1e-9)
+    return _split(math.floor(land_ha / plot_ha + 1e-9), mix)
+
+
+def vacant_plot_numbers(plots: int, vacant_share: float) -> list[int]:
+    """Which of ``plots`` IKM plots (0-based, in grid order) are vacant on day 0: round(plots x
+    share) of them, spread evenly over the zone."""
+    vacant = round(plots * vacant_share)
+    return [k for k in range(plots) if (k + 1) * vacant // plots > k * vacant // plots]
+
+
+def vacant_plots(scenario: Scenario) -> list[str]:
+    """Identities of the IKM plots vacant on day 0 (``ikm_plot_K``, K from 1 in grid order)."""
+    sme = scenario.sme
+    if sme.land_share <= 0:
+        return []
+    plots = math.floor(scenario.park.area_ha * sme.land_share / sme.plot_ha + 1e-9)
+    return [f"{IKM_PREFIX}_plot_{k + 1}" for k in vacant_plot_numbers(plots, sme.vacant_share)]
+
+
+def _split(total: int, mix: dict[str, float]) -> dict[str, int]:
     if total <= 0 or not mix:
         return {name: 0 for name in mix}
     weight = sum(mix.values())
@@ -128,16 +152,31 @@ def _default_zone(firms: dict[str, FirmSpec]) -> tuple[float, float]:
 
 
 def _ikm_firms(scenario: Scenario, zone: tuple[float, float]) -> dict[str, FirmSpec]:
+    """IKM firms on the occupied plots, then the dormant entrants (module docstring)."""
     sme = scenario.sme
-    counts = ikm_firm_counts(scenario.park.area_ha * sme.land_share, sme.plot_ha, sme.mix)
+    plots = math.floor(scenario.park.area_ha * sme.land_share / sme.plot_ha + 1e-9)
+    vacant = set(vacant_plot_numbers(plots, sme.vacant_share))
+    counts = _split(plots - len(vacant), sme.mix)
     names = [name for name, n in counts.items() for _ in range(n)]
-    offsets = grid_offsets(len(names), plot_spacing_km(sme.plot_ha))
+    offsets = grid_offsets(plots, plot_spacing_km(sme.plot_ha))
+    occupied = [offsets[k] for k in range(plots) if k not in vacant]
     created, serial = {}, {name: 0 for name in counts}
-    for name, (dx, dy) in zip(names, offsets):
-        serial[name] += 1
-        created[f"{IKM_PREFIX}_{name}_{serial[name]}"] = scenario.archetypes[name].model_copy(update={
+
+    def place(fid: str, name: str, offset: tuple[float, float]) -> None:
+        created[fid] = scenario.archetypes[name].model_copy(update={
             "archetype": name, "count": 1, "plot_ha": sme.plot_ha,
-            "location_km": (zone[0] + dx, zone[1] + dy)})
+            "location_km": (zone[0] + offset[0], zone[1] + offset[1])})
+
+    for name, offset in zip(names, occupied):
+        serial[name] += 1
+        place(f"{IKM_PREFIX}_{name}_{serial[name]}", name, offset)
+    entry = scenario.viability.entry if scenario.viability is not None else None
+    if entry is not None and plots > 0:
+        # entrants wait on the vacant plots first; a plot vacated later is one of these places
+        places = [offsets[k] for k in sorted(vacant)] or offsets
+        pool = [(name, k) for name in sme.mix for k in range(1, entry.candidates_per_archetype + 1)]
+        for j, (name, k) in enumerate(pool):
+            place(f"{ENTRANT_PREFIX}{name}_{k}", name, places[j % len(places)])
     return created
 
 

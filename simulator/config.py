@@ -575,6 +575,10 @@ class Sme(Strict):
         0.0, description="Share of anchors' purchases of products that park SMEs make (components) bought "
                          "from those SMEs (supply-chain integration).",
         unit="fraction 0-1")
+    vacant_share: Share = Field(
+        0.0, description="Share of the IKM plots that are vacant on day 0 (spread evenly over the zone); "
+                         "entrants may take them (`viability.entry`).",
+        unit="fraction 0-1")
 
 
 class Sentra(Strict):
@@ -612,6 +616,49 @@ class Sentra(Strict):
     fixed_cost_sharing: Share = Field(
         0.0, description="Share of members' own fixed costs saved by using shared facilities (illustrative).",
         unit="fraction 0-1")
+
+
+class Entry(Strict):
+    """Entrants on vacant plots: firms of the IKM archetype mix that take a plot when they expect
+    to be viable."""
+
+    search_days: NonNegative = Field(
+        60.0, description="Time a plot stays vacant before an entrant can take it: finding a tenant, permits "
+                          "and fitting out (days; illustrative).", unit="days")
+    estate_plots: bool = Field(
+        False, description="Plots of exiting firms outside the IKM land (anchors, when `viability.kinds` lists "
+                           "them) also become vacant plots for IKM entrants.")
+    candidates_per_archetype: int = Field(
+        2, ge=0, le=1000, description="Most entrants of each archetype of the mix over a run (each is prepared "
+                                      "as a dormant firm in the IKM zone; illustrative).", unit="firms")
+
+
+class Viability(Strict):
+    """Firms that keep an operating margin and leave when they cannot cover their costs."""
+
+    kinds: list[Literal["anchor", "sme", "recycler", "utility", "service"]] = Field(
+        default_factory=lambda: ["sme"],
+        description="Kinds of firm that go idle and exit when loss-making (default: SMEs only; anchors' "
+                    "exit decisions are outside the model).")
+    margin_window_days: Positive = Field(
+        90.0, description="Length of the rolling operating margin (income - variable costs - wages - fixed "
+                          "costs, from the money each firm books), in days; reviewed when an accounting period "
+                          "closes (illustrative: a quarter).", unit="days")
+    margin_threshold: float = Field(
+        0.0, ge=-10, le=10, description="A firm is in distress while its rolling margin is below this multiple "
+                                       "of its wage and fixed-cost bill over the window (0: while it makes a "
+                                       "loss; illustrative).", unit="x wage and fixed-cost bill")
+    startup_grace_days: NonNegative = Field(
+        120.0, description="Days after a firm enters during which losses do not count: time to find suppliers "
+                           "and buyers (illustrative).", unit="days")
+    distress_days: NonNegative = Field(
+        90.0, description="A firm in distress this long goes idle: it stops producing and lays off its staff "
+                          "(days; illustrative).", unit="days")
+    idle_days: NonNegative = Field(
+        60.0, description="An idle firm exits after this long: its plot becomes vacant and its contracts end "
+                          "(days; illustrative).", unit="days")
+    entry: Entry | None = Field(
+        None, description="Entrants on vacant IKM plots; null: a vacant plot stays vacant.")
 
 
 class Policy(Strict):
@@ -852,6 +899,9 @@ class Scenario(Strict):
     platform: Platform | None = Field(None, description="Digital exchange platform; null for none.")
     sme: Sme = Field(default_factory=Sme, description="IKM land, archetype mix and supply linkage.")
     sentra: Sentra | None = Field(None, description="IKM centre with shared facilities; null for none.")
+    viability: Viability | None = Field(
+        None, description="Firms that go idle and exit when loss-making, and entrants on vacant plots; null: "
+                          "every firm stays the whole run.")
     policy: Policy = Field(default_factory=Policy, description="Landfill tax and exchange subsidy.")
     region: Region = Field(default_factory=Region,
                            description="The local economy around the park (local multiplier inputs).")

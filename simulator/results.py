@@ -34,6 +34,9 @@ class FirmInfo:
     wage_per_year: np.ndarray
     local_staff_share: np.ndarray
     present_at_end: np.ndarray       # in the park on the last day (entered, not exited)
+    present_at_start: np.ndarray     # in the park on day 0
+    idle_at_end: np.ndarray          # in the park on the last day but idle (no production, no staff)
+    open_days: np.ndarray            # (days, firms) bool: the firm's calendar lets it work that day
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,21 @@ class RunResult:
             return np.zeros(self.horizon_days, dtype=np.int64)
         joined = np.sort(self.platform_joined_day[~np.isnan(self.platform_joined_day)])
         return np.searchsorted(joined, days, side="right")
+
+    def events_table(self) -> dict[str, np.ndarray]:
+        """What happened to firms (entry, idle, exit, breakdown, repaired) and links (discovered,
+        contract_start, renewed, lapsed, not_viable, firm_exit), in time order: time_days, kind
+        (firm or link), subject (firm id, or supplier>consumer:material), event."""
+        fe, le, ln = self.firm_events, self.link_events, self.links
+        links = [f"{self.firms.ids[ln.supplier[k]]}>{self.firms.ids[ln.consumer[k]]}:"
+                 f"{self.materials.ids[ln.material[k]]}" for k in le["link"]]
+        time = np.concatenate([fe["time_days"], le["time_days"]])
+        kind = ["firm"] * len(fe) + ["link"] * len(le)
+        subject = [self.firms.ids[f] for f in fe["firm"]] + links
+        event = list(fe["event"]) + list(le["event"])
+        order = np.argsort(time, kind="stable")
+        return {"time_days": time[order], "kind": [kind[i] for i in order],
+                "subject": [subject[i] for i in order], "event": [str(event[i]) for i in order]}
 
     def links_table(self) -> dict[str, np.ndarray]:
         """Candidate links: supplier, consumer, material, mode, distance, when found, how much moved,

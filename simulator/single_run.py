@@ -65,11 +65,12 @@ def provenance(document: LoadedDocument | None) -> dict:
 
 def write_run_tables(folder: ResultFolder, result: RunResult, currency: str, *, figures: bool = True,
                      dpi: int = 150, replications: int = 1, geo_origin: tuple | None = None) -> None:
-    """The tables (flows, stocks, ledger, links, IO table) and figures of one run into ``folder``."""
+    """The tables (flows, stocks, ledger, links, events, IO table) and figures of one run into ``folder``."""
     folder.write_csv("flows.csv", result.flows_table())
     folder.write_csv("stocks.csv", result.stocks_table())
     folder.write_csv("ledger.csv", result.ledger_table())
     folder.write_csv("links.csv", result.links_table())
+    folder.write_csv("events.csv", result.events_table())
     table = io_table(result)
     folder.write_text("io_table.csv", io_table_csv(table))
     folder.write_csv("io_multipliers.csv", sector_multipliers(table))

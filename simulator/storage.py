@@ -9,7 +9,7 @@ Layout of a run folder (see ``results/README.md``)::
 
     results/<scenario>/<UTC time>_<hash8>/
         scenario.resolved.yaml  manifest.json  metrics.json
-        flows.csv  stocks.csv  ledger.csv  links.csv
+        flows.csv  stocks.csv  ledger.csv  links.csv  events.csv
         figures/<name>.png  figures/<name>.svg
 """
 

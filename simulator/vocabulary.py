@@ -19,7 +19,7 @@ LANGUAGES = ("en", "id")
 UNITS_ID: dict[str, str] = {
     "share": "pangsa", "links": "tautan", "jobs": "pekerjaan", "ratio 1-3": "rasio 1-3", "ratio": "rasio",
     "index 0-1": "indeks 0-1", "day": "hari", "days": "hari", "trips": "perjalanan", "h": "jam",
-    "relative": "relatif", "per year": "per tahun", "fraction 0-1": "fraksi 0-1",
+    "relative": "relatif", "per year": "per tahun", "fraction 0-1": "fraksi 0-1", "firms": "perusahaan",
 }
 """The units table: each unit that reads differently in Indonesian; any other unit (``t``,
 ``m3``, ``t CO2e``, a currency) is written the same in both languages."""

@@ -311,7 +311,7 @@ def test_sensitivity_prints_sobol_indices(tmp_path, capsys):
                                 f"{float(first['S1']):.2f}", "±", f"{float(first['S1_conf']):.2f}",
                                 f"{float(first['ST']):.2f}", "±", f"{float(first['ST_conf']):.2f}"]
     assert table[2].split()[0] == "policy.landfill_tax_per_t"
-    assert table[3].split() == ["Jobs", "in", "SMEs", "(IKM)", "not", "computed:", "no", "variation"]
+    assert table[3].split() == ["Active", "jobs", "in", "SMEs", "(IKM)", "not", "computed:", "no", "variation"]
     assert not any(line.startswith("p000") for line in lines)  # no table per sample point
 
 

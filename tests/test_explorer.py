@@ -114,7 +114,7 @@ def test_meta_lists_levers_kpis_with_registry_definitions_and_the_bundled_scenar
     assert {k["metric"]: k["definition"] for k in meta["kpis"]} == {
         name: REGISTRY[name].definition for name in ("landfill_diversion_rate", "virgin_material_avoided_t",
                                                      "co2e_avoided_t", "lm3_park", "multiplier_output_type2",
-                                                     "jobs_sme")}
+                                                     "jobs_sme", "sme_survival")}
     listing = client.get("/api/scenarios").json()
     assert listing["default"] == "demo"
     assert {"demo", "kawasan_baseline", "kalundborg"} <= {s["id"] for s in listing["scenarios"]}

@@ -257,7 +257,7 @@ def test_differences_in_percent_of_the_baseline(tmp_path):
     assert hollow[10.0] is False and hollow[-1.0] is True  # CI [-6, 2] t includes 0
     all_text = texts(fig)
     assert "+20 t" in all_text and "+0.015" in all_text  # change in the indicator's own unit
-    assert any("Jobs in SMEs (IKM)" in t.replace("\n", " ") and t.startswith("not shown") for t in all_text)
+    assert any("Active jobs in SMEs (IKM)" in t.replace("\n", " ") and t.startswith("not shown") for t in all_text)
     assert {"platform", "tax"} <= set(legend_texts(fig))
     assert "Change against the baseline (base): paired differences with 95 % CI — synthetic" in titles(fig)
     saves(fig, tmp_path / "differences")

@@ -75,7 +75,7 @@ def test_report_is_valid_self_contained_and_complete(run_folder, capsys):
     parser.feed(text)
     parser.close()
     assert parser.stack == ["html"] or parser.stack == []
-    assert len(parser.images) == 5
+    assert len(parser.images) == 6   # the run charts (RUN_CHARTS)
     assert all(img["src"].startswith("data:image/svg+xml;base64,") and img.get("alt") for img in parser.images)
     assert "http://" not in text.replace("http://www.w3.org", "") and "<script" not in text
     metrics = json.loads((run_folder / "metrics.json").read_text())
@@ -140,12 +140,12 @@ def test_experiment_report_embeds_the_figures_of_every_arm_under_its_heading(com
     parser = _parsed(path)
     arms = sorted(p.name for p in (compare_folder / "arms").iterdir() if (p / "chart_data.json").is_file())
     assert arms == ["demo", "platform"]
-    charts = ("material_fate", "network", "sankey", "local_economy", "discovery")
+    charts = ("material_fate", "network", "sankey", "local_economy", "discovery", "firms")
     for arm in arms:
         assert f"arm-{arm}" in parser.anchors
         assert {f"fig-{arm}-{chart}" for chart in charts} <= parser.anchors, arm
     assert {"fig-comparison", "fig-differences", "fig-discovery"} <= parser.anchors
-    assert len(parser.images) == 3 + 5 * len(arms)
+    assert len(parser.images) == 3 + 6 * len(arms)
     text = path.read_text()
     # each arm's charts follow its heading, before the next arm's
     order = [text.index(f'id="{anchor}"') for anchor in ("arm-demo", "fig-demo-sankey", "arm-platform",
@@ -201,7 +201,7 @@ def test_indonesian_report_translates_tables_units_and_numbers(compare_folder):
     parser = _parsed(compare_folder / "report_id.html")
     body = " ".join(parser.text)
     for word in ("skenario", "deskripsi", "perusahaan", "periode", "tuas kebijakan", "60 hari", "jangkar",
-                 "Produk samping yang dihasilkan", "Lapangan kerja di IKM", "pekerjaan", "pangsa",
+                 "Produk samping yang dihasilkan", "Lapangan kerja aktif di IKM", "pekerjaan", "pangsa",
                  "Gambar tiap skenario", "Skenario: platform", "ditulis dalam bahasa Inggris"):
         assert word in body, word
     text = (compare_folder / "report_id.html").read_text()

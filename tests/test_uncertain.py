@@ -194,7 +194,8 @@ def test_drivers_csv_ranks_the_planted_driver_first(compared):
     _, experiment = compared
     rows = read_csv(experiment.folder / "drivers.csv")
     top = next(r for r in rows if r["scope"] == "u" and r["metric"] == "jobs_sme" and r["rank"] == "1")
-    assert top["parameter"] == JOBS and float(top["rho"]) == pytest.approx(1.0)
+    # active jobs = employees x share of days worked: the days worked (breakdowns) add a little noise
+    assert top["parameter"] == JOBS and float(top["rho"]) > 0.9
     assert {r["scope"] for r in rows} == {"u", "taxed", "taxed - u"}
 
 
@@ -212,7 +213,7 @@ def test_run_replications_prints_driven_by_and_says_when_mostly(tmp_path, capsys
                  "--no-figures"]) == 0
     out = capsys.readouterr().out
     assert "driven by" in out
-    assert f"Jobs in SMEs (IKM) (u) is mostly driven by the assumption {JOBS} (rho +1.00)" in out
+    assert f"Active jobs in SMEs (IKM) (u) is mostly driven by the assumption {JOBS} (rho +" in out
 
 
 def test_a_single_run_uses_point_values_and_a_replication_its_draws(tmp_path, capsys):

@@ -21,7 +21,7 @@ from ..storage import write_zip
 from ..vocabulary import LANGUAGES
 
 KPIS = ("landfill_diversion_rate", "virgin_material_avoided_t", "co2e_avoided_t", "lm3_park",
-        "multiplier_output_type2", "jobs_sme")
+        "multiplier_output_type2", "jobs_sme", "sme_survival")
 CHARTS = {"sankey": {"en": "Material flows (Sankey)", "id": "Aliran material (Sankey)"},
           "network": {"en": "Network map", "id": "Peta jaringan"},
           "material_fate": {"en": "Fate of by-products", "id": "Nasib produk samping"}}

@@ -7,6 +7,7 @@ from ..results import RunResult
 
 def compute_metrics(result: RunResult) -> dict[str, float]:
     """Every indicator of the registry for one run, as ``{name: value}``."""
+    from .jobs import jobs_metrics
     from .local_economy import economy_metrics
     from .material import material_metrics, network_metrics
 
@@ -14,4 +15,5 @@ def compute_metrics(result: RunResult) -> dict[str, float]:
     values.update(material_metrics(result))
     values.update(network_metrics(result))
     values.update(economy_metrics(result))
+    values.update(jobs_metrics(result))
     return values

@@ -284,7 +284,6 @@ def economy_metrics(result: RunResult) -> dict[str, float]:
     kinds = np.array(result.firms.kind)
     everyone = np.ones(len(kinds), dtype=bool)
     smes = kinds == "sme"
-    employees = result.firms.employees * result.firms.present_at_end
     window = slice(result.warmup_days, None)
     table = io_table(result, ledger)
     try:
@@ -302,9 +301,6 @@ def economy_metrics(result: RunResult) -> dict[str, float]:
         "disposal_cost": _paid(ledger, "disposal_fee", from_firms=True),
         "disposal_cost_avoided": float(result.value_disposal_avoided[window].sum()),
         "virgin_cost_avoided": float(result.value_virgin_avoided[window].sum()),
-        "jobs_total": float(employees.sum()),
-        "jobs_anchor": float(employees[kinds == "anchor"].sum()),
-        "jobs_sme": float(employees[smes].sum()),
         "sme_revenue": float(ledger.amount[sme_sales].sum()),
         "value_added": float(table.value_added[park].sum()),
         "local_wages": float(table.household_income[park].sum()),

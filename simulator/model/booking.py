@@ -104,9 +104,9 @@ class Booking:
         self.ch_dispose_point.add(f.vented_in, f.vented_in * disposal[self.slots.point_material])
         collected = f.stored[self.pooled_entries]
         self.ch_collection.add(collected, collected * self.collection_cost)
-        present = self.firms.active()
-        self.ch_wage_local.add(0.0, self.daily_wage_local * present)
-        self.ch_wage_outside.add(0.0, self.daily_wage_outside * present)
+        present, staffed = self.firms.active(), self.firms.staffed()
+        self.ch_wage_local.add(0.0, self.daily_wage_local * staffed)
+        self.ch_wage_outside.add(0.0, self.daily_wage_outside * staffed)
         self.ch_fixed_local.add(0.0, self.daily_fixed_local * present)
         self.ch_fixed_outside.add(0.0, self.daily_fixed_outside * present)
         if members is not None and self.daily_platform_fee > 0:

@@ -1,7 +1,8 @@
 """The daily clock: the one SimPy process that drives a simulated day in a fixed order.
 
 Order of day ``d`` (one driver keeps it deterministic): close day ``d-1`` (its stocks, link
-counts and truck use; the money period if one ends) -> scheduled events of day ``d`` ->
+counts and truck use; the money period if one ends, and then the firms' decisions of
+:mod:`.viability`) -> scheduled events of day ``d`` ->
 production of all firms (utilities piped as produced) -> money booked -> market round (every
 ``matching_interval_days``) dispatching trucks. Trucks, breakdowns, discovery and contracts run
 as their own SimPy processes in continuous time between the clock's ticks.
@@ -52,6 +53,7 @@ class DailyClock:
         self.interval = scenario.run.matching_interval_days
         self.firms, self.production, self.bank, self.recorder = firms, production, bank, recorder
         self.events, self.market, self.booking, self.dispatch = events, market, booking, dispatch
+        self.decisions = None   # model.viability.ParkDecisions, when the scenario has `viability`
 
     def start(self) -> None:
         """Start the daily driver process."""
@@ -64,6 +66,8 @@ class DailyClock:
                 self._end_of_day(day - 1)
                 if day % self.period == 0:
                     self._close_period(day - self.period)
+                    if self.decisions is not None:
+                        self.decisions.decide(day)
             self.events.apply_day(day, market)
             planned = self.firms.planned_output(day)
             flows = self.production.step(planned, self.bank, market.contracts.outlet(), market.pipelines)

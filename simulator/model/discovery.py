@@ -132,6 +132,21 @@ class LinkLifecycle:
         if self.members is not None:
             self.env.process(self._platform_reviews())
 
+    def firm_entered(self, firm: int, entry_day: np.ndarray) -> None:
+        """A firm entered during the run (``entry_day[firm]`` is today): discovery of its links
+        with firms in the park starts now, on each link's own clock (existing ties at once)."""
+        links = self.contracts.links
+        mine = np.flatnonzero((links.supplier == firm) | (links.consumer == firm))
+        self.start_day[mine] = np.maximum(entry_day[links.supplier[mine]], entry_day[links.consumer[mine]])
+        never = np.full(len(mine), np.inf)
+        found = discovery_times(self.clock[mine], self.start_day[mine], self.rate[mine], never, self.rate[mine])
+        known = self.existing[mine]
+        found[known] = np.maximum(links.known_from_day[mine][known], self.start_day[mine][known])
+        self.found_day[mine] = found
+        for link, day in zip(mine.tolist(), found.tolist()):
+            if day < self.horizon:
+                self._at(day, partial(self._found, day), link)
+
     def _discover(self, order: np.ndarray, days: list[float]):
         env = self.env
         for link, day in zip(order.tolist(), days):

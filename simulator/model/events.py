@@ -33,6 +33,7 @@ class ScheduledEvents:
     def __init__(self, scenario: Scenario, network: ParkNetwork, firms: FirmTable, env: simpy.Environment,
                  log: Callable[[float, int, str], None]):
         self.firms, self.env, self.log = firms, env, log
+        self.on_exit: Callable[[int, float], None] | None = None   # told of scheduled exits (viability)
         self.entry_day = np.zeros(len(network.firms))
         members: dict[str, list[int]] = {}
         for i, inst in enumerate(network.firms):
@@ -68,6 +69,8 @@ class ScheduledEvents:
                 self.firms.exited[f] = True
                 self.log(now, f, "exit")
                 market.lifecycle.close_firm(f)
+                if self.on_exit is not None:
+                    self.on_exit(f, now)
             return
         prices = market.prices
         if kind == "landfill_tax":

@@ -73,6 +73,8 @@ class FirmTable:
         self.entered = np.ones(n, dtype=bool)
         self.exited = np.zeros(n, dtype=bool)
         self.broken = np.zeros(n, dtype=bool)
+        self.idle = np.zeros(n, dtype=bool)      # stopped for want of a margin (model.viability)
+        self.present_at_start = np.ones(n, dtype=bool)   # set once the scenario's entries are known
         self._lognormal_sigma = np.sqrt(np.log1p(self.cv ** 2))
         self._varies = np.flatnonzero((self.distribution != 0) & (self.cv > 0))
         self._noise = _DailyNoise([firm_seed(noise_seed, self.ids[f]) for f in self._varies])
@@ -84,9 +86,13 @@ class FirmTable:
         """Firms in the park today (entered and not exited), operating or not."""
         return self.entered & ~self.exited
 
+    def staffed(self) -> np.ndarray:
+        """Firms that pay wages today: in the park and not idle."""
+        return self.entered & ~self.exited & ~self.idle
+
     def planned_output(self, day: int) -> np.ndarray:
         """Output each firm plans today (product units): capacity x utilisation x a random factor,
-        zero when closed, broken, not yet entered or exited; never above capacity.
+        zero when closed, broken, idle, not yet entered or exited; never above capacity.
 
         Each firm with variability draws one standard normal from its own stream every day,
         whatever happens, so its factors are the same in every scenario it appears in.
@@ -103,7 +109,7 @@ class FirmTable:
             factor[logn] = np.exp(sigma * z[logn] - 0.5 * sigma ** 2)
             unif = dist == 3
             factor[unif] = 1.0 + self.cv[unif] * np.sqrt(3.0) * (2.0 * ndtr(z[unif]) - 1.0)
-        operating = self.calendar[day] & self.entered & ~self.exited & ~self.broken
+        operating = self.calendar[day] & self.entered & ~self.exited & ~self.broken & ~self.idle
         return np.minimum(self.capacity * self.utilisation * factor, self.capacity) * operating
 
 

@@ -80,6 +80,7 @@ class LedgerBook:
         self._single: dict[tuple[int, int, int, int], list[float]] = {}
         self._pending: list[tuple[np.ndarray, ...]] = []
         self._chunks: list[tuple[np.ndarray, ...]] = []
+        self.period_net = np.zeros(len(self.parties))
 
     def channel(self, payer, payee, category: str, material) -> Channel:
         """Register a vectorised channel; ``payer``/``payee`` are party names or indices."""
@@ -121,7 +122,9 @@ class LedgerBook:
                                   np.asarray(quantity, dtype=float)[keep], np.asarray(amount, dtype=float)[keep]))
 
     def close_period(self, start_day: float) -> None:
-        """Turn everything booked since the last close into rows dated ``start_day``."""
+        """Turn everything booked since the last close into rows dated ``start_day``;
+        ``period_net`` then holds each party's receipts minus payments of that period."""
+        first = len(self._chunks)
         for payer, payee, category, material, quantity, amount in self._pending:
             self._chunks.append((np.full(len(amount), start_day), payer, payee, category, material, quantity, amount))
         self._pending.clear()
@@ -140,6 +143,12 @@ class LedgerBook:
             self._chunks.append((np.full(int(keep.sum()), start_day), keys[keep, 0], keys[keep, 1],
                                  keys[keep, 2], keys[keep, 3], values[keep, 0], values[keep, 1]))
             self._single.clear()
+        net = np.zeros(len(self.parties))
+        for chunk in self._chunks[first:]:
+            payer, payee, amount = chunk[1], chunk[2], chunk[6]
+            net -= np.bincount(payer, amount, len(net))
+            net += np.bincount(payee, amount, len(net))
+        self.period_net = net
 
     def table(self) -> LedgerTable:
         """All closed rows."""

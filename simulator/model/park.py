@@ -32,11 +32,13 @@ from .market import Market
 from .production import Production, build_recipes, build_slots
 from .recorder import Recorder
 from .stores import StorageBank
+from .viability import ParkDecisions, mark_dormant_entrants
 
-STREAMS = ("production", "discovery", "contracts", "breakdowns")
+STREAMS = ("production", "discovery", "contracts", "breakdowns", "entry")
 """Independent random streams, spawned in this order from the run's SeedSequence. ``production``
 (output noise) and ``breakdowns`` are parents of one stream per firm keyed by its id
-(:func:`firm_seed`); ``discovery`` and ``contracts`` key their draws by link identity."""
+(:func:`firm_seed`); ``discovery`` and ``contracts`` key their draws by link identity; ``entry`` keys the entrants'
+draws by plot identity (:mod:`.viability`)."""
 
 
 def run_scenario(scenario: Scenario, seed: int | None = None, network: ParkNetwork | None = None,
@@ -118,6 +120,8 @@ class ParkModel:
                                  [m.unit for m in materials], np.array([m.mass_t for m in materials]),
                                  self.product_material, np.array([m.fuel for m in materials]))
         self.events = ScheduledEvents(scenario, net, firms, env, self.recorder.firm_events.append)
+        entrants = mark_dormant_entrants(net, firms, self.events.entry_day)
+        firms.present_at_start = firms.active().copy()
         facilitated = centre_links(net)
         self.fleets = LinkFleets(env, scenario, net, facilitated)
         prices = MarketPrices(scenario, net.materials)
@@ -129,6 +133,11 @@ class ParkModel:
         self.dispatch = Dispatch(env, net, self.fleets, self.market, self.bank, self.recorder)
         self.clock = DailyClock(env, scenario, firms, self.production, self.bank, self.recorder, self.events,
                                 self.market, self.booking, self.dispatch)
+        if scenario.viability is not None:
+            decisions = ParkDecisions(scenario, net, firms, self.events.entry_day, entrants, self.recorder,
+                                      self.booking, self.market, self.fleets, slots, self.bank, rng["entry"].bytes(16))
+            self.clock.decisions = decisions
+            self.events.on_exit = decisions.vacated
 
     def run(self) -> RunResult:
         self._start_breakdowns()

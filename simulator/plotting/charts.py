@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import EipsimError
 from ..result_reader import ResultReader
 
-RUN_CHARTS = ("material_fate", "network", "sankey", "local_economy", "discovery")
+RUN_CHARTS = ("material_fate", "network", "sankey", "local_economy", "discovery", "firms")
 EXPERIMENT_CHARTS = ("comparison", "differences", "sweep", "discovery")
 MIN_DPI, MAX_DPI = 10, 2400
 """Resolutions of PNG charts accepted by :func:`check_dpi`."""
@@ -34,7 +34,7 @@ def check_dpi(dpi) -> int:
 
 def run_chart(name: str, data: dict, lang: str):
     """One chart of a run from its chart data."""
-    from . import discovery, economy, fate, network, sankey
+    from . import discovery, economy, fate, firms, network, sankey
 
     if name == "material_fate":
         return fate.plot_material_fate(data, lang=lang)
@@ -46,6 +46,8 @@ def run_chart(name: str, data: dict, lang: str):
         return economy.plot_local_economy(data, lang=lang)
     if name == "discovery":
         return discovery.plot_discovery({data["meta"]["scenario"]: data["discovery"]}, data["meta"], lang=lang)
+    if name == "firms":
+        return firms.plot_firms(data, lang=lang)
     raise KeyError(name)
 
 

@@ -33,7 +33,7 @@ LABELS = {
            "no_leontief": "no Leontief solution\n(a sector's local inputs cost as much as its sales,\n"
                           "so I − A cannot be inverted: no multipliers)",
            "no_sectors": "no park sector in the input-output table",
-           "jobs_title": "C  Jobs by firm kind", "jobs_axis": "jobs (employees at the end of the run)",
+           "jobs_title": "C  Jobs by firm kind", "jobs_axis": "active jobs (full-time equivalents, days worked)",
            "no_jobs": "no firms"},
     "id": {"title": "Ekonomi lokal kawasan — {scenario}",
            "lm3_title": "A  Local Multiplier 3: ke mana pendapatan kawasan dibelanjakan kembali",
@@ -48,7 +48,7 @@ LABELS = {
                           "sehingga I − A tidak dapat diinvers: tanpa pengganda)",
            "no_sectors": "tidak ada sektor kawasan dalam tabel input-output",
            "jobs_title": "C  Lapangan kerja per jenis perusahaan",
-           "jobs_axis": "lapangan kerja (karyawan di akhir simulasi)", "no_jobs": "tidak ada perusahaan"},
+           "jobs_axis": "lapangan kerja aktif (setara penuh waktu, hari kerja)", "no_jobs": "tidak ada perusahaan"},
 }
 
 
