@@ -134,8 +134,9 @@ class ParkModel:
         self.clock = DailyClock(env, scenario, firms, self.production, self.bank, self.recorder, self.events,
                                 self.market, self.booking, self.dispatch)
         if scenario.viability is not None:
+            key = np.random.default_rng(seeds["entry"]).bytes(16)
             decisions = ParkDecisions(scenario, net, firms, self.events.entry_day, entrants, self.recorder,
-                                      self.booking, self.market, self.fleets, slots, self.bank, rng["entry"].bytes(16))
+                                      self.booking, self.market, self.fleets, slots, self.bank, key)
             self.clock.decisions = decisions
             self.events.on_exit = decisions.vacated
 
