@@ -177,3 +177,13 @@ def test_schema_and_validation_import_nothing_from_the_model():
                  and _layer(target, model)}
     assert not offenders, offenders
 
+
+
+def test_no_two_modules_share_a_name():
+    """A module's name says what it is: ``model/discovery`` (partners finding each other) and a
+    chart of it are two names, not one name in two folders."""
+    names: dict[str, list[str]] = {}
+    for path in modules():
+        if path.name != "__init__.py":
+            names.setdefault(path.stem, []).append(path.relative_to(PACKAGE).as_posix())
+    assert not {n: p for n, p in names.items() if len(p) > 1}

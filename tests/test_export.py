@@ -177,7 +177,7 @@ def test_libreoffice_opens_the_workbook(runs, tmp_path, capsys):
 
 
 def test_network_map_draws_a_scale_bar_and_names_the_geo_origin(runs):
-    from simulator.plotting.network import plot_network
+    from simulator.plotting.network_map import plot_network
 
     chart = json.loads((runs["kawasan_contoh"] / "chart_data.json").read_text())
     assert chart["meta"]["geo_origin"] == pytest.approx([-6.388029, 107.300202])

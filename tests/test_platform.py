@@ -112,7 +112,7 @@ def test_membership_grows_and_repeats_with_the_seed(demo_platform_by_fee):
 
 
 def test_discovery_chart_shows_members_on_a_right_axis():
-    from simulator.plotting.discovery import plot_discovery
+    from simulator.plotting.discovery_chart import plot_discovery
 
     days = list(range(5))
     data = {"day": days, "links_known": [0, 1, 2, 2, 3], "links_active": [0, 0, 1, 1, 2], "links_candidate": 4,

@@ -15,7 +15,7 @@ from simulator.plotting.charts import check_dpi
 from simulator.model.park import run_scenario
 from simulator.plotting.compare import plot_comparison
 from simulator.plotting.fate import plot_material_fate
-from simulator.plotting.network import firm_sizes, plot_network
+from simulator.plotting.network_map import firm_sizes, plot_network
 from simulator.plotting.style import footer, new_figure
 from simulator.validation import load_scenario
 

@@ -19,7 +19,7 @@ from simulator.chartdata import run_chart_data
 from simulator.model.park import run_scenario
 from simulator.plotting.compare import plot_comparison, plot_differences
 from simulator.vocabulary import number
-from simulator.plotting.discovery import plot_discovery
+from simulator.plotting.discovery_chart import plot_discovery
 from simulator.plotting.economy import plot_local_economy
 from simulator.plotting.sweep import plot_sweep
 from simulator.validation import load_scenario

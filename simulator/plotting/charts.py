@@ -34,18 +34,18 @@ def check_dpi(dpi) -> int:
 
 def run_chart(name: str, data: dict, lang: str):
     """One chart of a run from its chart data."""
-    from . import discovery, economy, fate, firms, network, sankey
+    from . import discovery_chart, economy, fate, firms, network_map, sankey
 
     if name == "material_fate":
         return fate.plot_material_fate(data, lang=lang)
     if name == "network":
-        return network.plot_network(data, lang=lang)
+        return network_map.plot_network(data, lang=lang)
     if name == "sankey":
         return sankey.plot_sankey(data, lang=lang)
     if name == "local_economy":
         return economy.plot_local_economy(data, lang=lang)
     if name == "discovery":
-        return discovery.plot_discovery({data["meta"]["scenario"]: data["discovery"]}, data["meta"], lang=lang)
+        return discovery_chart.plot_discovery({data["meta"]["scenario"]: data["discovery"]}, data["meta"], lang=lang)
     if name == "firms":
         return firms.plot_firms(data, lang=lang)
     raise KeyError(name)
@@ -58,7 +58,7 @@ def run_figures(data: dict, lang: str = "en", only: tuple[str, ...] | None = Non
 
 def experiment_figures(folder: Path, lang: str = "en", only: tuple[str, ...] | None = None) -> dict:
     """The figures of an experiment folder, by name (those its kind supports)."""
-    from . import compare, discovery, sweep
+    from . import compare, discovery_chart, sweep
 
     reader = ResultReader(folder)
     plan = reader.plan()
@@ -76,7 +76,7 @@ def experiment_figures(folder: Path, lang: str = "en", only: tuple[str, ...] | N
     if series and wanted("discovery"):
         # each arm's chart data is its representative run: replication 0 of the experiment
         drawn = {**meta, "replication": 0, "replication_of_each_arm": True}
-        figures["discovery"] = discovery.plot_discovery(series, drawn, lang=lang)
+        figures["discovery"] = discovery_chart.plot_discovery(series, drawn, lang=lang)
     return figures
 
 
