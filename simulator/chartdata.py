@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .metrics.economic import decompose_output_effects
-from .metrics.jobs import active_jobs, ever_present, firm_status
+from .metrics.employment import active_jobs, ever_present, firm_status
 from .metrics.local_economy import io_table, lm3_rounds, multipliers
 from .results import RunResult
 

@@ -7,7 +7,7 @@ from ..results import RunResult
 
 def compute_metrics(result: RunResult) -> dict[str, float]:
     """Every indicator of the registry for one run, as ``{name: value}``."""
-    from .jobs import jobs_metrics
+    from .employment import jobs_metrics
     from .local_economy import economy_metrics
     from .material import material_metrics, network_metrics
 
