@@ -86,10 +86,11 @@ def park_income_and_spending(result) -> tuple[float, float]:
     return float(income), float(spending)
 
 
-@pytest.mark.parametrize("p", [0.0, 0.2, 0.5, 0.8, 1.0])
+@pytest.mark.parametrize("p", [0.0, 0.2, 0.5, 0.8, 0.99])
 def test_lm3_of_a_chain_respending_p_is_one_plus_m_times_p_plus_p_squared(p):
     """Every payee re-spends a share p locally; the park spends a share m of its income (it keeps
-    the rest): R2 = m p R1, R3 = m p^2 R1, so LM3 = 1 + m (p + p^2)."""
+    the rest): R2 = m p R1, R3 = m p^2 R1, so LM3 = 1 + m (p + p^2). (p = 1 is refused by
+    validation: no money would ever leave the region, and the IO multipliers are infinite.)"""
     result = run_scenario(scenario(local_chain(p)))
     income, spending = park_income_and_spending(result)
     m = spending / income
