@@ -11,13 +11,18 @@ document that expands (through YAML aliases) to more than ``MAX_NODES`` values a
 clear message instead of exhausting memory ("billion laughs"); the expansion is measured on
 the composed node graph (aliases are shared nodes) before anything is built, so refusing a bomb
 takes milliseconds. Aliases that refer to the node containing them and nesting deeper than
-``MAX_DEPTH`` are refused the same way.
+``MAX_DEPTH`` are refused the same way. Only regular files are read (not a device such as
+``/dev/zero``, a FIFO or a folder), and the size limit holds while reading, so a file that grows
+cannot get past it.
 """
 
 from __future__ import annotations
 
 import copy
+import errno
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -30,7 +35,11 @@ MAX_FILE_BYTES = 5_000_000
 MAX_NODES = 1_000_000
 MAX_DEPTH = 100
 """Deepest nesting of mappings and lists accepted; a scenario needs fewer than ten levels."""
+MAX_NAME_CHARS = 255
+"""Longest base file name in ``extends:`` (the usual limit of file systems)."""
 RESERVED_KEYS = ("extends", "variants")
+
+_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 
 Path_ = tuple  # a path into the document: ('firms', 'cement', 'inputs', 0)
 
@@ -136,6 +145,15 @@ def read_yaml_text(text: str, name: str, problems: list[Problem] | None = None) 
     size = len(text.encode("utf-8", errors="replace"))
     if size > MAX_FILE_BYTES:
         raise ScenarioError([_size_problem(size, name)])
+    special = _NON_PRINTABLE.search(text)
+    if special is not None:
+        line = text.count("\n", 0, special.start()) + 1
+        col = special.start() - (text.rfind("\n", 0, special.start()) + 1) + 1
+        code = ord(special.group())
+        what = "a NUL byte" if code == 0 else f"the control character U+{code:04X}"
+        raise ScenarioError([Problem(f"the file contains {what}; YAML allows only printable text",
+                                     mark=SourceMark(name, line, col),
+                                     hint="is this a binary file? save the scenario as plain UTF-8 text")])
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -249,24 +267,61 @@ def read_yaml_file(path: str | Path, problems: list[Problem] | None = None) -> t
 
     ``problems``: as in :func:`read_yaml_text`.
     """
-    path = Path(path)
     name = str(path)
+    data = read_scenario_bytes(path, name)
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ScenarioError([Problem("file not found", mark=SourceMark(name, 1, 1))]) from None
-    except OSError as exc:
-        raise ScenarioError([Problem(f"cannot read file: {exc.strerror}", mark=SourceMark(name, 1, 1))]) from None
-    if path.is_dir():
-        raise ScenarioError([Problem("is a folder, not a scenario file", mark=SourceMark(name, 1, 1))])
-    if size > MAX_FILE_BYTES:
-        raise ScenarioError([_size_problem(size, name)])
-    try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError([Problem(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})",
                                      mark=SourceMark(name, 1, 1))]) from None
     return read_yaml_text(text, name, problems)
+
+
+def read_scenario_bytes(path: str | Path, name: str) -> bytes:
+    """The bytes of a regular file of at most ``MAX_FILE_BYTES`` (counted while reading).
+
+    Opened without blocking (a FIFO does not hang) and checked on the open descriptor, so what
+    is read is what was checked. Raises :class:`ScenarioError` naming ``name`` otherwise.
+    """
+    def refuse(message: str, hint: str | None = None) -> ScenarioError:
+        return ScenarioError([Problem(message, mark=SourceMark(_short(name), 1, 1), hint=hint)])
+
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise refuse("file not found") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise refuse("symbolic link loop: the link never reaches a file") from None
+        if exc.errno == errno.ENAMETOOLONG:
+            raise refuse(f"file name too long ({len(str(path)):,} characters)") from None
+        raise refuse(f"cannot read file: {exc.strerror}") from None
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        if stat.S_ISDIR(mode):
+            raise refuse("is a folder, not a scenario file")
+        raise refuse("is not a regular file (a device, FIFO or socket)", hint="give a scenario file (.yaml)")
+    with os.fdopen(descriptor, "rb") as handle:
+        try:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise refuse(f"cannot read file: {exc.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError([_size_problem(max(len(data), _size_of(path)), _short(name))])
+    return data
+
+
+def _size_of(path: str | Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _short(name: str, limit: int = 200) -> str:
+    """A file name as shown in a message (an absurdly long one shortened in the middle)."""
+    return name if len(name) <= limit else f"{name[:limit // 2]}...{name[-limit // 2:]}"
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, name: str) -> Problem:
@@ -428,8 +483,8 @@ def load_document(path: str | Path, variant: str | None = None,
 
 def _load_with_bases(path: Path, seen: tuple[Path, ...],
                      problems: list[Problem]) -> tuple[Any, SourceMap, list[str]]:
-    resolved = path.resolve()
     data, sources = read_yaml_file(path, problems)
+    resolved = _real(path)
     if not isinstance(data, dict) or "extends" not in data:
         return data, sources, [str(path)]
     bases = data.pop("extends")
@@ -443,11 +498,15 @@ def _load_with_bases(path: Path, seen: tuple[Path, ...],
     for index, base in enumerate(base_list):
         base_path = (path.parent / base)
         mark = sources.lookup(("extends", index) if isinstance(bases, list) else ("extends",))
-        if base_path.resolve() in seen + (resolved,):
-            cycle = " -> ".join(str(p) for p in seen + (resolved, base_path.resolve()))
+        if len(base) > MAX_NAME_CHARS or "\x00" in base:
+            raise ScenarioError([Problem(f"base file name is not usable ({len(base):,} characters"
+                                         f"{', with a NUL byte' if chr(0) in base else ''})", path="extends",
+                                         mark=mark, hint=f"file names have at most {MAX_NAME_CHARS} characters")])
+        if _real(base_path) in seen + (resolved,):
+            cycle = " -> ".join(str(p) for p in seen + (resolved, _real(base_path)))
             raise ScenarioError([Problem(f"`extends` forms a cycle: {cycle}", path="extends", mark=mark,
                                          hint="a scenario cannot extend itself, directly or indirectly")])
-        if not base_path.is_file():
+        if not os.path.lexists(base_path):
             raise ScenarioError([Problem(f"base file '{base}' not found (looked for {base_path})",
                                          path="extends", mark=mark,
                                          hint="paths in `extends` are relative to the scenario file")])
@@ -461,6 +520,11 @@ def _load_with_bases(path: Path, seen: tuple[Path, ...],
     merged = _merge(merged, merged_sources, data, sources, ())
     chain.append(str(path))
     return merged, merged_sources, chain
+
+
+def _real(path: Path) -> Path:
+    """``path`` with symbolic links resolved (a link loop stays as far as it resolves, no error)."""
+    return Path(os.path.realpath(path))
 
 
 def deep_merge(base: dict, patch: dict, visit: Callable[[Path_, bool], None] | None = None,

@@ -161,6 +161,17 @@ def test_run_reports_variant_and_override_and_file_problems_together(broken, tmp
     ("missing.yaml", lambda p: None, ":1:1: file not found"),
     ("cycle.yaml", lambda p: p.write_text("extends: cycle.yaml\n"), "`extends` forms a cycle"),
     ("base.yaml", lambda p: p.write_text("extends: nowhere.yaml\n"), "base file 'nowhere.yaml' not found"),
+    # files that are not regular files, bytes that are not text, names that are not names
+    ("zero.yaml", lambda p: p.symlink_to("/dev/zero"), ":1:1: is not a regular file"),
+    ("fifo.yaml", lambda p: os.mkfifo(p), ":1:1: is not a regular file"),
+    ("loop.yaml", lambda p: p.symlink_to(p.name), ":1:1: symbolic link loop"),
+    ("folder.yaml", lambda p: p.mkdir(), ":1:1: is a folder, not a scenario file"),
+    ("nul.yaml", lambda p: p.write_bytes(b"name: x\nrun: {seed: 1}\x00\n"), ":2:15: the file contains a NUL byte"),
+    ("utf16.yaml", lambda p: p.write_text("name: x\n", encoding="utf-16"), ":1:1: file is not UTF-8 text"),
+    ("long.yaml", lambda p: p.write_text("extends: " + "b" * 5000 + ".yaml\n"),
+     ":1:1: extends: base file name is not usable (5,005 characters)"),
+    ("tolink.yaml", lambda p: (p.parent / "z.yaml").symlink_to("/dev/zero") or p.write_text("extends: z.yaml\n"),
+     "z.yaml:1:1: is not a regular file"),
 ])
 def test_unreadable_scenarios_exit_2(tmp_path, capsys, name, make, message):
     path = tmp_path / name

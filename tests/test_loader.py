@@ -220,6 +220,81 @@ def test_non_utf8_file(tmp_path):
     assert "not UTF-8" in only_problem(excinfo).message
 
 
+def _not_regular(tmp_path, kind):
+    import os
+
+    path = tmp_path / f"{kind}.yaml"
+    if kind == "zero":
+        path.symlink_to("/dev/zero")      # endless: grew to 7 GB before this was refused
+    elif kind == "fifo":
+        os.mkfifo(path)                   # nobody writes: reading used to hang forever
+    elif kind == "loop":
+        path.symlink_to(path.name)        # a link to itself
+    elif kind == "dangling":
+        path.symlink_to("nowhere.yaml")
+    elif kind == "folder":
+        path.mkdir()
+    return path
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("zero", "is not a regular file (a device, FIFO or socket)"),
+    ("fifo", "is not a regular file (a device, FIFO or socket)"),
+    ("loop", "symbolic link loop: the link never reaches a file"),
+    ("dangling", "file not found"),
+    ("folder", "is a folder, not a scenario file"),
+])
+def test_only_regular_files_are_read(tmp_path, kind, message):
+    path = _not_regular(tmp_path, kind)
+    started = time.perf_counter()
+    with pytest.raises(ScenarioError) as excinfo:
+        load_document(path)
+    assert time.perf_counter() - started < 2.0
+    problem = only_problem(excinfo)
+    assert (str(problem.mark), problem.message) == (f"{path}:1:1", message)
+
+
+@pytest.mark.parametrize("text, where, what", [
+    ("name: x\x00\n", (1, 8), "a NUL byte"),
+    ("name: x\nrun:\n  seed: 1\x00\x00\n", (3, 10), "a NUL byte"),
+    ("name: \x07bell\n", (1, 7), "the control character U+0007"),
+    ("\x00", (1, 1), "a NUL byte"),
+])
+def test_nul_bytes_and_control_characters_are_marked(tmp_path, text, where, what):
+    path = tmp_path / "binary.yaml"
+    path.write_bytes(text.encode())
+    with pytest.raises(ScenarioError) as excinfo:
+        load_document(path)
+    problem = only_problem(excinfo)
+    assert ((problem.mark.line, problem.mark.col), problem.message) == (
+        where, f"the file contains {what}; YAML allows only printable text")
+    assert "plain UTF-8 text" in problem.hint
+
+
+def test_scenario_that_extends_itself_through_a_symlink_loop(tmp_path):
+    (tmp_path / "loop.yaml").symlink_to("loop.yaml")
+    path = tmp_path / "child.yaml"
+    path.write_text("extends: loop.yaml\n")
+    with pytest.raises(ScenarioError) as excinfo:
+        load_document(path)
+    problem = only_problem(excinfo)
+    assert (str(problem.mark), problem.message) == (f"{tmp_path / 'loop.yaml'}:1:1",
+                                                    "symbolic link loop: the link never reaches a file")
+
+
+@pytest.mark.parametrize("base, shown", [
+    ("a" * 5000, "5,000 characters"),
+    ('"a\\0b.yaml"', "8 characters, with a NUL byte"),
+])
+def test_extends_with_an_unusable_file_name(write_yaml, base, shown):
+    # 5,000 characters used to crash with "OSError: File name too long"
+    with pytest.raises(ScenarioError) as excinfo:
+        load_document(write_yaml("long.yaml", f"extends: {base}\n"))
+    problem = only_problem(excinfo)
+    assert (problem.path, problem.message) == ("extends", f"base file name is not usable ({shown})")
+    assert (problem.mark.line, problem.mark.col) == (1, 1)
+
+
 # --------------------------------------------------------------------------- extends
 
 
