@@ -1,8 +1,11 @@
 """The ``eipsim`` command line.
 
 Errors are for people: bad input prints every problem as ``FILE:LINE:COL: field: message`` and
-exits with code 2, without a traceback (``--debug`` shows it); a crash, or an experiment whose
-every run failed, exits with code 1. Ctrl-C exits with 130 and SIGTERM with 143, both after the
+exits with code 2, without a traceback (``--debug`` shows it); so do command-line values out of
+their range (``--replications`` at most 100,000, ``--jobs`` at most 1024), an ``--out`` that is a
+file or not writable and a ``--scheduler`` where nothing answers within 5 s, all before any work.
+A crash, or an experiment with failed runs, exits with code 1; a closed stdout (``| head``) ends
+quietly with 141. Ctrl-C exits with 130 and SIGTERM with 143, both after the
 same cleanup: no half-written result is kept, and an interrupted experiment says how to resume.
 """
 
@@ -20,12 +23,18 @@ from .errors import EipsimError, ScenarioError, SimulationError
 from .vocabulary import format_value
 
 EXIT_OK, EXIT_CRASH, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a command killed by a closed pipe (`eipsim sweep ... | head`)
+MAX_JOBS = 1024
+SCHEDULER_TIMEOUT_S = 5.0
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse printed the problem with the usage (2) or the help (0)
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_BAD_INPUT
@@ -33,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     with SigtermAsInterrupt() as sigterm:
         try:
             return args.handler(args, argv)
+        except BrokenPipeError:  # the reader of stdout went away (`| head`): nothing more to say
+            _silence_stdout()
+            return EXIT_BROKEN_PIPE
         except ScenarioError as exc:
             if args.debug:
                 raise
@@ -59,6 +71,16 @@ def main(argv: list[str] | None = None) -> int:
                   "This is a bug in eipsim; run again with --debug for the traceback and report it.",
                   file=sys.stderr)
             return EXIT_CRASH
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit raises no second BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 class SigtermAsInterrupt:
@@ -109,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", parents=[common], help="run a scenario (once or replicated)")
     run.add_argument("file", type=Path, metavar="FILE", nargs="?")
     _scenario_options(run)
-    run.add_argument("--replication", type=int, metavar="I",
+    run.add_argument("--replication", type=count_arg(0, "MAX_REPLICATIONS"), metavar="I",
                      help="run replication I of an experiment alone (its seeds: SeedSequence(seed).spawn(n)[I])")
     _experiment_options(run, replications=1)
     run.add_argument("--dpi", type=dpi_arg, default=150, help="resolution of PNG charts (default 150)")
@@ -130,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     _scenario_options(sweep)
     sweep.add_argument("--grid", action="append", default=[], metavar="PATH=V1,V2,...",
                        help="values of a parameter; several --grid make a full factorial")
-    sweep.add_argument("--lhs", type=int, metavar="N", help="N Latin-hypercube points over the --range bounds")
+    sweep.add_argument("--lhs", type=count_arg(1, "MAX_RUNS"), metavar="N", help="N Latin-hypercube points over the --range bounds")
     sweep.add_argument("--range", dest="ranges", action="append", default=[], metavar="PATH=LOW:HIGH")
     _experiment_options(sweep, replications=1)
     sweep.set_defaults(handler=cmd_sweep)
@@ -140,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("file", type=Path, metavar="FILE", nargs="?")
     _scenario_options(sens)
     sens.add_argument("--method", default="sobol", choices=["sobol"])
-    sens.add_argument("--n", type=int, default=256, help="base sample size N (power of 2; runs = N (D + 2))")
+    sens.add_argument("--n", type=count_arg(1, "MAX_RUNS"), default=256, help="base sample size N (power of 2; runs = N (D + 2))")
     sens.add_argument("--range", dest="ranges", action="append", default=[], metavar="PATH=LOW:HIGH")
     sens.add_argument("--outcome", dest="outcomes", action="append", default=None, metavar="METRIC",
                       help="indicator to analyse (repeatable; default: the headline indicators)")
@@ -191,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
                                   help="open the explorer: levers, runs and charts in a web page (optional extra)")
     explore.add_argument("--host", default="127.0.0.1",
                          help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0 opens it)")
-    explore.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    explore.add_argument("--port", type=count_arg(0, 65535), default=8765, help="port (default 8765)")
     explore.add_argument("--scenario", type=Path, metavar="FILE", help="scenario selected when the page opens")
     explore.add_argument("--out", type=Path, help="results folder (default: a temporary folder removed on exit)")
     explore.set_defaults(handler=cmd_explore)
@@ -199,10 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _experiment_options(parser: argparse.ArgumentParser, replications: int) -> None:
-    parser.add_argument("--replications", type=int, default=replications,
-                        help=f"independent replications (default {replications})")
+    parser.add_argument("--replications", type=count_arg(1, "MAX_REPLICATIONS"), default=replications,
+                        help=f"independent replications (default {replications}; at most 100,000)")
     parser.add_argument("--seed", type=int, help="root seed (default: run.seed of the scenario)")
-    parser.add_argument("--jobs", type=int, default=None, help="parallel workers (default: all cores)")
+    parser.add_argument("--jobs", type=count_arg(1, MAX_JOBS), default=None,
+                        help=f"parallel workers (default: all cores; at most {MAX_JOBS})")
     parser.add_argument("--engine", choices=["serial", "process", "dask"], default="process",
                         help="where runs execute (default: local processes)")
     parser.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="an existing Dask scheduler (implies dask)")
@@ -275,10 +298,12 @@ def cmd_run(args, argv) -> int:
 
     overrides = list(args.overrides) + ([f"run.seed={args.seed}"] if args.seed is not None else [])
     scenario, document = load_scenario(_need_file(args.file), variant=args.variant, overrides=overrides)
+    check_out(args.out)
     if not args.quiet:
         which = f", replication {args.replication}" if args.replication is not None else ""
-        print(f"Running {scenario.name}: {scenario.run.horizon_days} days, seed {scenario.run.seed}{which} ...",
-              file=sys.stderr)
+        print(f"Running {scenario.name}: {scenario.run.horizon_days} days, seed {scenario.run.seed}{which} ...\n"
+              "This is one replication: one draw of the random events. For a mean with its 95 % confidence "
+              "interval, run it with --replications 30.", file=sys.stderr)
         uncertain = sum(dist is not None for dist in scenario.uncertain.values())
         if uncertain:
             used = ("the values replication {} draws".format(args.replication) if args.replication is not None
@@ -334,6 +359,10 @@ def _need_file(path):
 
 
 def _engine(args, argv, with_out: bool = True) -> dict:
+    if args.scheduler:
+        check_scheduler(args.scheduler)
+    if with_out:
+        check_out(args.out)
     options = {"engine": args.engine, "jobs": args.jobs, "scheduler": args.scheduler,
                "figures": not args.no_figures, "progress": False if args.quiet else None}
     if with_out:
@@ -341,15 +370,52 @@ def _engine(args, argv, with_out: bool = True) -> dict:
     return options
 
 
+def check_out(out: Path) -> None:
+    """Refuse at once a results folder that is a file or cannot be written (EipsimError)."""
+    from .storage import unwritable_reason
+
+    reason = unwritable_reason(out)
+    if reason:
+        raise EipsimError(f"--out {out}: {reason}")
+
+
+def check_scheduler(address: str) -> None:
+    """Refuse at once a Dask scheduler address that is malformed or where nothing answers."""
+    import socket
+    from urllib.parse import urlsplit
+
+    hint = "start one with `dask scheduler`, or leave out --scheduler to run on this computer"
+    try:
+        parts = urlsplit(address if "://" in address else f"tcp://{address}")
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host = port = None
+    if not host or not port:
+        raise EipsimError(f"--scheduler {address!r} is not an address of the form tcp://HOST:PORT")
+    try:
+        with socket.create_connection((host, port), timeout=SCHEDULER_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        reason = (f"no answer within {SCHEDULER_TIMEOUT_S:g} s" if isinstance(exc, TimeoutError)
+                  else (exc.strerror or str(exc)).lower())
+        raise EipsimError(f"no Dask scheduler at {address} ({reason}); {hint}") from None
+
+
 def _report(experiment, args) -> int:
-    """Print the experiment's tables and its folder; exit with 1 when every run failed."""
+    """Print the experiment's tables and its folder; exit with 1 when any run failed (said on
+    stderr, so that ``--quiet`` shows it too)."""
     from .experiment.terminal_tables import experiment_table
 
     if not args.quiet:
         print(experiment_table(experiment))
     print(experiment.folder)
+    failures = experiment.folder / "failures.csv"
     if experiment.runs_failed == experiment.runs_total:
-        print(f"eipsim: every run failed; the errors are in {experiment.folder / 'failures.csv'}", file=sys.stderr)
+        print(f"eipsim: every run failed; the errors are in {failures}", file=sys.stderr)
+        return EXIT_CRASH
+    if experiment.runs_failed:
+        print(f"eipsim: {experiment.runs_failed:,} of {experiment.runs_total:,} runs failed; the errors are in "
+              f"{failures}", file=sys.stderr)
         return EXIT_CRASH
     return EXIT_OK
 
@@ -471,6 +537,32 @@ def sector_multiplier_table(path: Path) -> str:
              f"{format_value(row['output_type2'], 'ratio')}" for row in read_table(path)]
     return (f"  Output multipliers by sector, Type I / Type II ({path.name} has income and employment):\n"
             + "\n".join(f"    {cell}" for cell in cells))
+
+
+def count_arg(minimum: int, maximum: int | str):
+    """An argparse type: a whole number from ``minimum`` to ``maximum`` (``1e3`` is read as 1000).
+
+    ``maximum`` may name a limit of :mod:`simulator.experiment.plan` (imported only when used).
+    """
+    def parse(text: str) -> int:
+        upper = maximum
+        if isinstance(upper, str):
+            from .experiment import plan
+
+            upper = getattr(plan, upper)
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not value.is_integer():
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+        if not minimum <= value <= upper:
+            shown = f"{int(value):,}" if abs(value) < 1e30 else text
+            raise argparse.ArgumentTypeError(f"{shown} is outside {minimum:,} to {upper:,}")
+        return int(value)
+
+    parse.__name__ = "count"  # argparse names the type in its messages
+    return parse
 
 
 def dpi_arg(text: str) -> int | float:

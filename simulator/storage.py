@@ -134,9 +134,14 @@ class ResultFolder:
     """
 
     def __init__(self, final: Path):
+        from .errors import EipsimError
+
         self.final = Path(final)
-        self.final.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(dir=self.final.parent, prefix=f".{self.final.name}.", suffix=".tmp"))
+        try:
+            self.final.parent.mkdir(parents=True, exist_ok=True)
+            self.tmp = Path(tempfile.mkdtemp(dir=self.final.parent, prefix=f".{self.final.name}.", suffix=".tmp"))
+        except OSError as exc:
+            raise EipsimError(f"cannot write results in {self.final.parent}: {exc.strerror or exc}") from None
         self.committed = False
 
     def __enter__(self) -> "ResultFolder":
@@ -193,6 +198,24 @@ def _figure_metadata(ext: str) -> dict:
     if ext == "png":
         return {"Software": "eipsim"}
     return {"Date": None, "Creator": "eipsim"}
+
+
+def unwritable_reason(folder: str | Path) -> str | None:
+    """Why results cannot be written under ``folder`` (a file in the way, no permission), or None.
+
+    Nothing is created: the nearest existing folder on the way is checked.
+    """
+    folder = Path(folder)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        if existing.is_symlink():
+            return f"{existing} is a broken symbolic link"
+        existing = existing.parent
+    if not existing.is_dir():
+        return "is a file, not a folder" if existing == folder else f"{existing} is a file, not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"cannot write in {existing} (no permission or a read-only disk)"
+    return None
 
 
 def unique_path(path: Path) -> Path:

@@ -317,3 +317,78 @@ def test_inputs_the_run_cannot_handle_are_refused_at_validation(broken_scenario,
 def test_exchange_may_name_one_firm_of_an_entry_with_a_count(broken_scenario, capsys):
     path, _ = broken_scenario(COUNTED, ("consumer: cement_works", "consumer: cement_works_2"))
     assert main(["validate", str(path)]) == 0, capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- command-line values
+
+
+DEMO = ROOT / "scenarios" / "demo.yaml"
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--replications", "1e9"], "argument --replications: 1,000,000,000 is outside 1 to 100,000"),
+    (["--replications", "1000000000"], "argument --replications: 1,000,000,000 is outside 1 to 100,000"),
+    (["--replications", "1e400"], "argument --replications: '1e400' is not a whole number"),
+    (["--replications", "0"], "argument --replications: 0 is outside 1 to 100,000"),
+    (["--replications", "2.5"], "argument --replications: '2.5' is not a whole number"),
+    (["--replications", "ten"], "argument --replications: 'ten' is not a whole number"),
+    (["--replication", "-1"], "argument --replication: -1 is outside 0 to 100,000"),
+    (["--jobs", "-1"], "argument --jobs: -1 is outside 1 to 1,024"),
+    (["--jobs", "0"], "argument --jobs: 0 is outside 1 to 1,024"),
+    (["--jobs", "100000"], "argument --jobs: 100,000 is outside 1 to 1,024"),
+    (["--out", str(DEMO)], f"eipsim: --out {DEMO}: is a file, not a folder"),
+    (["--out", str(DEMO / "sub")], f"eipsim: --out {DEMO / 'sub'}: {DEMO} is a file, not a folder"),
+    (["--replications", "2", "--out", str(DEMO)], f"eipsim: --out {DEMO}: is a file, not a folder"),
+    (["--replications", "2", "--scheduler", "tcp://127.0.0.1:1"],
+     "eipsim: no Dask scheduler at tcp://127.0.0.1:1 (connection refused); start one with `dask scheduler`"),
+    (["--replications", "2", "--scheduler", "tcp://nowhere"],
+     "eipsim: --scheduler 'tcp://nowhere' is not an address of the form tcp://HOST:PORT"),
+    (["--replications", "2", "--scheduler", "tcp://host:99999"],
+     "eipsim: --scheduler 'tcp://host:99999' is not an address of the form tcp://HOST:PORT"),
+])
+def test_bad_command_line_values_exit_2_at_once(tmp_path, capsys, options, message):
+    """Refused before anything is allocated, loaded or written (1e9 replications took 3.8 GB)."""
+    out_dir = tmp_path / "out"
+    command = ["run", str(DEMO), "--out", str(out_dir), "--engine", "serial", *options]
+    started = time.perf_counter()
+    assert main(command) == 2
+    assert time.perf_counter() - started < 5.0
+    out, err = capsys.readouterr()
+    assert out == "" and message in err and "Traceback" not in err
+    assert not out_dir.exists()
+
+
+@pytest.mark.parametrize("command, message", [
+    (["sweep", str(DEMO), "--lhs", "0", "--range", "platform.coverage=0:1"], "argument --lhs: 0 is outside 1"),
+    (["sweep", str(DEMO), "--grid", "platform.coverage=" + ",".join(["0.5"] * 2000), "--replications", "1000"],
+     "2,000 configurations x 1,000 replications = 2,000,000 runs, above the limit of 1,000,000 runs"),
+    (["sensitivity", str(DEMO), "--n", "-8", "--range", "platform.coverage=0:1"], "argument --n: -8 is outside 1"),
+    (["sensitivity", str(DEMO), "--n", "1e6", "--range", "platform.coverage=0:1"],
+     "3,000,000 configurations x 1 replications = 3,000,000 runs"),
+    (["compare", str(DEMO), str(DEMO), "--replications", "-5"], "argument --replications: -5 is outside 1"),
+    (["explore", "--port", "70000"], "argument --port: 70,000 is outside 0 to 65,535"),
+])
+def test_bad_experiment_sizes_exit_2_at_once(tmp_path, capsys, command, message):
+    out_dir = tmp_path / "out"
+    started = time.perf_counter()
+    assert main([*command, "--out", str(out_dir)] if command[0] != "explore" else command) == 2
+    assert time.perf_counter() - started < 5.0
+    out, err = capsys.readouterr()
+    assert out == "" and message in err and "Traceback" not in err
+    assert not out_dir.exists()
+
+
+def test_single_run_says_it_is_one_replication(mini_scenario, tmp_path, capsys):
+    assert main(["run", str(mini_scenario), "--out", str(tmp_path / "out"), "--no-figures"]) == 0
+    err = capsys.readouterr().err
+    assert "This is one replication: one draw of the random events" in err and "--replications 30" in err
+
+
+def test_a_closed_stdout_ends_quietly(tmp_path):
+    """`eipsim schema | head -c 10`: no "bug in eipsim", no traceback, the exit code of SIGPIPE."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    process = subprocess.Popen([sys.executable, "-m", "simulator", "schema"], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader went away before the first line
+    err = process.stderr.read().decode()
+    assert (process.wait(timeout=60), err) == (141, "")

@@ -180,13 +180,15 @@ def test_failures_are_summarised_by_cause(tmp_path, capsys):
     grid = ["--grid", "park.truck_fleet.trucks=0,-1,3", "--grid", "discovery.base_rate_per_year=1,2"]
     code = main(["sweep", str(DEMO), *grid, "--set", SHORT[0], "--engine", "serial", "--out", str(tmp_path),
                  "--no-figures"])
-    out = capsys.readouterr().out
-    assert code == 0  # some runs succeeded
+    out, err = capsys.readouterr()
+    folder = next(tmp_path.glob("demo/*"))
+    assert code == 1  # some runs failed: a script must see it, with or without --quiet
+    assert err.startswith("sweep demo: 6 runs (6 configurations) on 1 worker, roughly ")
+    assert err.splitlines()[-1] == f"eipsim: 4 of 6 runs failed; the errors are in {folder / 'failures.csv'}"
     assert "4 of 6 runs failed (2 distinct error(s); every failed run is in failures.csv):" in out
     assert "  2 run(s): --set:2:25: park.truck_fleet.trucks: must be >= 1, got 0\n" \
            "      e.g. run0000 (p000: park.truck_fleet.trucks=0, discovery.base_rate_per_year=1)" in out
     assert "got -1\n      e.g. run0002 (p002: park.truck_fleet.trucks=-1, discovery.base_rate_per_year=1)" in out
-    folder = next(tmp_path.glob("demo/*"))
     assert manifest_of(folder)["runs_failed"] == 4
 
 
@@ -336,3 +338,77 @@ def test_bad_experiment_options_are_input_errors(tmp_path, capsys):
                  "--out", str(tmp_path)]) == 2
     assert "unknown --outcome lm4" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+# --------------------------------------------------------------------------- cost, engines, workers
+
+
+def test_quiet_sweep_with_a_failed_point_exits_1(tmp_path, capsys):
+    code = main(["sweep", str(DEMO), "--grid", "park.truck_fleet.trucks=0,3", "--set", SHORT[0],
+                 "--engine", "serial", "--out", str(tmp_path), "--quiet"])
+    out, err = capsys.readouterr()
+    folder = next(tmp_path.glob("demo/*"))
+    assert (code, out) == (1, f"{folder}\n")  # exited 0 before: the failed point went unseen
+    assert err == f"eipsim: 1 of 2 runs failed; the errors are in {folder / 'failures.csv'}\n"
+
+
+def test_runs_and_their_cost_are_said_before_starting():
+    """README's `sensitivity --n 256` with two ranges: 1,024 runs, said with a rough duration."""
+    from simulator.experiment.plan import Arm, Plan
+
+    demo, _ = load_scenario(DEMO)
+    arms = tuple(Arm(f"p{i:04d}", demo, {}, str(DEMO)) for i in range(256 * (2 + 2)))
+    line = runner.cost_line(Plan("sensitivity", "demo", arms, 1, 0), "process", 2)
+    # 1,024 x (0.2 s + 2.5e-4 s x 11 firms x 365 days) / 2 workers = 616 s
+    assert line.startswith("sensitivity demo: 1,024 runs (1,024 configurations) on 2 workers, roughly 10 min")
+    line = runner.cost_line(Plan("compare", "c", arms[:2], 30, 0), "serial", None)
+    assert line.startswith("compare c: 60 runs (2 configurations x 30 replications) on 1 worker, roughly 72 s")
+
+
+def test_a_dead_worker_is_an_engine_error_not_a_crash():
+    from simulator.errors import SimulationError
+    from simulator.experiment.executors import EngineLost, ProcessEngine
+
+    engine = ProcessEngine(2)
+    try:
+        with pytest.raises(EngineLost, match="the engine stopped working") as excinfo:
+            list(engine.imap(os._exit, [(3,)]))  # a worker killed (out of memory, SIGKILL)
+    finally:
+        engine.close()
+    assert isinstance(excinfo.value, SimulationError)  # exit 1 with a message, not "bug in eipsim"
+
+
+KILLED_PARENT = """
+import os, sys, time
+from simulator.experiment.executors import ProcessEngine
+engine = ProcessEngine(2)
+futures = [engine.pool.submit(time.sleep, 120) for _ in range(2)]
+time.sleep(1.0)
+print(" ".join(str(pid) for pid in engine.pool._processes), flush=True)
+time.sleep(120)
+"""
+
+
+def test_workers_die_with_a_killed_experiment(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    parent = subprocess.Popen([sys.executable, "-c", KILLED_PARENT], env=env, cwd=tmp_path,
+                              stdout=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in parent.stdout.readline().split()]
+    assert len(workers) == 2
+    parent.kill()
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.2)
+    alive = [pid for pid in workers if _alive(pid)]
+    for pid in alive:  # do not leave them behind when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert alive == []  # they ran on for minutes before
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False

@@ -11,6 +11,7 @@ whose tables are pandas DataFrames when pandas is installed, plain lists of reco
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -20,7 +21,7 @@ from ..errors import EipsimError
 from ..result_reader import read_table_with_header
 from ..validation import load_scenario
 from . import execution
-from .plan import (Arm, Plan, arm_label, grid_points, lhs_points, load_arm, parse_grid, parse_ranges, point_arms,
+from .plan import (Arm, Plan, arm_label, check_size, grid_points, lhs_points, load_arm, parse_grid, parse_ranges, point_arms,
                    root_seed_of, unique_labels)
 
 
@@ -128,8 +129,12 @@ def sweep(scenario: str | Path, *, grid: Sequence[str] = (), lhs: int | None = N
     if grid and (lhs or ranges):
         raise EipsimError("give either --grid or --lhs with --range, not both")
     if grid:
+        check_size(replications, math.prod(spec.count(",") + 1 for spec in grid))  # before parsing any
         points = grid_points(parse_grid(grid))
+    elif lhs is not None and lhs < 1:
+        raise EipsimError(f"--lhs must be at least 1 point, got {lhs:,}")
     elif lhs and ranges:
+        check_size(replications, lhs)
         points = lhs_points(parse_ranges(ranges), lhs, root)
     else:
         raise EipsimError("a sweep needs --grid PATH=v1,v2,... or --lhs N with --range PATH=low:high")
@@ -158,6 +163,9 @@ def sensitivity(scenario: str | Path, *, ranges: Sequence[str], n: int = 256, me
     unknown = [name for name in outcomes or () if name not in REGISTRY]
     if unknown:
         raise EipsimError(f"unknown --outcome {', '.join(unknown)}; indicators: {', '.join(REGISTRY)}")
+    if n < 1:
+        raise EipsimError(f"--n must be at least 1, got {n:,}")
+    check_size(replications, n * (len(bounds) + 2))
     points = saltelli_points(bounds, n, root_seed_of([base], seed))
     arms = point_arms(scenario, variant, overrides, points)
     plan = Plan("sensitivity", base.scenario.name, tuple(arms), replications, root_seed_of([base], seed),
@@ -172,5 +180,4 @@ def resume(folder: str | Path, **engine: Any) -> Experiment:
 
 
 def _check_replications(replications: int) -> None:
-    if replications < 1:
-        raise EipsimError(f"--replications must be at least 1, got {replications}")
+    check_size(replications)

@@ -35,7 +35,7 @@ from ..single_run import resolved_yaml, write_run_tables
 from ..storage import ExperimentStore, csv_text, digest, json_text, manifest, run_folder, utc_now
 from ..validation import load_scenario
 from .drivers import rank_drivers
-from .executors import make_engine
+from .executors import EngineLost, make_engine
 from .plan import Arm, Plan
 from .stats import paired_difference, summarise
 from .worker import execute
@@ -64,6 +64,8 @@ def run_plan(plan: Plan, *, out: str | Path = "results", engine: str = "process"
              scheduler: str | None = None, argv: list[str] | None = None, progress: bool | None = None,
              figures: bool = True) -> ExperimentOutcome:
     """Create the store of ``plan`` and run all its tasks."""
+    if progress is not False:
+        print(cost_line(plan, engine, jobs), file=sys.stderr, flush=True)
     store = create_store(plan, out, argv or [], {"engine": engine, "jobs": jobs, "scheduler": scheduler})
     return execute_plan(plan, store, engine=engine, jobs=jobs, scheduler=scheduler, progress=progress,
                         figures=figures)
@@ -76,6 +78,28 @@ def resume(path: str | Path, *, engine: str = "process", jobs: int | None = None
     store = ExperimentStore.open(path)
     return execute_plan(plan_from_store(store), store, engine=engine, jobs=jobs, scheduler=scheduler,
                         progress=progress, figures=figures, resumed=resumed)
+
+
+def cost_line(plan: Plan, engine: str, jobs: int | None) -> str:
+    """How many runs ``plan`` has and roughly how long they take, said before they start."""
+    from .executors import default_jobs
+
+    workers = 1 if engine == "serial" else (jobs or default_jobs())
+    runs = len(plan.arms) * plan.replications
+    shape = (f"{len(plan.arms):,} configurations x {plan.replications:,} replications"
+             if len(plan.arms) > 1 and plan.replications > 1 else
+             f"{len(plan.arms):,} configurations" if len(plan.arms) > 1 else f"{plan.replications:,} replications")
+    return (f"{plan.kind} {plan.name}: {runs:,} runs ({shape}) on {workers} worker{'s' * (workers > 1)}, "
+            f"roughly {_duration(plan.estimate_seconds(workers))} (an estimate from the park's size; "
+            "Ctrl-C keeps finished runs for --resume)")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 # --------------------------------------------------------------------------- the store
@@ -171,6 +195,9 @@ def _run_missing(plan: Plan, store: ExperimentStore, engine: str, jobs: int | No
                     folder.commit()
             store.save_run(record)
             bar.update(1)
+    except EngineLost as exc:
+        raise EngineLost(f"{exc}; the finished runs are kept in {store.path}: run the others with --resume "
+                         f"{store.path}") from exc
     finally:
         bar.close()
         if runner is not None:

@@ -15,10 +15,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from functools import partial
 
-from ..errors import EipsimError
+from ..errors import EipsimError, SimulationError
 
 ENGINES = ("serial", "process", "dask")
 IN_FLIGHT_PER_WORKER = 2
+SCHEDULER_TIMEOUT_S = 10
+PARENT_CHECK_S = 1.0
 _frozen = False
 
 
@@ -36,6 +38,37 @@ def _in_worker(fn: Callable, *args):
         gc.freeze()
         _frozen = True
     return fn(*args)
+
+
+class EngineLost(SimulationError):
+    """The engine itself failed (a worker process killed, the Dask scheduler gone), not a run."""
+
+
+def _engine_results(results: Iterator) -> Iterator:
+    """The records of ``results``; a failure of the engine (not of a run) as :class:`EngineLost`."""
+    try:
+        yield from results
+    except Exception as exc:  # execute() reports a run's own errors in its record: this is the engine
+        raise EngineLost(f"the engine stopped working ({type(exc).__name__}: {exc or 'no details'})") from exc
+
+
+def die_with_parent() -> None:
+    """End this worker process within ``PARENT_CHECK_S`` once the process that started it is gone.
+
+    A SIGKILLed experiment cannot stop its workers; without this they ran on (still there after
+    60 s). A daemon thread compares the parent's process id with the one at the start.
+    """
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="eipsim-parent-watch", daemon=True).start()
 
 
 def default_jobs() -> int:
@@ -76,10 +109,10 @@ class ProcessEngine:
 
     def __init__(self, jobs: int):
         self.jobs = jobs
-        self.pool = ProcessPoolExecutor(max_workers=jobs)
+        self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent)
 
     def imap(self, fn: Callable, calls: Iterable[tuple]) -> Iterator:
-        return bounded_map(self.pool, partial(_in_worker, fn), calls, self.jobs * IN_FLIGHT_PER_WORKER)
+        return _engine_results(bounded_map(self.pool, partial(_in_worker, fn), calls, self.jobs * IN_FLIGHT_PER_WORKER))
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -95,7 +128,12 @@ class DaskEngine:
             raise EipsimError("the Dask engine needs the optional extra: pip install 'eipsim[distributed]'") from None
         self.cluster = None
         if scheduler:
-            self.client = Client(scheduler)
+            try:
+                self.client = Client(scheduler, timeout=SCHEDULER_TIMEOUT_S)
+            except (OSError, TimeoutError) as exc:
+                raise EipsimError(f"no Dask scheduler answers at {scheduler} within {SCHEDULER_TIMEOUT_S:g} s "
+                                  f"({type(exc).__name__}); start one with `dask scheduler`, or leave out "
+                                  "--scheduler to run on this computer") from None
         else:
             self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
                                         dashboard_address=None)
@@ -103,8 +141,8 @@ class DaskEngine:
         self.jobs = max(1, len(self.client.scheduler_info().get("workers", {})) or jobs)
 
     def imap(self, fn: Callable, calls: Iterable[tuple]) -> Iterator:
-        return bounded_map(self.client.get_executor(pure=False), partial(_in_worker, fn), calls,
-                           self.jobs * IN_FLIGHT_PER_WORKER)
+        return _engine_results(bounded_map(self.client.get_executor(pure=False), partial(_in_worker, fn), calls,
+                           self.jobs * IN_FLIGHT_PER_WORKER))
 
     def close(self) -> None:
         self.client.close()

@@ -42,6 +42,34 @@ class Task:
     root_seed: int
 
 
+MAX_REPLICATIONS = 100_000
+"""Most replications of one configuration (the confidence interval shrinks as 1/sqrt(n): 100,000
+replications are 100 times more precise than 10; more is a typing error, refused before anything
+is allocated)."""
+MAX_RUNS = 1_000_000
+"""Most runs of one experiment (points x replications): a million runs of the demo take days."""
+SECONDS_PER_FIRM_DAY = 2.5e-4
+SECONDS_PER_RUN = 0.2
+"""Rough cost of one run in an experiment: ``SECONDS_PER_RUN + SECONDS_PER_FIRM_DAY x firms x
+horizon_days`` per worker. Calibrated on the README's ``sweep kawasan_baseline.yaml --lhs 200``
+(24 firms, 365 days), which took 3 min 42 s on 2 cores (this gives 4 min); ``sensitivity --n 256``
+took about 30 min (this gives 20 min: larger IKM land shares add firms). A single run of that park
+alone takes 0.67 s: experiments add saving each run and share the cores."""
+
+
+def check_size(replications: int, points: int = 1) -> None:
+    """Refuse a replication count or a total number of runs above the limits (EipsimError)."""
+    from ..errors import EipsimError
+
+    if replications < 1:
+        raise EipsimError(f"--replications must be at least 1, got {replications:,}")
+    if replications > MAX_REPLICATIONS:
+        raise EipsimError(f"--replications {replications:,} is above the limit of {MAX_REPLICATIONS:,}")
+    if points * replications > MAX_RUNS:
+        raise EipsimError(f"{points:,} configurations x {replications:,} replications = "
+                          f"{points * replications:,} runs, above the limit of {MAX_RUNS:,} runs per experiment")
+
+
 @dataclass(frozen=True)
 class Plan:
     kind: str                   # "replications", "compare", "sweep" or "sensitivity"
@@ -61,6 +89,15 @@ class Plan:
                 tasks.append(Task(f"run{k:0{width}d}", arm.label, rep, self.root_seed))
                 k += 1
         return tasks
+
+    def estimate_seconds(self, workers: int) -> float:
+        """A rough duration of all runs on ``workers`` parallel workers (see ``SECONDS_PER_RUN``)."""
+        total = 0.0
+        for arm in self.arms:
+            if arm.scenario is not None:
+                firms = sum(firm.count for firm in arm.scenario.firms.values())
+                total += SECONDS_PER_RUN + SECONDS_PER_FIRM_DAY * firms * arm.scenario.run.horizon_days
+        return total * self.replications / max(1, workers)
 
     def arm(self, label: str) -> Arm:
         return next(a for a in self.arms if a.label == label)

@@ -177,7 +177,9 @@ def run_experiment(spec: ExperimentSpec, variant: str, out: str, sender) -> None
     """The child process: ``simulator.compare`` of the two arms; sends ``(state, folder or error)``."""
     import simulator
     from ..errors import EipsimError, ScenarioError
+    from ..experiment.executors import die_with_parent
 
+    die_with_parent()  # a killed explorer leaves no experiment running
     try:
         experiment = simulator.compare([spec.baseline, variant], replications=spec.replications,
                                        overrides=list(spec.overrides), seed=spec.seed, out=out, engine="serial",
