@@ -11,6 +11,17 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 
 
+def bundled_cases() -> list[tuple[str, str | None]]:
+    """(scenario file name, variant or None) of every bundled scenario file and each variant."""
+    from simulator.loader import load_document
+
+    found = []
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        found.append((path.name, None))
+        found.extend((path.name, name) for name in load_document(path).variants)
+    return found
+
+
 def deep_update(base: dict, patch: dict) -> dict:
     """Nested-dict update (patch wins), returning ``base``."""
     for key, value in patch.items():

@@ -7,9 +7,8 @@ import json
 
 import numpy as np
 import pytest
-from helpers import ROOT, SCENARIOS
+from helpers import ROOT, SCENARIOS, bundled_cases
 
-from simulator.loader import load_document
 from simulator.metrics import compute_metrics
 from simulator.model.park import run_scenario
 from simulator.validation import load_scenario
@@ -21,15 +20,7 @@ FLOW_TOLERANCE = 0.005
 """Relative tolerance on annual flows: kalundborg.json asks for 0.5 % (discrete-event rounding)."""
 
 
-def _cases() -> list[tuple[str, str | None]]:
-    cases = []
-    for path in sorted(SCENARIOS.glob("*.yaml")):
-        cases.append((path.name, None))
-        cases.extend((path.name, name) for name in load_document(path).variants)
-    return cases
-
-
-@pytest.mark.parametrize("name, variant", _cases(), ids=lambda v: v or "-")
+@pytest.mark.parametrize("name, variant", bundled_cases(), ids=lambda v: v or "-")
 def test_every_scenario_and_variant_runs_30_days_and_balances(name, variant):
     scenario, _ = load_scenario(SCENARIOS / name, variant=variant, overrides=["run.horizon_days=30"])
     values = compute_metrics(run_scenario(scenario))

@@ -25,13 +25,10 @@ BASELINE = Path(__file__).with_name("headline.json")
 
 def cases() -> list[tuple[str, str | None]]:
     """(scenario file name, variant or None) of every bundled scenario and variant."""
-    from simulator.loader import load_document
+    sys.path.insert(0, str(ROOT / "tests"))
+    from helpers import bundled_cases
 
-    found = []
-    for path in sorted(SCENARIOS.glob("*.yaml")):
-        found.append((path.name, None))
-        found.extend((path.name, name) for name in load_document(path).variants)
-    return found
+    return bundled_cases()
 
 
 def case_key(name: str, variant: str | None) -> str:
