@@ -695,6 +695,16 @@ class Region(Strict):
         "region", description="Where disposal fees go (default: a regional operator, illustrative).")
     transport_operator: Literal["region", "outside"] = Field(
         "region", description="Where transport payments go (default: regional hauliers, illustrative).")
+    tax_authority: Literal["region", "outside"] = Field(
+        "region", description="Government that collects taxes (the landfill tax) and pays exchange subsidies: "
+                              "the regional one (default: in Indonesia waste-service charges are regional "
+                              "levies, retribusi daerah, Law 1/2022 on central-regional fiscal relations) or one "
+                              "outside the region (its taxes then leave the local economy).")
+    government_local_respend_share: Share = Field(
+        0.5, description="Share of the taxes a regional government collects that it re-spends in the region "
+                         "(payroll, local procurement) (illustrative; range 0.3-0.8). Counts in LM3's third "
+                         "round only: government spending is exogenous final demand of the input-output model.",
+        unit="fraction 0-1")
 
     @model_validator(mode="after")
     def _wages_are_part_of_local_respend(self):

@@ -60,6 +60,7 @@ class RegionInfo:
     supplier_local_respend_share: float
     supplier_wage_share: float
     supplier_jobs_per_million: float
+    government_local_respend_share: float
 
 
 @dataclass(frozen=True)

@@ -322,3 +322,13 @@ def test_tenants_located_by_plot_id_take_the_plot_tables_coordinates(tmp_path, c
     code, _, err = run_cli(capsys, "import", tenants, "--estate", "X", "--plots", plots, "-o", out)
     assert code == 2 and "plots.csv:2:2: column 'Lintang': plot 'A-2' has no lat_lon" in err
     assert not out.exists()
+
+
+def test_library_fuels_are_marked_in_the_imported_scenario(example):
+    """Coal, gas and firewood are burned, wood chips are made into fuel pellets: a secondary
+    material in their place is energy recovery (R1), not circular use (issue 12)."""
+    from simulator.validation import load_scenario
+
+    sc, _ = load_scenario(IMPORTED)
+    assert {m for m, spec in sc.materials.items() if spec.fuel} == {"coal", "natural_gas", "firewood", "wood_chips"}
+    assert "Art. 3(17)" in example.text

@@ -224,3 +224,63 @@ def test_value_added_counts_every_wage_wherever_the_staff_live():
         assert added[share] == pytest.approx(led.amount[sales].sum() - led.amount[bought].sum(), rel=1e-9)
         assert added[share] > wages > 0
     assert added[0.0] == pytest.approx(added[1.0], rel=1e-9)
+
+
+# --------------------------------------------------------------------------- taxes and the government
+
+
+def lone_kiln(tax_per_t: float, **region) -> dict:
+    """The chain's kiln alone (local shares 0.5): its 20 t of ash a day have no taker and are
+    landfilled at no gate fee, with ``tax_per_t`` of landfill tax."""
+    data = local_chain(0.5, policy={"landfill_tax_per_t": tax_per_t}, materials={"ash": {"disposal_cost_per_unit": 0.0}},
+                       region=region)
+    del data["firms"]["blocks"]
+    return data
+
+
+@pytest.fixture(scope="module")
+def taxed_kiln():
+    """Metrics and ledger of the lone kiln without tax, taxed by a regional government that
+    re-spends 0.3 locally, and taxed by a government outside the region."""
+    runs = {"untaxed": lone_kiln(0.0), "regional": lone_kiln(10.0, government_local_respend_share=0.3),
+            "outside": lone_kiln(10.0, tax_authority="outside")}
+    return {name: (run_scenario(scenario(data))) for name, data in runs.items()}
+
+
+def test_landfill_tax_is_paid_to_the_government_not_the_landfill_operator(taxed_kiln):
+    led = taxed_kiln["regional"].ledger
+    tax = led.category == CATEGORIES.index("tax")
+    assert {led.parties[i] for i in led.payee[tax]} == {"government"}
+    assert led.amount[tax].sum() == pytest.approx(20 * 365 * 10.0)     # 20 t/day x 365 days x 10 per t
+    assert led.quantity[tax].sum() == pytest.approx(20 * 365)
+    fees = led.category == CATEGORIES.index("disposal_fee")
+    assert led.amount[fees].sum() == 0.0                                # gate fee 0: nothing to the operator
+    assert compute_metrics(taxed_kiln["regional"])["disposal_cost"] == pytest.approx(20 * 365 * 10.0)
+
+
+def test_lm3_follows_taxes_through_the_government_respend_share(taxed_kiln):
+    """Same flows, so the same income R1; the tax T adds T to R2 and g T to R3 (g = 0.3, the
+    government's share, not the suppliers' 0.5) when the government is regional, nothing when it
+    sits outside: LM3 rises by T (1 + g) / R1 or not at all."""
+    untaxed, regional, outside = (taxed_kiln[k] for k in ("untaxed", "regional", "outside"))
+    r1, r2, r3 = lm3_rounds(untaxed, np.ones(1, dtype=bool))
+    t1, t2, t3 = lm3_rounds(regional, np.ones(1, dtype=bool))
+    tax = 20 * 365 * 10.0
+    assert t1 == pytest.approx(r1) and t2 - r2 == pytest.approx(tax) and t3 - r3 == pytest.approx(0.3 * tax)
+    lm3 = {k: compute_metrics(v)["lm3_park"] for k, v in taxed_kiln.items()}
+    assert lm3["regional"] - lm3["untaxed"] == pytest.approx(tax * 1.3 / r1, rel=1e-9)
+    assert lm3["outside"] == pytest.approx(lm3["untaxed"], rel=1e-12)
+
+
+def test_taxes_are_value_added_and_government_is_exogenous_in_the_io_table(taxed_kiln):
+    """Miller & Blair: a tax is in the payer's payments (value-added) row, neither an intermediate
+    purchase from the regional sector nor an import, and the government is final demand: a tax
+    that changes no flow changes neither value added nor any multiplier."""
+    values = {k: compute_metrics(v) for k, v in taxed_kiln.items()}
+    tables = {k: io_table(v) for k, v in taxed_kiln.items()}
+    for taxed in ("regional", "outside"):
+        assert np.allclose(tables[taxed].Z, tables["untaxed"].Z)
+        assert np.allclose(tables[taxed].imports, tables["untaxed"].imports)
+        for key in ("value_added", "multiplier_output_type1", "multiplier_output_type2", "multiplier_income_type2",
+                    "multiplier_employment_type2"):
+            assert values[taxed][key] == pytest.approx(values["untaxed"][key], rel=1e-12), key

@@ -15,7 +15,8 @@ LM3 (Sacks 2002, *The Money Trail*, New Economics Foundation), for a group of pa
   with high margins has a lower LM3 than one that spends what it earns;
 * R3 = what those local payees re-spend locally: park firms at their own simulated local share,
   regional suppliers and service operators at ``supplier_local_respend_share``, local households
-  at ``household_local_spending_share``;
+  at ``household_local_spending_share``, a regional government (taxes, ledger category ``tax``)
+  at ``government_local_respend_share``;
 * LM3 = (R1 + R2 + R3) / R1, in [1, 3].
 
 A group whose spending S exceeds its income R1 (a loss, financed from reserves or loans) can
@@ -32,6 +33,10 @@ households and buys ``(r - w) x`` from itself, so ``x = (P + h W) / (1 - (r - w)
 r the local re-spend share, w its wage share, h the households' local spending share and W the
 park's local wages. Firms' investments in exchange links are capital formation, not intermediate
 inputs (Miller & Blair 2009, sec. 2.2): they count in LM3's spending but not in the IO table.
+Taxes (the landfill tax) belong to the payments sector: value added of the sector that pays them,
+neither an intermediate input nor an import (Miller & Blair 2009, sec. 2.2, Table 2.2); the
+government is exogenous final demand, so its re-spending is in neither the Type I nor the Type II
+model (only households are closed).
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ LOCAL = ("park", "region")
 SALES = (CATEGORIES.index("product_sale"), CATEGORIES.index("byproduct_sale"))
 INVESTMENT = CATEGORIES.index("investment")
 WAGE = CATEGORIES.index("wage")
+TAX = CATEGORIES.index("tax")
 REGION_SECTOR = "regional suppliers"
 DAYS_PER_YEAR = 365.0
 MULTIPLIER_KEYS = ("output_type1", "output_type2", "income_type1", "income_type2", "employment_type1",
@@ -89,9 +95,11 @@ def respend_shares(result: RunResult, ledger: Ledger) -> np.ndarray:
     shares[firm] = np.divide(local[firm], spend[firm], out=np.zeros(firm.sum()), where=spend[firm] > 0)
     index = {p: i for i, p in enumerate(ledger.parties)}
     shares[index[REGION_HOUSEHOLDS]] = region.household_local_spending_share
-    for name in (REGION_SUPPLIERS, LANDFILL, TRANSPORT, GOVERNMENT):
+    for name in (REGION_SUPPLIERS, LANDFILL, TRANSPORT):
         if ledger.is_local[index[name]]:
             shares[index[name]] = region.supplier_local_respend_share
+    if ledger.is_local[index[GOVERNMENT]]:
+        shares[index[GOVERNMENT]] = region.government_local_respend_share
     return shares
 
 
@@ -148,7 +156,7 @@ class IOTable:
     output: np.ndarray
     imports: np.ndarray
     household_income: np.ndarray
-    value_added: np.ndarray       # output - intermediate inputs - imports: all wages (local or not) + surplus
+    value_added: np.ndarray       # output - intermediate inputs - imports: all wages (local or not), taxes, surplus
     employment: np.ndarray        # jobs
     household_consumption: np.ndarray  # household spending per unit of household income, by sector
     n_park: int                   # park sectors are the first n_park
@@ -178,7 +186,7 @@ def io_table(result: RunResult, ledger: Ledger | None = None) -> IOTable:
     party_sector[:n_firms] = firm_sector
     index = {p: i for i, p in enumerate(ledger.parties)}
     households = index[REGION_HOUSEHOLDS]
-    for name in (REGION_SUPPLIERS, LANDFILL, TRANSPORT, GOVERNMENT):
+    for name in (REGION_SUPPLIERS, LANDFILL, TRANSPORT):   # the government is final demand, not a sector
         if ledger.is_local[index[name]]:
             party_sector[index[name]] = region_idx
     payer_sector, payee_sector = party_sector[ledger.payer], party_sector[ledger.payee]
@@ -188,8 +196,8 @@ def io_table(result: RunResult, ledger: Ledger | None = None) -> IOTable:
     np.add.at(Z, (payee_sector[inter], payer_sector[inter]), ledger.amount[inter])
     to_households = from_park & (ledger.payee == households)
     household_income = np.bincount(payer_sector[to_households], ledger.amount[to_households], n).astype(float)
-    # wages of staff living outside are value added of the park, not imports
-    leaks = from_park & ~ledger.is_local[ledger.payee] & (ledger.category != WAGE)
+    # wages of staff living outside and taxes are value added of the park, not imports
+    leaks = from_park & ~ledger.is_local[ledger.payee] & (ledger.category != WAGE) & (ledger.category != TAX)
     imports = np.bincount(payer_sector[leaks], ledger.amount[leaks], n).astype(float)
     sales = ledger.is_firm[ledger.payee] & np.isin(ledger.category, SALES)
     output = np.bincount(payee_sector[sales], ledger.amount[sales], n).astype(float)
@@ -298,7 +306,7 @@ def economy_metrics(result: RunResult) -> dict[str, float]:
         "revenue": (_paid(ledger, "product_sale", to_firms=True) + _paid(ledger, "byproduct_sale", to_firms=True)
                     + _paid(ledger, "subsidy", to_firms=True)),
         "byproduct_revenue": _paid(ledger, "byproduct_sale", to_firms=True),
-        "disposal_cost": _paid(ledger, "disposal_fee", from_firms=True),
+        "disposal_cost": _paid(ledger, "disposal_fee", from_firms=True) + _paid(ledger, "tax", from_firms=True),
         "disposal_cost_avoided": float(result.value_disposal_avoided[window].sum()),
         "virgin_cost_avoided": float(result.value_virgin_avoided[window].sum()),
         "sme_revenue": float(ledger.amount[sme_sales].sum()),

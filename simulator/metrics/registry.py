@@ -186,7 +186,7 @@ _METRICS = [
     Metric("sme_revenue", "{currency}", "SME revenue", "Sales of SMEs (IKM) to anyone.", "economy",
            label_id="Pendapatan IKM"),
     Metric("value_added", "{currency}", "Value added of park firms",
-           "Sales - intermediate inputs (local and imported): all wages (wherever the staff live) and surplus of park firms.",
+           "Sales - intermediate inputs (local and imported): all wages (wherever the staff live), taxes and surplus of park firms.",
            "economy",
            label_id="Nilai tambah perusahaan kawasan"),
     Metric("local_wages", "{currency}", "Wages to local households",

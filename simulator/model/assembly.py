@@ -52,7 +52,7 @@ def assemble_result(scenario: Scenario, seed: int, replication: int | None, netw
             idle_at_end=firms.idle & firms.active(), open_days=firms.calendar.copy()),
         region=RegionInfo(**sc.region.model_dump(include={
             "household_local_spending_share", "supplier_local_respend_share", "supplier_wage_share",
-            "supplier_jobs_per_million"})),
+            "supplier_jobs_per_million", "government_local_respend_share"})),
         materials=MaterialInfo(
             ids=net.materials, labels=tuple(m.label or mid for m, mid in zip(mats, net.materials)),
             units=tuple(m.unit for m in mats), categories=tuple(m.category for m in mats),

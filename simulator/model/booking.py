@@ -3,7 +3,7 @@
 Each kind of daily flow has a ledger channel (payer, payee, category and material per row,
 :meth:`.ledger.LedgerBook.channel`): inputs bought in the region and outside, products sold
 outside the park and in the region, disposal fees of outputs, of spoiled stock and of utilities
-vented, the IKM centre's collection of pooled lots, wages to local and outside households, and
+vented (the gate fee to the landfill operator, the landfill tax to the government), the IKM centre's collection of pooled lots, wages to local and outside households, and
 fixed costs paid locally and outside. Sales between park firms and the by-product exchanges are
 booked when a money period closes.
 """
@@ -38,8 +38,8 @@ class Booking:
     def __init__(self, scenario: Scenario, network: ParkNetwork, firms: FirmTable, recipes: RecipeTables,
                  slots: Slots, recorder, product_material: np.ndarray, prices):
         region = scenario.region
-        self.ledger = led = LedgerBook(parties(list(firms.ids), region.landfill_operator, region.transport_operator),
-                                       scenario.run.ledger_period_days)
+        self.ledger = led = LedgerBook(parties(list(firms.ids), region.landfill_operator, region.transport_operator,
+                                               region.tax_authority), scenario.run.ledger_period_days)
         self.firms, self.recipes, self.slots, self.prices = firms, recipes, slots, prices
         self.product_material = product_material
         specs = [f.spec for f in network.firms]
@@ -56,6 +56,11 @@ class Booking:
                                            np.array(slots.slot_material, dtype=np.int64))
         self.ch_dispose_point = led.channel(ids[slots.point_firm], LANDFILL, "disposal_fee",
                                             np.array(slots.point_material, dtype=np.int64))
+        self.ch_tax_out = led.channel(ids[r.out_firm], GOVERNMENT, "tax", r.out_material)
+        self.ch_tax_slot = led.channel(ids[slots.slot_firm], GOVERNMENT, "tax",
+                                       np.array(slots.slot_material, dtype=np.int64))
+        self.ch_tax_point = led.channel(ids[slots.point_firm], GOVERNMENT, "tax",
+                                        np.array(slots.point_material, dtype=np.int64))
         self.ch_wage_local = led.channel(ids, REGION_HOUSEHOLDS, "wage", -1)
         self.ch_wage_outside = led.channel(ids, OUTSIDE_HOUSEHOLDS, "wage", -1)
         self.ch_fixed_local = led.channel(ids, REGION_SUPPLIERS, "fixed_cost", -1)
@@ -86,7 +91,7 @@ class Booking:
         """Book the money of a day's flows ``f`` (:class:`.production.DayFlows`); ``members`` are the
         platform's members (:class:`.platform.PlatformMembers`, None without a platform), who pay its fee."""
         r, price = self.recipes, self.prices.price
-        disposal = self.prices.disposal_cost()
+        fee, tax = self.prices.disposal, self.prices.tax_per_unit
         # bought from park producers: booked between the firms when the period closes
         from_suppliers = f.purchased - f.bought_in_park
         spend = from_suppliers * price[r.in_material]
@@ -99,9 +104,12 @@ class Booking:
         share = self.sales_region_share
         self.ch_sale_outside.add(sold_out * (1 - share), revenue * (1 - share))
         self.ch_sale_region.add(sold_out * share, revenue * share)
-        self.ch_dispose_out.add(f.disposed, f.disposed * disposal[r.out_material])
-        self.ch_dispose_slot.add(f.spoiled, f.spoiled * disposal[self.slots.slot_material])
-        self.ch_dispose_point.add(f.vented_in, f.vented_in * disposal[self.slots.point_material])
+        for (dispose, taxed), quantity, material in (
+                ((self.ch_dispose_out, self.ch_tax_out), f.disposed, r.out_material),
+                ((self.ch_dispose_slot, self.ch_tax_slot), f.spoiled, self.slots.slot_material),
+                ((self.ch_dispose_point, self.ch_tax_point), f.vented_in, self.slots.point_material)):
+            dispose.add(quantity, quantity * fee[material])
+            taxed.add(quantity, quantity * tax[material])
         collected = f.stored[self.pooled_entries]
         self.ch_collection.add(collected, collected * self.collection_cost)
         present, staffed = self.firms.active(), self.firms.staffed()
@@ -112,9 +120,12 @@ class Booking:
         if members is not None and self.daily_platform_fee > 0:
             self.ch_platform_fee.add(0.0, self.daily_platform_fee * (members.member & present))
 
-    def disposal(self, firm: int, material: int, quantity: float, cost: float) -> None:
-        """Book one disposal fee paid by ``firm`` to the landfill operator."""
-        self.ledger.book(self.firms.ids[firm], LANDFILL, "disposal_fee", material, quantity, cost)
+    def disposal(self, firm: int, material: int, quantity: float) -> None:
+        """Book the disposal of ``quantity`` by ``firm``: the gate fee to the landfill operator, the
+        landfill tax to the government."""
+        payer = self.firms.ids[firm]
+        self.ledger.book(payer, LANDFILL, "disposal_fee", material, quantity, quantity * self.prices.disposal[material])
+        self.ledger.book(payer, GOVERNMENT, "tax", material, quantity, quantity * self.prices.tax_per_unit[material])
 
     def investment(self, firm: int, material: int, amount: float) -> None:
         """Book what ``firm`` pays regional contractors to build a link."""

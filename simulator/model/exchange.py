@@ -43,7 +43,8 @@ class MarketPrices:
 
     def changed(self) -> None:
         """Call after changing prices, fees or policy levels: refreshes the derived values."""
-        self._disposal_cost = self.disposal + self.landfill_tax * self.is_tonnes
+        self.tax_per_unit = self.landfill_tax * self.is_tonnes
+        self._disposal_cost = self.disposal + self.tax_per_unit
         self.subsidy_per_unit = (self.subsidy * self.is_tonnes).tolist()
         self.disposal_cost_list = self._disposal_cost.tolist()
 

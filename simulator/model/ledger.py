@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 CATEGORIES = ("product_sale", "input_purchase", "byproduct_sale", "disposal_fee", "transport", "wage",
-              "fixed_cost", "handling", "subsidy", "investment")
+              "fixed_cost", "handling", "subsidy", "investment", "tax")
 LOCATIONS = ("park", "region", "outside")
 
 MARKET, REGION_BUYERS = "market", "region_buyers"
@@ -22,14 +22,18 @@ OUTSIDE_SUPPLIERS, OUTSIDE_HOUSEHOLDS = "outside_suppliers", "outside_households
 LANDFILL, TRANSPORT, GOVERNMENT = "landfill_operator", "transport_operator", "government"
 
 
-def parties(firm_ids: list[str], landfill_location: str, transport_location: str) -> dict[str, str]:
-    """Every party that pays or is paid, mapped to its location (park, region or outside)."""
+def parties(firm_ids: list[str], landfill_location: str, transport_location: str,
+            government_location: str = "region") -> dict[str, str]:
+    """Every party that pays or is paid, mapped to its location (park, region or outside).
+
+    The government collects taxes (category ``tax``: the landfill tax) and pays subsidies; it is
+    the regional government unless the scenario's ``region.tax_authority`` is ``outside``."""
     located = {fid: "park" for fid in firm_ids}
     located.update({
         MARKET: "outside", REGION_BUYERS: "region",
         REGION_SUPPLIERS: "region", REGION_HOUSEHOLDS: "region",
         OUTSIDE_SUPPLIERS: "outside", OUTSIDE_HOUSEHOLDS: "outside",
-        LANDFILL: landfill_location, TRANSPORT: transport_location, GOVERNMENT: "region",
+        LANDFILL: landfill_location, TRANSPORT: transport_location, GOVERNMENT: government_location,
     })
     return located
 

@@ -104,5 +104,4 @@ class Market:
             return
         self.bank.level[slot] -= amount
         self.recorder.slot_disposed(int(self.env.now), slot, amount)
-        cost = amount * float(self.prices.disposal_cost()[self.slots.slot_material[slot]])
-        self.booking.disposal(int(self.slots.slot_firm[slot]), int(self.slots.slot_material[slot]), amount, cost)
+        self.booking.disposal(int(self.slots.slot_firm[slot]), int(self.slots.slot_material[slot]), amount)

@@ -28,6 +28,8 @@ from .library import ILLUSTRATIVE, Coef, Library, as_coef, load_library
 from .table import Table, read_table
 
 SME_MAX_EMPLOYEES = 100
+FUEL_NOTE = ("fuel: a secondary material in its place is energy recovery, not recycling (Waste Framework "
+             "Directive 2008/98/EC, Annex II R1 and Art. 3(17))")
 """BPS size classes of manufacturing: large industry from 100 workers; below, small and medium (IKM)."""
 GRID_SPACING_KM = 0.3
 """Spacing of tenants without a location, laid out on a grid (illustrative)."""
@@ -576,7 +578,10 @@ def _scenario_text(ctx: _Context, tenants: list[Tenant], *, estate: str, area_ha
             continue
         spec = {k: v for k, v in library.materials[mat].items() if k != "source"}
         src = library.materials[mat].get("source")
-        out.line(2, mat, spec, f"{src}" if src else "prices and factors illustrative (IDR 2024)")
+        note = f"{src}" if src else "prices and factors illustrative (IDR 2024)"
+        if spec.get("fuel"):
+            note += f"; {FUEL_NOTE}"
+        out.line(2, mat, spec, note)
     out.line(0, "firms")
     out.lines.extend(firms.lines)
     out.line(0, "variants")

@@ -24,7 +24,7 @@ REQUIRED = ("label", "isic", "kind", "product", "typical_per_year", "inputs", "j
 OPTIONAL = ("outputs", "piece_t", "closed_weekdays", "b3_licence", *COEFFICIENTS)
 KINDS = ("anchor", "sme", "recycler", "utility", "service")
 MATERIAL_KEYS = ("label", "unit", "category", "price_per_unit", "disposal_cost_per_unit", "co2e_t_per_unit",
-                 "disposal_co2e_t_per_unit", "hazardous", "storable", "shelf_life_days", "mass_t_per_unit", "source")
+                 "disposal_co2e_t_per_unit", "hazardous", "storable", "shelf_life_days", "mass_t_per_unit", "fuel", "source")
 
 
 @dataclass(frozen=True)
