@@ -505,12 +505,23 @@ class LinkEconomics(Strict):
         30.0, description="Time to set up a trucked exchange between signing and first delivery (days; "
                           "illustrative).",
         unit="days")
+    pipeline_life_years: Positive = Field(
+        30.0, le=200, description="Service life over which firms weigh a pipeline's investment, counting on each "
+                                  "contract renewal with discovery.renewal_probability (years; EN 253 designs "
+                                  "pre-insulated district-heating pipes for 30 years of continuous operation; "
+                                  "illustrative for steam mains).",
+        unit="years")
+    truck_link_life_years: Positive = Field(
+        5.0, le=200, description="Service life over which firms weigh a trucked exchange's set-up investment "
+                                 "(bins, a covered bay, pre-treatment), counting on renewals likewise (years; "
+                                 "illustrative).",
+        unit="years")
     discount_rate_per_year: NonNegative = Field(
-        0.10, description="Discount rate of the net present value over the contract (per year; illustrative, "
+        0.10, description="Discount rate of the net present value over the link's life (per year; illustrative, "
                           "of the order of Indonesian commercial lending rates).",
         unit="per year")
     decision: Literal["npv", "payback"] = Field(
-        "npv", description="Sign when each side's net present value over the contract is positive (`npv`), "
+        "npv", description="Sign when each side's expected net present value over the link's life is positive (`npv`), "
                            "or also require the investment to pay back within payback_limit_years (`payback`).")
     payback_limit_years: Positive = Field(
         3.0, description="Longest simple payback firms accept (years); 2-3 years is typical of industrial "

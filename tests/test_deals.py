@@ -7,27 +7,28 @@ import pytest
 
 from simulator import compute_metrics, load_scenario, run_scenario
 from simulator.compose import compose
-from simulator.model.deals import annuity_factor, nash_split
+from simulator.model.deals import annuity_factor, expected_annuity, nash_split
 from simulator.model.park import ParkModel
 
 from helpers import SCENARIOS, chain_dict, deep_update, scenario
 
-A_YEAR = annuity_factor(0.10, 1.0)   # one 365-day contract at 10 %: 1/1.1
+A_TRUCK = annuity_factor(0.10, 5.0)  # a 5-year set-up life, one-year contracts renewed for certain
 
 
 def steam_dict(distance_km: float, **patch) -> dict:
     """A boiler 50 MWh/day of steam by pipe to a mill that can use 60 MWh/day instead of gas at 30/MWh.
 
-    Surplus 30 per MWh (no disposal cost, free transport), 18,250 MWh a year: a contract of one
-    year at 10 % is worth 30 x 18,250 / 1.1 = 497,727. A pipeline costs 100,000 + 50,000 per km, so
-    it breaks even at (497,727 - 100,000) / 50,000 = 7.95 km.
+    Surplus 30 per MWh (no disposal cost, free transport), 18,250 MWh a year. Weighed over one
+    contract (a pipeline life of one year), a year at 10 % is worth 30 x 18,250 / 1.1 = 497,727.
+    A pipeline costs 100,000 + 50,000 per km, so it breaks even at (497,727 - 100,000) / 50,000
+    = 7.95 km.
     """
     base = {
         "name": "steam", "currency": "USD",
         "run": {"horizon_days": 120, "seed": 3, "ledger_period_days": 30},
         "discovery": {"base_rate_per_year": 1e5, "negotiation_days": 0, "contract_days": 365},
         "link_economics": {"pipeline_fixed_cost": 1e5, "pipeline_cost_per_km": 5e4, "pipeline_lead_days": 10,
-                           "discount_rate_per_year": 0.10},
+                           "discount_rate_per_year": 0.10, "pipeline_life_years": 1},
         "materials": {
             "fuel": {"category": "virgin", "price_per_unit": 1},
             "pulp": {"category": "virgin", "price_per_unit": 100},
@@ -55,6 +56,27 @@ def test_annuity_and_nash_split_by_hand():
     assert nash_split(10.0, 0.0, 0.0, 0.0, 0.3) == pytest.approx((3.0, 7.0))
 
 
+def test_expected_annuity_over_an_assets_life_by_hand():
+    assert expected_annuity(0.10, 1.0, 1.0, 0.8) == pytest.approx(1 / 1.1)         # one contract
+    assert expected_annuity(0.10, 1.0, 0.5, 0.8) == pytest.approx(annuity_factor(0.10, 0.5))  # life < contract
+    assert expected_annuity(0.0, 1.0, 30.0, 1.0) == pytest.approx(30.0)            # certain renewals, no discount
+    assert expected_annuity(0.10, 1.0, 30.0, 0.0) == pytest.approx(1 / 1.1)        # never renewed
+    # two-year contracts over five years, renewed with 0.5: a(2) + 0.5/1.21 a(2) + 0.25/1.4641 a(1)
+    a2 = 1 / 1.1 + 1 / 1.21
+    assert expected_annuity(0.10, 2.0, 5.0, 0.5) == pytest.approx(a2 + 0.5 / 1.21 * a2 + 0.25 / 1.4641 / 1.1)
+
+
+@pytest.mark.parametrize("life, built", [(1, False), (30, True)])
+def test_a_pipeline_is_weighed_over_its_life_with_renewals(life, built):
+    # 20 km costs 1.1 million: more than one contract's 497,727, less than 30 years of yearly
+    # contracts each renewed with 0.8: 547,500 x sum_k (0.8 / 1.1)^k / 1.1 (k < 30) = 1,824,871
+    years = sum((0.8 / 1.1) ** k for k in range(30)) / 1.1
+    assert 30 * 18250 * years == pytest.approx(1_824_871, abs=1)
+    data = steam_dict(20.0, link_economics={"pipeline_life_years": life}, discovery={"renewal_probability": 0.8})
+    result = run_scenario(scenario(data))
+    assert bool(result.links.quantity.sum() > 0) is built
+
+
 @pytest.mark.parametrize("distance, built", [(7.0, True), (9.0, False)])
 def test_pipeline_is_built_only_within_its_break_even_distance(distance, built):
     result = run_scenario(scenario(steam_dict(distance)))
@@ -79,7 +101,8 @@ def chain_deal(**patch) -> dict:
 
     Transport per t: (10 per trip + 2 x 2 km x 1 per km) / 20 t = 0.7; surplus per t:
     20 (sand) + 15 (disposal) - 0.7 = 34.3. Volume 20 t/day x 365 = 7,300 t a year; a set-up of
-    1,000 recovered over one year at 10 %: 1,000 x 1.1 / 7,300 per t.
+    1,000 recovered over its 5-year life of yearly contracts renewed for certain, at 10 %:
+    1,000 / (a(5) x 7,300) per t.
     """
     return chain_dict(park={"truck_fleet": {"cost_per_trip": 10.0}}, discovery={"supplier_surplus_share": 0.3},
                       link_economics={"truck_link_setup_cost": 1000.0, "truck_link_lead_days": 0},
@@ -94,7 +117,7 @@ def test_nash_split_of_a_new_link_equals_the_hand_computed_one():
     result = model.run()
     c = model.market.contracts
     surplus = 20 + 15 - (10 + 4) / 20
-    per_unit = 1000 / (A_YEAR * 7300)
+    per_unit = 1000 / (A_TRUCK * 7300)
     supplier = 0.3 * (surplus - per_unit)
     assert c.benefit[0] == pytest.approx(surplus)
     assert c.gain_supplier[0] == pytest.approx(supplier)

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..config import Scenario
 from ..network import ParkNetwork
-from .deals import DAYS_PER_YEAR, annuity_factor, expected_volume_per_year, link_investment, nash_split
+from .deals import expected_volume_per_year, link_annuity, link_investment, nash_split
 from .production import RecipeTables, Slots
 
 UNKNOWN, KNOWN, ACTIVE = 0, 1, 2
@@ -83,9 +83,8 @@ class Contracts:
         self.handling = np.full(n, self.base_handling)
         self.surplus_share = scenario.discovery.supplier_surplus_share
         self.economics = scenario.link_economics
-        self.annuity = annuity_factor(self.economics.discount_rate_per_year,
-                                      scenario.discovery.contract_days / DAYS_PER_YEAR)
         self.investment, self.lead_days = link_investment(links, self.economics)
+        self.annuity = link_annuity(links, self.economics, scenario.discovery)
         self.emitted, self.usable, self.volume = expected_volume_per_year(links, slots, recipes, nominal_output, self.supplier_slot,
                                                self.consumer_slot, self.point, self.out_entry)
         self.built = ~np.isnan(links.known_from_day)   # existing ties need no new investment
@@ -151,7 +150,7 @@ class Contracts:
         spec = self.economics
         if spec.decision == "payback" and investment > spec.payback_limit_years * surplus * volume:
             return False
-        per_unit = investment / (self.annuity * volume)
+        per_unit = investment / (self.annuity[link] * volume)
         outside_s = outside_c = 0.0
         if spec.bargaining == "nash":
             outside_s = self._outside_option(self._by_supplier, link, self.links.supplier, self.gain_supplier,
