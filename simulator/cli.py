@@ -158,12 +158,16 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.set_defaults(handler=cmd_sweep)
 
     sens = commands.add_parser("sensitivity", parents=[common],
-                               help="Sobol sensitivity indices with SALib (optional extra)")
+                               help="Sobol indices or Morris screening with SALib (optional extra)")
     sens.add_argument("file", type=Path, metavar="FILE", nargs="?")
     _scenario_options(sens)
-    sens.add_argument("--method", default="sobol", choices=["sobol"])
-    sens.add_argument("--n", type=count_arg(1, "MAX_RUNS"), default=256, help="base sample size N (power of 2; runs = N (D + 2))")
-    sens.add_argument("--range", dest="ranges", action="append", default=[], metavar="PATH=LOW:HIGH")
+    sens.add_argument("--method", default="sobol", choices=["sobol", "morris"],
+                      help="sobol: variance shares (N (D + 2) runs); morris: elementary-effects screening "
+                           "(N (D + 1) runs, N of 10-20 is usual)")
+    sens.add_argument("--n", type=count_arg(1, "MAX_RUNS"), default=256,
+                      help="Sobol: base sample size N (power of 2); Morris: trajectories")
+    sens.add_argument("--range", dest="ranges", action="append", default=[], metavar="PATH=LOW:HIGH",
+                      help="a parameter and its range (repeatable; default: the scenario's uncertain: parameters)")
     sens.add_argument("--outcome", dest="outcomes", action="append", default=None, metavar="METRIC",
                       help="indicator to analyse (repeatable; default: the headline indicators)")
     _experiment_options(sens, replications=1)

@@ -69,6 +69,27 @@ def support(dist) -> tuple[float, float]:
     return (floor if dist.low is None else dist.low), (math.inf if dist.high is None else dist.high)
 
 
+SCREENING_TAIL = 0.01
+"""An unbounded distribution is screened between its 1 % and 99 % quantiles."""
+
+
+def screening_ranges(scenario: Scenario) -> dict[str, tuple[float, float]]:
+    """The range over which a sensitivity design varies each uncertain parameter (sorted by path):
+    a uniform's or triangular's bounds; a normal's or lognormal's truncation bounds where given,
+    else its 1 % and 99 % quantiles."""
+    ranges = {}
+    for path in sorted(scenario.uncertain):
+        dist = scenario.uncertain[path]
+        if dist is None:
+            continue
+        if dist.distribution in ("uniform", "triangular"):
+            ranges[path] = (dist.low, dist.high)
+        else:
+            ranges[path] = (dist.low if dist.low is not None else float(quantile(dist, SCREENING_TAIL)),
+                            dist.high if dist.high is not None else float(quantile(dist, 1 - SCREENING_TAIL)))
+    return ranges
+
+
 def sample(scenario: Scenario, root_seed: int, replication: int) -> dict[str, float]:
     """The values of the uncertain parameters in replication ``replication`` (sorted by path;
     whole numbers for integer fields)."""

@@ -328,6 +328,66 @@ def test_sensitivity_writes_sobol_indices(tmp_path):
     assert all(r["note"] in ("", "no variation") for r in rows)
 
 
+def test_morris_screening_recovers_the_effects_of_a_known_function():
+    """y = 3 a - 2 b + 0 c + 4 b d: elementary effects per whole range (Delta in units of the
+    range): a over [0, 2] has effect 3 x 2 = 6 everywhere (mu = mu* = 6, sigma = 0); c none; b and
+    d interact, so their effects vary from step to step (sigma > 0) and b's mean effect over
+    [0, 1] is (-2 + 4 E[d]) x 1 = 0 with d uniform on [0, 1], its mu* larger."""
+    pytest.importorskip("SALib")
+    from simulator.experiment.sensitivity import design_points, design_runs, indices
+
+    bounds = {"a": (0.0, 2.0), "b": (0.0, 1.0), "c": (5.0, 9.0), "d": (0.0, 1.0)}
+    points = design_points("morris", bounds, 40, seed=3)
+    assert len(points) == design_runs("morris", 40, 4) == 40 * 5
+    X = np.array([[p[k] for k in bounds] for p in points])
+    y = 3 * X[:, 0] - 2 * X[:, 1] + 4 * X[:, 1] * X[:, 3]
+    found = indices("morris", bounds, X, y, seed=3)
+    assert found["mu"][0] == pytest.approx(6.0) and found["mu_star"][0] == pytest.approx(6.0)
+    assert found["sigma"][0] == pytest.approx(0.0, abs=1e-9)
+    assert found["mu_star"][2] == pytest.approx(0.0, abs=1e-12)
+    assert found["sigma"][1] > 0.5 and found["sigma"][3] > 0.5
+    assert abs(found["mu"][1]) < 0.6 < found["mu_star"][1]
+    assert list(np.argsort(-found["mu_star"]))[0] == 0 and list(np.argsort(-found["mu_star"]))[-1] == 2
+
+
+def test_morris_screens_the_uncertain_parameters_of_a_scenario(tmp_path, capsys):
+    """No --range: the design varies the scenario's uncertain parameters over their ranges; the
+    employees of the paving-block maker move SME jobs, the coal price does not."""
+    pytest.importorskip("SALib")
+    path = tmp_path / "u.yaml"
+    path.write_text(f"extends: {DEMO}\nname: u\nrun: {{horizon_days: 30}}\nuncertain:\n"
+                    "  firms.paving_block_maker.employees: {distribution: uniform, low: 10, high: 60}\n"
+                    "  materials.coal.price_per_unit: {distribution: lognormal, mean: 1.2e6, sd: 1.0e5}\n",
+                    encoding="utf-8")
+    code = main(["sensitivity", str(path), "--method", "morris", "--n", "3", "--outcome", "jobs_sme",
+                 "--engine", "serial", "--out", str(tmp_path / "out"), "--no-figures"])
+    out = capsys.readouterr().out
+    assert code == 0 and "Morris elementary effects from 9 parameter points" in out
+    folder = next((tmp_path / "out").glob("u/*"))
+    rows = {r["parameter"]: r for r in read_csv(folder / "sensitivity.csv")}
+    assert float(rows["firms.paving_block_maker.employees"]["mu_star"]) > 10
+    assert float(rows["materials.coal.price_per_unit"]["mu_star"]) == pytest.approx(0.0, abs=1e-9)
+    runs = read_csv(folder / "runs.csv")   # a design point fixes the value: it is not drawn again
+    levels = np.linspace(10, 60, 4)          # the Morris grid over the uniform's range
+    assert all(np.isclose(float(r["firms.paving_block_maker.employees"]), levels).any() for r in runs)
+    prices = [float(r["materials.coal.price_per_unit"]) for r in runs]   # lognormal: its 1 % to 99 % quantiles
+    assert 9.0e5 < min(prices) < 1.0e6 and 1.4e6 < max(prices) < 1.5e6
+    drivers = read_csv(folder / "drivers.csv")
+    assert {r["scope"] for r in drivers} == {"all runs"}
+    top = next(r for r in drivers if r["metric"] == "jobs_sme" and r["rank"] == "1")
+    assert top["parameter"] == "firms.paving_block_maker.employees" and float(top["p_adjusted"]) < 0.05
+
+
+def test_a_sweep_writes_drivers_over_all_its_runs(tmp_path):
+    experiment = simulator.sweep(DEMO, grid=["firms.paving_block_maker.employees=10,20,40,60,80"], replications=1,
+                                 overrides=SHORT, engine="serial", out=tmp_path, progress=False, figures=False)
+    rows = read_csv(experiment.folder / "drivers.csv")
+    jobs = next(r for r in rows if r["metric"] == "jobs_sme")
+    assert (jobs["scope"], jobs["parameter"], jobs["n"], jobs["rank"]) == ("all runs",
+                                                                        "firms.paving_block_maker.employees", "5", "1")
+    assert float(jobs["rho"]) == pytest.approx(1.0)
+
+
 def test_bad_experiment_options_are_input_errors(tmp_path, capsys):
     assert main(["sweep", str(DEMO), "--out", str(tmp_path)]) == 2
     assert "needs --grid" in capsys.readouterr().err

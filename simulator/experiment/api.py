@@ -144,29 +144,34 @@ def sweep(scenario: str | Path, *, grid: Sequence[str] = (), lhs: int | None = N
     return _finish(execution.run_plan(plan, **engine))
 
 
-def sensitivity(scenario: str | Path, *, ranges: Sequence[str], n: int = 256, method: str = "sobol",
+def sensitivity(scenario: str | Path, *, ranges: Sequence[str] = (), n: int = 256, method: str = "sobol",
                 outcomes: Sequence[str] | None = None, replications: int = 1, variant: str | None = None,
                 overrides: Sequence[str] = (), seed: int | None = None, **engine: Any) -> Experiment:
-    """Global sensitivity (Saltelli sampling, Sobol indices) with SALib: ``sensitivity.csv``."""
+    """Global sensitivity with SALib: Sobol indices or Morris screening, in ``sensitivity.csv``.
+
+    Without ``ranges`` the design varies the scenario's ``uncertain:`` parameters over their
+    ranges (:func:`simulator.uncertainty.screening_ranges`)."""
     from ..metrics.registry import REGISTRY
-    from .sensitivity import saltelli_points
+    from ..uncertainty import screening_ranges
+    from .sensitivity import METHODS, design_points, design_runs
 
     _check_replications(replications)
     base = load_arm(arm_label(scenario, variant), scenario, variant, overrides)
     if base.scenario is None:
         raise EipsimError(f"the base scenario is invalid: {base.error}")
-    bounds = parse_ranges(ranges)
+    bounds = parse_ranges(ranges) or screening_ranges(base.scenario)
     if not bounds:
-        raise EipsimError("sensitivity needs at least one --range PATH=low:high")
-    if method != "sobol":
-        raise EipsimError(f"unknown method {method!r}; available: sobol")
+        raise EipsimError("sensitivity needs at least one --range PATH=low:high (or a scenario with uncertain: "
+                          "parameters)")
+    if method not in METHODS:
+        raise EipsimError(f"unknown method {method!r}; available: {', '.join(METHODS)}")
     unknown = [name for name in outcomes or () if name not in REGISTRY]
     if unknown:
         raise EipsimError(f"unknown --outcome {', '.join(unknown)}; indicators: {', '.join(REGISTRY)}")
     if n < 1:
         raise EipsimError(f"--n must be at least 1, got {n:,}")
-    check_size(replications, n * (len(bounds) + 2))
-    points = saltelli_points(bounds, n, root_seed_of([base], seed))
+    check_size(replications, design_runs(method, n, len(bounds)))
+    points = design_points(method, bounds, n, root_seed_of([base], seed))
     arms = point_arms(scenario, variant, overrides, points)
     plan = Plan("sensitivity", base.scenario.name, tuple(arms), replications, root_seed_of([base], seed),
                 tuple(bounds), {"method": method, "n": n, "ranges": {k: list(v) for k, v in bounds.items()},

@@ -7,10 +7,12 @@ Tables of an experiment folder:
 * ``summary.csv``: per arm and indicator: unit, n, mean, sd, 95 % CI, half-width, imprecise flag;
 * ``metrics.json``: the summary of the first arm with units and definitions;
 * ``differences.csv`` (comparisons): paired differences of each arm against the baseline;
-* ``drivers.csv`` (replications and comparisons of scenarios with ``uncertain:`` parameters):
-  Spearman rank correlation of each indicator of each arm, and of each paired difference, with
-  each parameter's sampled values (:mod:`.drivers`); ``runs.csv`` and ``metrics.csv`` then have a
-  column per uncertain parameter with the value each run drew;
+* ``drivers.csv``: Spearman rank correlation of each indicator with each parameter, and which
+  survive the false-discovery-rate correction (:mod:`.drivers`). Replications and comparisons of
+  scenarios with ``uncertain:`` parameters: per arm and per paired difference, against each
+  parameter's sampled values (``runs.csv`` and ``metrics.csv`` then have a column per uncertain
+  parameter with the value each run drew). Sweeps and sensitivity experiments: one scope,
+  ``all runs``, against the designed parameters' values and any uncertain draws;
 * ``failures.csv``: failed runs with their parameters and error.
 
 The representative run (replication 0) of each arm of a replication or comparison experiment is
@@ -38,6 +40,11 @@ from .drivers import rank_drivers
 from .executors import EngineLost, make_engine
 from .plan import Arm, Plan
 from .stats import paired_difference, summarise
+
+DESIGNS = ("sweep", "sensitivity")
+"""Experiments whose arms are points of a design over their parameters."""
+ALL_RUNS = "all runs"
+"""The drivers.csv scope of a design: every run, against the designed parameters."""
 from .worker import execute
 
 
@@ -155,7 +162,8 @@ def execute_plan(plan: Plan, store: ExperimentStore, *, engine: str = "process",
         if plan.kind == "sensitivity":
             from .sensitivity import analyse
 
-            analyse(outcome, {k: tuple(v) for k, v in plan.extra["ranges"].items()}, plan.extra.get("outcomes"))
+            analyse(outcome, {k: tuple(v) for k, v in plan.extra["ranges"].items()}, plan.extra.get("outcomes"),
+                    plan.extra.get("method", "sobol"))
         if figures:
             from ..plotting.charts import experiment_figures
             from ..storage import save_figures
@@ -273,7 +281,7 @@ def finalise(plan: Plan, store: ExperimentStore) -> ExperimentOutcome:
     store.write("failures.csv", csv_text(_columns(failures, ["run_id", "arm", *plan.parameters, "error"])))
     if differences:
         store.write("differences.csv", csv_text(_columns(differences)))
-    if uncertain and plan.kind in ("replications", "compare"):
+    if uncertain or plan.kind in DESIGNS:
         store.write("drivers.csv", csv_text(_columns(_drivers(plan, by_replication, uncertain, names))))
     first = plan.arms[0].label
     means = {row["metric"]: row["mean"] for row in summary if row["arm"] == first}
@@ -293,10 +301,18 @@ def uncertain_paths(plan: Plan) -> list[str]:
 
 def _drivers(plan: Plan, runs: dict[str, dict[int, dict]], uncertain: list[str], names: list[str]) -> list[dict]:
     """Rank correlations of each indicator of each arm (and, in a comparison, of each paired
-    difference ``variant - baseline``) with the sampled values of the uncertain parameters."""
+    difference ``variant - baseline``) with the sampled values of the uncertain parameters; in a
+    sweep or sensitivity design, of each indicator over all runs with the designed parameters and
+    the uncertain draws."""
     def column(rows, key, name):
         return [_float(row[key].get(name)) for row in rows]
 
+    if plan.kind in DESIGNS:
+        done = [(arm, runs[arm.label][i]) for arm in plan.arms for i in sorted(runs[arm.label])]
+        designed = {p: [_number(arm.params.get(p)) for arm, _ in done] for p in plan.parameters}
+        samples = {p: v for p, v in designed.items() if any(math.isfinite(x) for x in v)}
+        samples.update({p: column([r for _, r in done], "uncertain", p) for p in uncertain if p not in designed})
+        return rank_drivers(samples, {m: column([r for _, r in done], "metrics", m) for m in names}, ALL_RUNS)
     table = []
     for arm in plan.arms:
         rows = [runs[arm.label][i] for i in sorted(runs[arm.label])]
@@ -315,6 +331,14 @@ def _drivers(plan: Plan, runs: dict[str, dict[int, dict]], uncertain: list[str],
 
 def _float(value) -> float:
     return math.nan if value is None else float(value)
+
+
+def _number(value) -> float:
+    """A designed parameter's value as a number (NaN for a text or mapping value)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def _differences(plan: Plan, values, names, currency) -> list[dict]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..metrics.registry import REGISTRY
 from ..result_reader import read_table
 from ..vocabulary import format_value
-from .drivers import MOSTLY, SIGNIFICANCE, describe, top_drivers
+from .drivers import MOSTLY, SIGNIFICANCE, describe, is_driver, top_drivers
 
 MAX_POINTS_SHOWN = 20
 MAX_CAUSES_SHOWN = 5
@@ -35,7 +35,7 @@ def experiment_table(experiment) -> str:
     if experiment.kind == "compare":
         lines += _difference_lines(folder)
     elif experiment.kind == "sensitivity":
-        lines += _sobol_lines(folder)
+        lines += _sensitivity_lines(folder)
     else:
         lines += _summary_lines(folder)
     return "\n".join(lines)
@@ -88,7 +88,8 @@ def _summary_lines(folder: Path) -> list[str]:
     headline = [m for m, spec in REGISTRY.items() if spec.headline]
     summary = read_table(folder / "summary.csv")
     arms = list(dict.fromkeys(r["arm"] for r in summary))
-    drivers = read_table(folder / "drivers.csv")
+    every = read_table(folder / "drivers.csv")
+    drivers = [r for r in every if r["scope"] in arms]   # a sweep's drivers are over all runs: notes only
     lines = []
     for arm in arms[:MAX_POINTS_SHOWN]:
         rows = [r for r in summary if r["arm"] == arm and r["metric"] in headline]
@@ -115,7 +116,7 @@ def _summary_lines(folder: Path) -> list[str]:
         lines += _aligned(table, left=1, right=6)
     if len(arms) > MAX_POINTS_SHOWN:
         lines.append(f"\n... {len(arms) - MAX_POINTS_SHOWN} more points in summary.csv")
-    return lines + _driver_notes(drivers, headline)
+    return lines + _driver_notes(every, headline)
 
 
 def _driver_notes(drivers: list[dict], headline: list[str]) -> list[str]:
@@ -123,38 +124,55 @@ def _driver_notes(drivers: list[dict], headline: list[str]) -> list[str]:
     if not drivers:
         return []
     lines = [f"driven by: uncertain parameters whose sampled values move the indicator (Spearman rank correlation "
-             f"rho across replications, p < {SIGNIFICANCE}; all in drivers.csv)."]
+             f"rho across replications; only correlations that survive a Benjamini-Hochberg false discovery rate "
+             f"of {SIGNIFICANCE:.0%} over all tests of the arm; all in drivers.csv)."]
     mostly = [(r["scope"], REGISTRY[r["metric"]].label, r["parameter"], r["rho"]) for r in drivers
-              if r["metric"] in headline and r["rank"] == 1 and r["p_value"] < SIGNIFICANCE
-              and abs(r["rho"]) >= MOSTLY]
+              if r["metric"] in headline and r["rank"] == 1 and is_driver(r) and abs(r["rho"]) >= MOSTLY]
     for scope, label, parameter, rho in mostly:
-        lines.append(f"  {label} ({scope}) is mostly driven by the assumption {parameter} (rho {rho:+.2f}): "
-                     "most of its spread across replications follows that input, not the model's randomness.")
+        lines.append(f"  {label} ({scope}) is mostly driven by {parameter} (rho {rho:+.2f}): "
+                     "most of its spread across runs follows that input, not the model's randomness.")
     return lines
 
 
-def _sobol_lines(folder: Path) -> list[str]:
-    """The Sobol indices of each indicator (the means of every parameter point are in summary.csv)."""
+def _sensitivity_lines(folder: Path) -> list[str]:
+    """The Sobol indices or Morris measures of each indicator (the means of every parameter point
+    are in summary.csv)."""
     rows = read_table(folder / "sensitivity.csv")
     if not rows:
         return []
-    points = len({r["arm"] for r in read_table(folder / "summary.csv")})
+    summary = read_table(folder / "summary.csv")
+    points = len({r["arm"] for r in summary})
+    units = {r["metric"]: r["unit"] for r in summary}
+    if "mu_star" in rows[0]:
+        lines = [f"\nMorris elementary effects from {points} parameter points (their means are in summary.csv):",
+                 "mu*: mean absolute change of the indicator when the parameter moves across its range in steps "
+                 "(ranks the parameters; ± the half-width of its 95 % CI); sigma: spread of those changes "
+                 "(non-linear or interacting):"]
+        return lines + _aligned(_index_table(rows, ("mu*", "sigma"), lambda r, unit: (
+            f"{format_value(r['mu_star'], unit)} ± {format_value(r['mu_star_conf'], unit)}",
+            format_value(r["sigma"], unit)), units, order="mu_star"), left=2)
     lines = [f"\nSobol indices from {points} parameter points (their means are in summary.csv),",
              "± the half-width of the 95 % CI; S1: the parameter alone, ST: with its interactions:"]
-    table = [["indicator", "parameter", "S1", "ST"]]
-    wide = False
+    lines += _aligned(_index_table(rows, ("S1", "ST"), lambda r, unit: (
+        f"{r['S1']:.2f} ± {r['S1_conf']:.2f}", f"{r['ST']:.2f} ± {r['ST_conf']:.2f}"), units), left=2)
+    if any(max(r["S1_conf"], r["ST_conf"]) > WIDE_SOBOL_CONF for r in rows if not r["note"]):
+        lines.append(f"Some intervals are wider than ± {WIDE_SOBOL_CONF}: a larger --n narrows them.")
+    return lines
+
+
+def _index_table(rows: list[dict], titles: tuple[str, str], cells, units: dict[str, str],
+                 order: str | None = None) -> list[list[str]]:
+    """One line per indicator and parameter (``order``: a column to sort each indicator's
+    parameters by, largest first), the two ``cells(row, unit)`` after the parameter."""
+    table = [["indicator", "parameter", *titles]]
     for metric in dict.fromkeys(r["metric"] for r in rows):
         label = REGISTRY[metric].label if metric in REGISTRY else metric
         group = [r for r in rows if r["metric"] == metric]
         if group[0]["note"]:
             table.append([label, f"not computed: {group[0]['note']}", "", ""])
             continue
+        if order:
+            group.sort(key=lambda r: -r[order])
         for k, r in enumerate(group):
-            table.append([label if k == 0 else "", r["parameter"],
-                          f"{r['S1']:.2f} ± {r['S1_conf']:.2f}",
-                          f"{r['ST']:.2f} ± {r['ST_conf']:.2f}"])
-            wide = wide or max(r["S1_conf"], r["ST_conf"]) > WIDE_SOBOL_CONF
-    lines += _aligned(table, left=2)
-    if wide:
-        lines.append(f"Some intervals are wider than ± {WIDE_SOBOL_CONF}: a larger --n narrows them.")
-    return lines
+            table.append([label if k == 0 else "", r["parameter"], *cells(r, units.get(metric, ""))])
+    return table
