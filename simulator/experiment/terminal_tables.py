@@ -116,16 +116,16 @@ def _summary_lines(folder: Path) -> list[str]:
         lines += _aligned(table, left=1, right=6)
     if len(arms) > MAX_POINTS_SHOWN:
         lines.append(f"\n... {len(arms) - MAX_POINTS_SHOWN} more points in summary.csv")
-    return lines + _driver_notes(every, headline)
+    return lines + _driver_notes(every, headline, column=bool(drivers))
 
 
-def _driver_notes(drivers: list[dict], headline: list[str]) -> list[str]:
-    """What the "driven by" column means, and which indicators are mostly an assumption."""
+def _driver_notes(drivers: list[dict], headline: list[str], column: bool = True) -> list[str]:
+    """What the "driven by" ``column`` means, and which indicators are mostly an assumption."""
     if not drivers:
         return []
     lines = [f"driven by: uncertain parameters whose sampled values move the indicator (Spearman rank correlation "
              f"rho across replications; only correlations that survive a Benjamini-Hochberg false discovery rate "
-             f"of {SIGNIFICANCE:.0%} over all tests of the arm; all in drivers.csv)."]
+             f"of {SIGNIFICANCE:.0%} over all tests of the arm; all in drivers.csv)."] if column else []
     mostly = [(r["scope"], REGISTRY[r["metric"]].label, r["parameter"], r["rho"]) for r in drivers
               if r["metric"] in headline and r["rank"] == 1 and is_driver(r) and abs(r["rho"]) >= MOSTLY]
     for scope, label, parameter, rho in mostly:
