@@ -318,6 +318,8 @@ def cmd_run(args, argv) -> int:
     if not args.quiet:
         print(kpi_table(saved.metrics, scenario.currency))
         print(sector_multiplier_table(saved.folder / "io_multipliers.csv"))
+        for warning in saved.warnings:
+            print(f"  Warning: {warning['text']}")
     print(saved.folder)
     return EXIT_OK
 

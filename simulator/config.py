@@ -683,6 +683,39 @@ class Policy(Strict):
         unit="currency / t")
 
 
+REFERENCE_TABLE = ("Netherlands 2000 national input-output table, 6 sectors (D'Hernoncourt, Cordier & Hadley 2011, "
+                   "Input-Output Multipliers: Specification sheet, Spicosa, Table 1)")
+
+
+class ReferenceMultipliers(Strict):
+    """Highest plausible park-wide multipliers and LM3: a local (sub-national) multiplier above the
+    national one is a warning sign, since a region imports more than its country (Miller & Blair
+    2009, ch. 3). A run above a value gets a warning naming the parameters that drive it."""
+
+    output_type1: Positive = Field(
+        1.90, description=f"Type I output multiplier: the highest sector's of the {REFERENCE_TABLE} (computed "
+                          "from the published table, 1.22-1.90).", unit="ratio")
+    output_type2: Positive = Field(
+        2.66, description="Type II output multiplier: the highest sector's of the same table with households "
+                          "closed (1.38-2.66; household consumption over compensation of employees).", unit="ratio")
+    income_type1: Positive = Field(
+        2.47, description="Type I income multiplier: the highest sector's of the same table (published: "
+                          "1.42-2.47).", unit="ratio")
+    income_type2: Positive = Field(
+        3.68, description="Type II income multiplier: the highest sector's of the same table (2.11-3.68).",
+        unit="ratio")
+    employment_type1: Positive = Field(
+        2.47, description="Type I employment multiplier (illustrative: the reference table has no jobs; ratio "
+                          "multipliers of jobs and of income are equal when jobs per unit of wages are the "
+                          "same in every sector, so the income value stands in).", unit="ratio")
+    employment_type2: Positive = Field(
+        3.68, description="Type II employment multiplier (illustrative, as employment_type1).", unit="ratio")
+    lm3: Positive = Field(
+        2.34, description="LM3 (park and SMEs): 1 + p + p^2 with p = 0.76, the highest local re-spend share "
+                          "of NEF's Northumberland LM3 study (local suppliers; NEF press release, 7 March "
+                          "2005); by definition LM3 <= 3.", unit="ratio")
+
+
 class Region(Strict):
     """The local economy around the park (for the local multiplier)."""
 
@@ -716,6 +749,10 @@ class Region(Strict):
                          "(payroll, local procurement) (illustrative; range 0.3-0.8). Counts in LM3's third "
                          "round only: government spending is exogenous final demand of the input-output model.",
         unit="fraction 0-1")
+    reference_multipliers: ReferenceMultipliers = Field(
+        default_factory=ReferenceMultipliers,
+        description="Highest plausible park-wide multipliers and LM3; a run above one is flagged in its "
+                    "run table and report with the parameters that drive it.")
 
     @model_validator(mode="after")
     def _wages_are_part_of_local_respend(self):

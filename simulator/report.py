@@ -44,6 +44,7 @@ TEXT = {
            "arm_note": "Charts of each arm's representative run (its first replication).",
            "columns": ("scenario", "description", "firms", "horizon", "levers"), "days": "days", "na": "n/a",
            "seed": "seed",
+           "plausibility": "Plausibility warnings",
            "definitions_note": "",
            "captions": {"material_fate": "By-product fate over time", "network": "Park network and realised exchanges",
                         "sankey": "Material flows over the run", "local_economy": "Local economy of the park",
@@ -63,7 +64,7 @@ TEXT = {
            "arm_figures": "Gambar tiap skenario", "arm": "Skenario",
            "arm_note": "Grafik run perwakilan tiap skenario (replikasi pertamanya).",
            "columns": ("skenario", "deskripsi", "perusahaan", "periode", "tuas kebijakan"), "days": "hari",
-           "na": "t/a", "seed": "seed",
+           "na": "t/a", "seed": "seed", "plausibility": "Peringatan kewajaran (dalam bahasa Inggris)",
            "definitions_note": "Definisi indikator dan sumbernya ditulis dalam bahasa Inggris; nama dan satuan "
                                "indikator sudah diterjemahkan.",
            "captions": {"material_fate": "Nasib produk samping dari waktu ke waktu",
@@ -89,6 +90,7 @@ def build_report(folder: str | Path, lang: str = "en") -> str:
     failures = reader.table("failures.csv")
     context = {
         "lang": lang, "t": t, "kind": kind, "title": reader.name(), "manifest": manifest,
+        "plausibility": [w["text"] for w in manifest.get("plausibility", [])],
         "scenarios": _scenario_rows(reader, t, lang),
         "replicated": kind != "run", "indicators": _indicator_rows(metrics, lang),
         "differences": _difference_rows(reader, lang) if kind == "compare" else None,

@@ -12,6 +12,7 @@ from .export import io_table_csv, pymrio_files
 from .loader import LoadedDocument, dump_yaml
 from .metrics import compute_metrics
 from .metrics.local_economy import io_table, sector_multipliers
+from .metrics.plausibility import plausibility_warnings
 from .metrics.registry import describe
 from .model.park import run_scenario
 from .results import RunResult
@@ -27,6 +28,8 @@ class SavedRun:
     folder: Path
     metrics: dict[str, float]
     result: RunResult
+    warnings: list[dict]
+    """Plausibility warnings (:mod:`.metrics.plausibility`), also in the manifest."""
 
 
 def resolved_yaml(scenario: Scenario, document: LoadedDocument | None, drawn: dict[str, float] | None = None) -> str:
@@ -101,6 +104,7 @@ def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, 
         raise EipsimError(str(exc)) from None
     result = run_scenario(simulated, replication=replication)
     values = compute_metrics(result)
+    warnings = plausibility_warnings(values, result, simulated)
     with ResultFolder(run_folder(out, scenario.name, scenario_digest, started)) as folder:
         folder.write_text("scenario.resolved.yaml", text)
         folder.write_json("metrics.json", describe(values, scenario.currency))
@@ -110,6 +114,6 @@ def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, 
             scenario_digest=scenario_digest, seed=result.seed, argv=argv or [], started=started,
             finished=utc_now(), sources=provenance(document),
             extra={"sim_events": result.sim_events, "replications": 1, "replication": replication,
-                   "uncertain": uncertain_record(scenario, drawn, replication)}))
+                   "uncertain": uncertain_record(scenario, drawn, replication), "plausibility": warnings}))
         path = folder.commit()
-    return SavedRun(folder=path, metrics=values, result=result)
+    return SavedRun(folder=path, metrics=values, result=result, warnings=warnings)

@@ -284,3 +284,28 @@ def test_taxes_are_value_added_and_government_is_exogenous_in_the_io_table(taxed
         for key in ("value_added", "multiplier_output_type1", "multiplier_output_type2", "multiplier_income_type2",
                     "multiplier_employment_type2"):
             assert values[taxed][key] == pytest.approx(values["untaxed"][key], rel=1e-12), key
+
+
+# --------------------------------------------------------------------------- plausibility
+
+
+def test_a_multiplier_above_its_reference_is_flagged_with_what_drives_it():
+    """Regional jobs per million sales drive the employment multiplier: the warning appears exactly
+    when the value exceeds region.reference_multipliers and names that parameter and the firm
+    whose local purchases the regional sector lives on."""
+    from simulator.metrics.plausibility import plausibility_warnings
+
+    sc = scenario(local_chain(0.5, region={"supplier_jobs_per_million": 5000.0}))
+    result = run_scenario(sc)
+    values = compute_metrics(result)
+    value = values["multiplier_employment_type2"]
+    assert value > 1.5
+    for limit, flagged in ((value * 0.99, True), (value * 1.01, False)):
+        region = sc.region.model_copy(update={"reference_multipliers": sc.region.reference_multipliers.model_copy(
+            update={"employment_type2": limit, "employment_type1": 1e9})})
+        found = plausibility_warnings(values, result, sc.model_copy(update={"region": region}))
+        employment = [w for w in found if w["title"] == "Employment multipliers"]
+        assert bool(employment) is flagged
+        if flagged:
+            assert employment[0]["parameters"][0] == "region.supplier_jobs_per_million = 5000"
+            assert any("firms.kiln (50% of its inputs bought in the region" in p for p in employment[0]["parameters"])

@@ -85,6 +85,22 @@ def test_report_is_valid_self_contained_and_complete(run_folder, capsys):
         assert entry["label"] in body and entry["unit"] in body, name
 
 
+def test_implausible_multipliers_are_flagged_in_the_manifest_and_the_report(run_folder):
+    """The demo's employment multiplier (about 6.6 / 8.6) is above the reference (2.47 / 3.68): the
+    manifest and the report say it is mostly an assumption of supplier_jobs_per_million and the
+    palm-oil mill's local purchases; the output multiplier (1.3) is not flagged."""
+    warnings = {w["title"]: w for w in json.loads((run_folder / "manifest.json").read_text())["plausibility"]}
+    employment = warnings["Employment multipliers"]
+    assert employment["indicators"] == ["multiplier_employment_type1", "multiplier_employment_type2"]
+    assert employment["values"][1] > employment["references"][1] == 3.68
+    assert employment["parameters"][0] == "region.supplier_jobs_per_million = 0.01"
+    assert any("firms.palm_oil_mill" in p for p in employment["parameters"])
+    assert "Output multipliers" not in warnings and "LM3 of the park" not in warnings
+    assert main(["report", str(run_folder)]) == 0
+    text = (run_folder / "report.html").read_text()
+    assert 'id="plausibility"' in text and "mostly an assumption of region.supplier_jobs_per_million" in text
+
+
 def test_report_in_indonesian(run_folder):
     assert main(["report", str(run_folder), "--lang", "id"]) == 0
     text = (run_folder / "report_id.html").read_text()
