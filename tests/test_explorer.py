@@ -66,10 +66,21 @@ def explorer(catalogue, tmp_path, monkeypatch):
     runner.close()
 
 
+def page_client(app) -> TestClient:
+    """A client as the explorer's own page is: at the address served (127.0.0.1), with its token."""
+    return TestClient(app, base_url="http://127.0.0.1:8765", headers={"X-Eipsim-Token": app.state.token})
+
+
 @pytest.fixture
 def client(explorer):
-    with TestClient(explorer) as test_client:
+    with page_client(explorer) as test_client:
         yield test_client
+
+
+def upload(client: TestClient, filename: str, data: bytes):
+    """Upload ``data`` as the page does (a YAML body)."""
+    return client.post(f"/api/scenarios?filename={filename}", content=data,
+                       headers={"Content-Type": "application/yaml"})
 
 
 def wait(client: TestClient, job_id: str, until=lambda job: job["state"] in FINISHED, timeout: float = 40) -> dict:
@@ -138,16 +149,16 @@ def test_scenarios_never_show_server_paths(tmp_path, monkeypatch, scenario_text)
     catalogue = Catalogue(tmp_path / "uploads", selected=given)
     runner = JobRunner(tmp_path / "runs")
     try:
-        with TestClient(create_app(catalogue, runner)) as client:
-            upload = client.post("/api/scenarios?filename=/home/someone/park.yaml", content=scenario_text.encode())
-            assert upload.status_code == 201, upload.text
+        with page_client(create_app(catalogue, runner)) as client:
+            uploaded = upload(client, "/home/someone/park.yaml", scenario_text.encode())
+            assert uploaded.status_code == 201, uploaded.text
             listing = client.get("/api/scenarios").json()
             files = {s["id"]: (s["file"], s["file_name"]) for s in listing["scenarios"]}
             assert files["demo"] == ("scenarios/demo.yaml", "demo.yaml")
             assert files["kawasan_baseline"] == ("scenarios/kawasan_baseline.yaml", "kawasan_baseline.yaml")
             assert files[listing["default"]] == ("my_site.yaml", "my_site.yaml")
-            assert files[upload.json()["id"]] == ("park.yaml", "park.yaml")
-            texts = [client.get("/api/scenarios").text, upload.text]
+            assert files[uploaded.json()["id"]] == ("park.yaml", "park.yaml")
+            texts = [client.get("/api/scenarios").text, uploaded.text]
             texts += [client.get(f"/api/scenarios/{i}").text for i in files]
             given_info = client.get(f"/api/scenarios/{listing['default']}").json()["info"]
             preview = client.post("/api/preview", json={"scenario": listing["default"],
@@ -228,13 +239,128 @@ def test_yaml_download_is_the_scenario_with_the_overrides(client, tmp_path, scen
     assert loaded == expected
 
 
+# --------------------------------------------------------------------------- other web pages, hostile requests
+
+OWN = "http://127.0.0.1:8765"
+
+
+@pytest.mark.parametrize("headers, status", [
+    ({"Origin": "http://evil.com", "Content-Type": "text/plain"}, 403),          # the issue's 202
+    ({"Origin": "http://evil.com"}, 403),
+    ({"Origin": "null"}, 403),                                                  # sandboxed frames, file:// pages
+    ({"Referer": "http://evil.com/page.html"}, 403),
+    ({"Referer": "http://127.0.0.1:8765.evil.com/"}, 403),
+    ({"Sec-Fetch-Site": "cross-site"}, 403),
+    ({"X-Eipsim-Token": ""}, 403),                                              # a page without the token
+    ({"X-Eipsim-Token": "guessed"}, 403),
+    ({"Origin": OWN, "Content-Type": "text/plain"}, 415),                       # JSON endpoints take JSON only
+    ({"Origin": OWN, "Content-Type": "application/x-www-form-urlencoded"}, 415),
+    ({"Origin": OWN}, 200),
+    ({"Referer": f"{OWN}/"}, 200),
+])
+def test_only_the_explorers_own_page_can_start_a_run(client, headers, status):
+    body = json.dumps({"scenario": "demo", "levers": demo_levers(horizon_days=30, replications=1)})
+    for route in ("/api/runs", "/api/preview", "/api/yaml") if status != 200 else ("/api/preview", "/api/yaml"):
+        answer = client.post(route, content=body, headers={"Content-Type": "application/json", **headers})
+        assert answer.status_code == status, (route, answer.text)
+    assert client.get("/api/runs/1").status_code == 404                        # no run was started
+
+
+def test_other_pages_cannot_upload_or_read_results(client, scenario_text):
+    evil = {"Origin": "http://evil.com", "Content-Type": "text/plain"}
+    assert client.post("/api/scenarios?filename=x.yaml", content=scenario_text.encode(), headers=evil).status_code == 403
+    plain = client.post("/api/scenarios?filename=x.yaml", content=scenario_text.encode(),
+                        headers={"Content-Type": "text/plain"})
+    assert plain.status_code == 415 and "application/yaml" in plain.json()["error"]
+    assert client.get("/api/runs/1/experiment.zip", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    page = client.get("/")
+    assert page.status_code == 200 and f'content="{client.app.state.token}"' in page.text   # the page's token
+    assert page.headers["x-frame-options"] == "DENY"                                      # not framed by others
+
+
+@pytest.mark.parametrize("bind, host, accepted", [
+    ("127.0.0.1", "127.0.0.1:8765", True), ("127.0.0.1", "localhost:8765", True),
+    ("127.0.0.1", "evil.com", False), ("127.0.0.1", "127.0.0.1.evil.com", False), ("127.0.0.1", "", False),
+    ("::1", "[::1]:8765", True), ("::1", "localhost:8765", True), ("::1", "evil.com", False),   # the issue's 200
+    ("127.0.0.2", "127.0.0.2:8765", True), ("127.0.0.2", "evil.com:8765", False),
+    ("192.168.1.5", "192.168.1.5:8765", True), ("192.168.1.5", "evil.com", False),
+    ("0.0.0.0", "10.1.2.3:8765", True), ("0.0.0.0", "localhost", True), ("0.0.0.0", "evil.com", False),
+    ("::", "[fe80::1]:8765", True), ("::", "evil.com", False),
+    ("localhost", "localhost:8765", True), ("localhost", "127.0.0.1:8765", True), ("localhost", "evil.com", False),
+])
+def test_host_header_names_the_bind_address(catalogue, tmp_path, bind, host, accepted):
+    """DNS rebinding (evil.com made to point at the server) fails on every bind address."""
+    runner = JobRunner(tmp_path / "runs")
+    try:
+        with TestClient(create_app(catalogue, runner, bind=bind)) as client:
+            answer = client.get("/api/meta", headers={"Host": host})
+            assert answer.status_code == (200 if accepted else 421), answer.text
+    finally:
+        runner.close()
+
+
+def drive(app, path: str, content_type: str, limit: int) -> tuple[int, int]:
+    """POST an endless chunked body (cut at 50 MB) to ``path`` straight through ASGI, as uvicorn
+    hands it over; return the status and the bytes the application took."""
+    import asyncio
+
+    chunk = b"[" * 65536
+    taken, sent = 0, []
+
+    async def receive():
+        nonlocal taken
+        taken += len(chunk)
+        return {"type": "http.request", "body": chunk, "more_body": taken < 50_000_000}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8765),
+             "headers": [(b"host", b"127.0.0.1:8765"), (b"content-type", content_type.encode()),
+                         (b"transfer-encoding", b"chunked"), (b"x-eipsim-token", app.state.token.encode())]}
+    asyncio.run(app(scope, receive, send))
+    return next(m["status"] for m in sent if m["type"] == "http.response.start"), taken
+
+
+@pytest.mark.parametrize("path, content_type", [
+    ("/api/preview", "application/json"), ("/api/runs", "application/json"),
+    ("/api/scenarios?filename=big.yaml", "application/yaml")])
+def test_a_body_is_cut_off_while_it_streams(explorer, path, content_type):
+    """A chunked body without Content-Length (the issue's 1 GiB took the server to 2 GB) is
+    refused once it passes the limit, without reading the rest."""
+    status, taken = drive(explorer, path.split("?")[0], content_type, MAX_UPLOAD_BYTES)
+    assert status == 413
+    assert taken <= MAX_UPLOAD_BYTES + 65536
+
+
+@pytest.mark.parametrize("filename, data, status, message", [
+    ("a" * 5000 + ".yaml", None, 422, "the file name is 5,005 characters; at most 255"),
+    ("park%00.yaml", None, 422, "contains control characters"),
+    ("park.yaml", "NUL", 422, "park.yaml:"),
+])
+def test_hostile_uploads_get_a_clear_4xx(client, scenario_text, filename, data, status, message):
+    content = scenario_text.encode() if data is None else scenario_text.replace("name:", "na\x00me:", 1).encode()
+    answer = upload(client, filename, content)
+    assert answer.status_code == status, answer.text
+    assert message in answer.json()["error"]
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000, b"{" * 100_000, b"\xff\xfe", b"", b"[1, 2]", b'{"scenario": 7}'])
+def test_hostile_json_bodies_get_a_clear_400(client, body):
+    answer = client.post("/api/preview", content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"].startswith('the request body must be JSON: {"scenario": ID')
+
+
 # --------------------------------------------------------------------------- uploads
 
 
 def test_oversize_upload_is_refused_with_413(client):
-    answer = client.post("/api/scenarios?filename=big.yaml", content=b"#" * (MAX_UPLOAD_BYTES + 1))
+    answer = upload(client, "big.yaml", b"#" * (MAX_UPLOAD_BYTES + 1))
     assert answer.status_code == 413
-    assert f"uploads are limited to {MAX_UPLOAD_BYTES:,} bytes" in answer.json()["error"]
+    assert f"requests are limited to {MAX_UPLOAD_BYTES:,} bytes" in answer.json()["error"]
 
 
 @pytest.mark.parametrize("broken", [
@@ -250,20 +376,20 @@ def test_bad_upload_shows_the_errors_exactly_as_the_command_line(client, scenari
     monkeypatch.chdir(tmp_path)
     assert main(["validate", "bad.yaml"]) == 2
     expected = capsys.readouterr().err.strip()
-    answer = client.post("/api/scenarios?filename=bad.yaml", content=text.encode())
+    answer = upload(client, "bad.yaml", text.encode())
     assert answer.status_code == 422
     assert answer.json()["error"] == expected
     assert expected.startswith("bad.yaml:")
 
 
 def test_upload_may_not_extend_another_file(client, scenario_text):
-    answer = client.post("/api/scenarios?filename=../../x.yaml", content=f"extends: demo.yaml\n{scenario_text}".encode())
+    answer = upload(client, "../../x.yaml", f"extends: demo.yaml\n{scenario_text}".encode())
     assert answer.status_code == 422
     assert answer.json()["error"].startswith("x.yaml:1:1: extends: an uploaded scenario cannot extend another file")
 
 
 def test_valid_upload_joins_the_list_with_its_levers(client, scenario_text):
-    answer = client.post("/api/scenarios?filename=my park.yml", content=scenario_text.encode())
+    answer = upload(client, "my park.yml", scenario_text.encode())
     assert answer.status_code == 201, answer.text
     entry = answer.json()
     assert entry["file"] == "my_park.yaml" and entry["origin"] == "upload"
@@ -317,7 +443,7 @@ def test_run_equals_simulator_compare_and_the_commands_shown(client, tmp_path, m
 
 
 def test_zip_holds_the_tables_charts_and_report(client, scenario_text):
-    entry = client.post("/api/scenarios?filename=mini.yaml", content=scenario_text.encode()).json()
+    entry = upload(client, "mini.yaml", scenario_text.encode()).json()
     levers = {**entry["info"]["defaults"], "replications": 2, "landfill_tax_per_t": 500000}
     job = wait(client, client.post("/api/runs", json={"scenario": entry["id"], "levers": levers}).json()["id"])
     assert job["state"] == "done", job["error"]

@@ -19,9 +19,6 @@ import socket
 import tempfile
 from pathlib import Path
 
-LOOPBACK = ("127.0.0.1", "localhost")
-
-
 def serve(host: str = "127.0.0.1", port: int = 8765, scenario: str | Path | None = None,
           out: str | Path | None = None) -> int:
     """Serve the explorer on ``host:port`` until interrupted (Ctrl+C); returns the exit code.
@@ -63,7 +60,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, scenario: str | Path | None
             raise EipsimError(f"cannot listen on {host}:{port}: {reason} "
                               "(is another explorer running? try --port)") from None
         runner = JobRunner(results / "explorer")
-        app = create_app(catalogue, runner, allowed_hosts=list(LOOPBACK) if host in LOOPBACK else None)
+        app = create_app(catalogue, runner, bind=host)
         shown = f"[{host}]" if family == socket.AF_INET6 else host
         print(f"eipsim explorer: http://{shown}:{listener.getsockname()[1]}  (results in {results}; "
               "Ctrl+C to stop)", flush=True)

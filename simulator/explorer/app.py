@@ -17,21 +17,23 @@ Routes
 ``GET  /api/runs/{id}/scenario.yaml``        the scenario file the run used for your settings
 
 Bodies of ``preview``, ``yaml`` and ``runs``: ``{"scenario": ID, "levers": {...}}`` with the
-fields of :class:`~simulator.explorer.controls.LeverSettings`. Bad lever values give 422 with one
-line per problem; a bad upload gives 422 with the problems as ``eipsim validate`` prints them.
+fields of :class:`~simulator.explorer.controls.LeverSettings`, sent as ``application/json``
+(an upload as ``application/yaml``; other types 415). Bad lever values give 422 with one line per
+problem; a bad upload gives 422 with the problems as ``eipsim validate`` prints them. Every
+request first passes :mod:`.guard` (Host, Origin, the page's token, body size).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -39,10 +41,15 @@ from .. import __version__
 from ..errors import ScenarioError
 from ..vocabulary import units_table
 from . import controls, panels
-from .catalogue import MAX_UPLOAD_BYTES, Catalogue, Entry, UploadTooLarge
+from .catalogue import MAX_UPLOAD_BYTES, Catalogue, Entry, UploadRefused
+from .guard import Guard, HostCheck, new_token
 from .jobs import DONE, Busy, ExperimentSpec, JobRunner
 
 STATIC = Path(__file__).parent / "static"
+TOKEN_MARK = "__EIPSIM_TOKEN__"
+JSON_TYPES = ("application/json",)
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "application/octet-stream")
+SETTINGS_SHAPE = 'the request body must be JSON: {"scenario": ID, "levers": {...}}'
 
 
 class ApiError(Exception):
@@ -53,13 +60,15 @@ class ApiError(Exception):
         self.status, self.message, self.extra = status, message, extra
 
 
-def create_app(catalogue: Catalogue, runner: JobRunner, allowed_hosts: list[str] | None = None) -> Starlette:
+def create_app(catalogue: Catalogue, runner: JobRunner, bind: str = "127.0.0.1", token: str | None = None) -> Starlette:
     """The application over a scenario catalogue and a job runner.
 
-    ``allowed_hosts``: accepted ``Host`` headers (e.g. only ``127.0.0.1`` and ``localhost`` when
-    serving on the loopback address, which keeps other web sites from reaching the API through
-    DNS rebinding); None accepts any.
+    ``bind``: the address the server listens on; ``Host`` headers must name it (see
+    :class:`.guard.HostCheck`). ``token``: the token the page sends with every change (default a
+    new random one; the application keeps it as ``app.state.token``).
     """
+    token = token or new_token()
+    index = (STATIC / "index.html").read_text(encoding="utf-8").replace(TOKEN_MARK, token)
 
     def entry_of(entry_id: str) -> Entry:
         entry = catalogue.get(entry_id)
@@ -80,12 +89,15 @@ def create_app(catalogue: Catalogue, runner: JobRunner, allowed_hosts: list[str]
         return job
 
     async def settings_of(request: Request) -> tuple[Entry, controls.LeverSettings]:
+        _require_type(request, JSON_TYPES)
         try:
-            body = await request.json()
+            body = json.loads(await request.body())
         except ValueError:
-            raise ApiError(400, "the request body must be JSON: {\"scenario\": ID, \"levers\": {...}}") from None
+            raise ApiError(400, SETTINGS_SHAPE) from None
+        except RecursionError:
+            raise ApiError(400, f"{SETTINGS_SHAPE}; this one is nested too deeply") from None
         if not isinstance(body, dict) or not isinstance(body.get("scenario"), str):
-            raise ApiError(400, "the request body must be JSON: {\"scenario\": ID, \"levers\": {...}}")
+            raise ApiError(400, SETTINGS_SHAPE)
         entry = entry_of(body["scenario"])
         try:
             settings = controls.parse_settings(body.get("levers"))
@@ -101,7 +113,7 @@ def create_app(catalogue: Catalogue, runner: JobRunner, allowed_hosts: list[str]
             raise ApiError(422, exc.report()) from None
 
     async def page(request: Request) -> Response:
-        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(index, headers={"Cache-Control": "no-store"})
 
     async def meta(request: Request) -> Response:
         return JSONResponse({
@@ -117,17 +129,13 @@ def create_app(catalogue: Catalogue, runner: JobRunner, allowed_hosts: list[str]
         return JSONResponse({**entry.as_json(), "info": entry.info.as_json()})
 
     async def upload(request: Request) -> Response:
+        _require_type(request, YAML_TYPES)
         filename = request.query_params.get("filename", "scenario.yaml")
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
-            raise ApiError(413, str(UploadTooLarge(int(declared))))
-        data = bytearray()
-        async for chunk in request.stream():
-            data += chunk
-            if len(data) > MAX_UPLOAD_BYTES:
-                raise ApiError(413, str(UploadTooLarge(len(data))))
+        data = await request.body()             # the guard stops a body above its limit while it streams
         try:
-            entry = await run_in_threadpool(catalogue.upload, filename, bytes(data))
+            entry = await run_in_threadpool(catalogue.upload, filename, data)
+        except UploadRefused as exc:
+            raise ApiError(exc.status, str(exc)) from None
         except ScenarioError as exc:
             raise ApiError(422, exc.report()) from None
         return JSONResponse({**entry.as_json(), "info": entry.info.as_json()}, status_code=201)
@@ -211,14 +219,23 @@ def create_app(catalogue: Catalogue, runner: JobRunner, allowed_hosts: list[str]
         Route("/api/runs/{id}/scenario.yaml", run_yaml),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)] if allowed_hosts else []
+    middleware = [Middleware(Guard, hosts=HostCheck(bind), token=token, max_body=MAX_UPLOAD_BYTES)]
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         yield
         await run_in_threadpool(runner.close)
 
-    return Starlette(routes=routes, middleware=middleware, exception_handlers={ApiError: api_error},
-                     lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={ApiError: api_error}, lifespan=lifespan)
+    app.state.token = token
+    return app
+
+
+def _require_type(request: Request, accepted: tuple[str, ...]) -> None:
+    """Raise 415 unless the body's Content-Type is one of ``accepted`` (parameters ignored)."""
+    given = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if given not in accepted:
+        raise ApiError(415, f"Content-Type must be {' or '.join(accepted)}, got {given or 'none'!r}")
 
 
 def _lang(request: Request) -> str:

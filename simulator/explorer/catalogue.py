@@ -26,8 +26,19 @@ BUNDLED_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 """The repository's ``scenarios/`` folder (absent when eipsim is installed from a wheel)."""
 
 
-class UploadTooLarge(ValueError):
+MAX_NAME_CHARS = 255
+
+
+class UploadRefused(ValueError):
+    """An upload refused before its content is read: ``status`` is the HTTP status to answer."""
+
+    status = 422
+
+
+class UploadTooLarge(UploadRefused):
     """An uploaded file above :data:`MAX_UPLOAD_BYTES`."""
+
+    status = 413
 
     def __init__(self, size: int):
         super().__init__(f"the file is {size:,} bytes; uploads are limited to {MAX_UPLOAD_BYTES:,} bytes "
@@ -103,11 +114,17 @@ class Catalogue:
         ------
         UploadTooLarge
             Above :data:`MAX_UPLOAD_BYTES`.
+        UploadRefused
+            A file name longer than :data:`MAX_NAME_CHARS` or with control characters (NUL ...).
         ScenarioError
             Problems of the file, marked with its (cleaned) file name as the command line marks them.
         """
         if len(data) > MAX_UPLOAD_BYTES:
             raise UploadTooLarge(len(data))
+        if len(filename) > MAX_NAME_CHARS:
+            raise UploadRefused(f"the file name is {len(filename):,} characters; at most {MAX_NAME_CHARS} are accepted")
+        if any(ord(char) < 32 or ord(char) == 127 for char in filename):
+            raise UploadRefused(f"the file name {filename[:80]!r} contains control characters (such as NUL)")
         name = f"{_safe_stem(filename)}.yaml"
         try:
             text = data.decode("utf-8")

@@ -108,8 +108,18 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// The token of this start of the server, written into the page: every change sends it.
+const TOKEN = document.querySelector("meta[name='eipsim-token']").content;
+
+// fetch() with the page's token on every request that changes something.
+function send(path, options = {}) {
+  const method = (options.method || "GET").toUpperCase();
+  const headers = method === "GET" ? options.headers : {...options.headers, "X-Eipsim-Token": TOKEN};
+  return fetch(path, {...options, headers});
+}
+
 async function api(path, options = {}) {
-  const response = await fetch(path, options);
+  const response = await send(path, options);
   const isJson = (response.headers.get("content-type") || "").includes("application/json");
   const body = isJson ? await response.json() : null;
   if (!response.ok) {
@@ -387,8 +397,8 @@ function renderCommands() {
 }
 
 async function downloadYaml() {
-  const response = await fetch("/api/yaml", {method: "POST", headers: {"Content-Type": "application/json"},
-                                             body: JSON.stringify(request())});
+  const response = await send("/api/yaml", {method: "POST", headers: {"Content-Type": "application/json"},
+                                            body: JSON.stringify(request())});
   if (!response.ok) {
     showError("run-error", (await response.json()).error);
     return;
