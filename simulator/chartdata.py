@@ -214,8 +214,8 @@ JOBS_WINDOW_DAYS = 30
 
 
 def firms_data(result: RunResult) -> dict:
-    """SMEs over time: how many operate and how many are idle each day, the days SMEs enter and
-    exit, SME jobs on plots and active SME jobs (full-time equivalents over a trailing
+    """SMEs over time: how many operate and how many are idle each day, the days SMEs enter, go
+    idle, restart and exit, SME jobs on plots and active SME jobs (full-time equivalents over a trailing
     ``JOBS_WINDOW_DAYS``: employees x days worked / days open)."""
     smes = np.array(result.firms.kind) == "sme"
     present, idle = firm_status(result)
@@ -235,7 +235,7 @@ def firms_data(result: RunResult) -> dict:
             "jobs_on_plots": (present[:, smes] @ staff).tolist(),
             "jobs_active": (share @ staff).tolist(),
             **{f"{kind}_days": events["time_days"][sme_event & (events["event"] == kind)].tolist()
-               for kind in ("entry", "exit", "idle")}}
+               for kind in ("entry", "exit", "idle", "restart")}}
 
 
 def economy_data(result: RunResult) -> dict:

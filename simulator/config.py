@@ -639,6 +639,11 @@ class Entry(Strict):
     estate_plots: bool = Field(
         False, description="Plots of exiting firms outside the IKM land (anchors, when `viability.kinds` lists "
                            "them) also become vacant plots for IKM entrants.")
+    planning_days: Positive = Field(
+        365.0, description="Horizon over which an entrant weighs its expected margin: by-products reach it only "
+                           "after the expected time to find, negotiate and build the links that bring them, and "
+                           "it pays its wages and fixed costs meanwhile (days; illustrative: a first year).",
+        unit="days")
     candidates_per_archetype: int = Field(
         2, ge=0, le=1000, description="Most entrants of each archetype of the mix over a run (each is prepared "
                                       "as a dormant firm in the IKM zone; illustrative).", unit="firms")
@@ -666,8 +671,9 @@ class Viability(Strict):
         90.0, description="A firm in distress this long goes idle: it stops producing and lays off its staff "
                           "(days; illustrative).", unit="days")
     idle_days: NonNegative = Field(
-        60.0, description="An idle firm exits after this long: its plot becomes vacant and its contracts end "
-                          "(days; illustrative).", unit="days")
+        60.0, description="An idle firm exits after this long unless it restarts first (when it expects a margin "
+                          "above the threshold with the by-products its running contracts bring it): its plot "
+                          "becomes vacant and its contracts end (days; illustrative).", unit="days")
     entry: Entry | None = Field(
         None, description="Entrants on vacant IKM plots; null: a vacant plot stays vacant.")
 

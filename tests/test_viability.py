@@ -103,6 +103,52 @@ def test_without_viability_every_firm_stays():
     assert values["jobs_sme_on_plots"] == 4.0 and values["jobs_sme"] == 4.0 and values["sme_survival"] == 1.0
 
 
+# --------------------------------------------------------------------------- restart
+
+
+def restart_park(kiln_enters: int) -> dict:
+    """The blocks SME makes 50 t/day from ash alone; the kiln that emits it (20 t/day, an existing
+    tie 2 km away) enters the park on ``kiln_enters``.
+
+    Without ash the SME loses its costs (1,000 USD/day): idle on day 20, exit 30 days later. With
+    its contract running it expects 20 t/day x (60 + 7.4) - 1,000 = 348 USD/day (per t of ash it
+    is paid the Nash price 0.5 x (15 - 0.2) - 15 = -7.6 and pays 0.2 of transport).
+    """
+    data = chain_dict(run={"horizon_days": 120, "seed": 1, "ledger_period_days": 1},
+                      viability=dict(RULES, idle_days=30),
+                      events=[{"type": "firm_entry", "day": kiln_enters, "firm": "kiln"}])
+    data["firms"]["blocks"].update(inputs={"ash": 1.0}, employees=4, wage_per_year=36500,
+                                   fixed_cost_per_year=6 * 36500)
+    return data
+
+
+def test_an_idle_firm_restarts_when_a_supplier_appears():
+    result = run_scenario(scenario(restart_park(kiln_enters=30)))
+    # idle on day 20 for want of ash; the kiln enters on day 30 and their tie contracts at the
+    # start of that day: at that day's review the SME expects a margin and starts again, and stays
+    assert firm_events(result, "blocks") == [(20.0, "idle"), (30.0, "restart")]
+    blocks = result.firms.ids.index("blocks")
+    assert result.output[40:, blocks].min() > 0
+    values = compute_metrics(result)
+    assert values["firms_restarted"] == 1 and values["firms_exited"] == 0 and values["sme_survival"] == 1.0
+    rows = result.events_table()
+    assert ("firm", "blocks", "restart") in set(zip(rows["kind"], rows["subject"], rows["event"]))
+
+
+def test_an_idle_firm_without_a_supplier_exits():
+    result = run_scenario(scenario(restart_park(kiln_enters=100)))
+    assert firm_events(result, "blocks") == [(20.0, "idle"), (50.0, "exit")]
+    assert compute_metrics(result)["firms_restarted"] == 0
+
+
+def test_restarts_show_in_the_firms_chart():
+    from simulator.chartdata import run_chart_data
+
+    firms = run_chart_data(run_scenario(scenario(restart_park(kiln_enters=30))))["firms"]
+    assert firms["idle_days"] == [20.0] and firms["restart_days"] == [30.0]
+    assert firms["idle"][25] == 1 and firms["idle"][30] == 0 and firms["operating"][30] == 1
+
+
 # --------------------------------------------------------------------------- entrants
 
 
@@ -149,6 +195,31 @@ def test_no_entrant_when_it_would_not_be_viable(setting):
     result = run_scenario(scenario(entry_park(**setting)))
     assert compute_metrics(result)["firms_entered"] == 0
     assert not result.firms.present_at_end[result.firms.ids.index("ikm_entrant_ash_user_1")]
+
+
+@pytest.mark.parametrize("zone_km, enters", [(1.0, True), (140.0, False)])
+def test_an_entrant_far_from_the_source_does_not_enter_where_a_near_one_would(zone_km, enters):
+    # blocks at 29 USD/t; per t of ash the entrant pays the Nash price 0.5 x (15 - t) - 15 and the
+    # trip t = 2 x km / 20 t: near (1 km, t = 0.1) 10 x (29 + 7.45) - 300 = 64.5 USD/day; far
+    # (140 km, t = 14) 10 x (29 + 0.5) - 300 = -5 USD/day
+    data = entry_park(blocks_price=29.0)
+    data["sme"]["zone_km"] = [zone_km, 0.0]
+    data["network"]["max_distance_km"] = 200
+    result = run_scenario(scenario(data))
+    assert compute_metrics(result)["firms_entered"] == (1 if enters else 0)
+
+
+@pytest.mark.parametrize("rate, planning, enters", [(12.0, 365, True), (1.0, 365, False), (1.0, 3650, True)])
+def test_an_entrant_weighs_the_time_before_its_link_delivers(rate, planning, enters):
+    # the link must be found first: expected 365 / rate days (no negotiation or build time); over
+    # its planning horizon the entrant earns (1 - days / planning) x 10 x (60 + 7.45) and pays 300 a
+    # day throughout: rate 12: 0.917 x 674.5 - 300 = 318; rate 1: 0 - 300; over ten years 0.9 x 674.5 - 300
+    data = entry_park(discovery={"base_rate_per_year": rate, "negotiation_days": 0},
+                      link_economics={"truck_link_lead_days": 0})
+    data["network"]["known_from_day"] = None
+    data["viability"]["entry"]["planning_days"] = planning
+    result = run_scenario(scenario(data))
+    assert compute_metrics(result)["firms_entered"] == (1 if enters else 0)
 
 
 def test_same_seed_same_decisions():

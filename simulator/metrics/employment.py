@@ -31,7 +31,7 @@ def ever_present(result: RunResult) -> np.ndarray:
 
 def firm_status(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
     """(days, firms) booleans: in the park that day, and idle that day, from day-0 presence and
-    the firms' entry, idle and exit events (a change on day t holds from day t)."""
+    the firms' entry, idle, restart and exit events (a change on day t holds from day t)."""
     h = result.horizon_days
     present = np.tile(result.firms.present_at_start, (h, 1))
     idle = np.zeros_like(present)
@@ -45,12 +45,14 @@ def firm_status(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
             idle[day:, firm] = False
         elif event == "idle":
             idle[day:, firm] = True
+        elif event == "restart":
+            idle[day:, firm] = False
     return present, idle
 
 
 def jobs_metrics(result: RunResult) -> dict[str, float]:
-    """Active jobs (the headline job figures), jobs on plots, idle, exited and entered firms, SME
-    survival."""
+    """Active jobs (the headline job figures), jobs on plots, idle, exited, entered and restarted
+    firms, SME survival."""
     firms = result.firms
     kinds = np.array(firms.kind)
     smes = kinds == "sme"
@@ -67,6 +69,7 @@ def jobs_metrics(result: RunResult) -> dict[str, float]:
         "firms_idle": float(np.count_nonzero(firms.idle_at_end)),
         "firms_exited": float(np.count_nonzero(events == "exit")),
         "firms_entered": float(np.count_nonzero(events == "entry")),
+        "firms_restarted": float(np.count_nonzero(events == "restart")),
         "sme_survival": (float(np.count_nonzero(started & firms.present_at_end) / np.count_nonzero(started))
                          if started.any() else float("nan")),
     }

@@ -180,6 +180,9 @@ _METRICS = [
     Metric("firms_entered", "firms", "Firms that entered", "Firms that started during the run (entrants on "
            "vacant plots or scheduled).", "economy",
            label_id="Perusahaan yang masuk"),
+    Metric("firms_restarted", "firms", "Idle firm restarts", "Times an idle firm started again before exiting, "
+           "when it expected a margin with the by-products its running contracts bring it (scenario `viability`).",
+           "economy", label_id="Perusahaan yang beroperasi kembali"),
     Metric("sme_survival", "share", "SME survival",
            "Share of the SMEs in the park on day 0 that are still in the park at the end.", "economy", True,
            label_id="Kelangsungan hidup IKM"),

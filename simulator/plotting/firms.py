@@ -1,4 +1,4 @@
-"""SMEs over time: firms operating and idle, entries and exits, jobs on plots and active jobs."""
+"""SMEs over time: firms operating and idle, entries, restarts and exits, jobs on plots and active jobs."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ from matplotlib.figure import Figure
 
 from .style import footer, label, new_figure
 
-COLOURS = {"operating": "#009E73", "idle": "#E69F00", "entry": "#0072B2", "exit": "#D55E00",
+COLOURS = {"operating": "#009E73", "idle": "#E69F00", "entry": "#0072B2", "exit": "#D55E00", "restart": "#56B4E9",
            "on_plots": "#777777", "active": "#009E73"}
 
 LABELS = {
     "en": {"title": "SMEs (IKM) over time — {scenario}", "firms_axis": "SMEs in the park (firms)",
            "operating": "operating", "idle": "idle (no production, no staff)", "entry": "entries",
-           "exit": "exits", "jobs_axis": "SME jobs", "on_plots": "jobs on plots (employees of SMEs in the park)",
+           "exit": "exits", "restart": "restarts", "jobs_axis": "SME jobs", "on_plots": "jobs on plots (employees of SMEs in the park)",
            "active": "active jobs (full-time equivalents, days worked / days open, {days}-day window)",
            "day_axis": "day of the run (days)", "none": "no SMEs (IKM) in this park", "warmup": "warm-up"},
     "id": {"title": "IKM dari waktu ke waktu — {scenario}", "firms_axis": "IKM di kawasan (perusahaan)",
            "operating": "beroperasi", "idle": "berhenti (tanpa produksi, tanpa pekerja)", "entry": "masuk",
-           "exit": "keluar", "jobs_axis": "lapangan kerja IKM",
+           "exit": "keluar", "restart": "beroperasi kembali", "jobs_axis": "lapangan kerja IKM",
            "on_plots": "lapangan kerja di kavling (karyawan IKM di kawasan)",
            "active": "lapangan kerja aktif (setara penuh waktu, hari kerja / hari buka, jendela {days} hari)",
            "day_axis": "hari simulasi (hari)", "none": "tidak ada IKM di kawasan ini", "warmup": "pemanasan"},
@@ -28,8 +28,8 @@ LABELS = {
 
 def plot_firms(data: dict, axes: list[Axes] | None = None, lang: str = "en") -> Figure:
     """Two aligned panels from chart data (``data["firms"]``): SMEs operating and idle (stacked)
-    with the days SMEs entered (up triangles) and exited (down triangles); SME jobs on plots and
-    active SME jobs."""
+    with the days SMEs entered (up triangles), restarted after being idle (diamonds) and exited
+    (down triangles); SME jobs on plots and active SME jobs."""
     firms, meta = data["firms"], data["meta"]
     text = lambda key, **kw: label(LABELS, key, lang, **kw)  # noqa: E731
     if axes is None:
@@ -44,8 +44,8 @@ def plot_firms(data: dict, axes: list[Axes] | None = None, lang: str = "en") -> 
         count.stackplot(days, firms["operating"], firms["idle"], labels=[text("operating"), text("idle")],
                         colors=[COLOURS["operating"], COLOURS["idle"]], alpha=0.8, step="post")
         top = max(max(np.add(firms["operating"], firms["idle"])), 1)
-        for kind, marker, y in (("entry", "^", 1.04), ("exit", "v", 1.04)):
-            when = firms[f"{kind}_days"]
+        for kind, marker, y in (("entry", "^", 1.04), ("restart", "D", 1.04), ("exit", "v", 1.04)):
+            when = firms.get(f"{kind}_days", [])
             if when:
                 count.scatter(when, np.full(len(when), top * y), marker=marker, s=28, color=COLOURS[kind],
                               label=f"{text(kind)} ({len(when)})", zorder=3, clip_on=False)
