@@ -90,7 +90,7 @@ def build_report(folder: str | Path, lang: str = "en") -> str:
     failures = reader.table("failures.csv")
     context = {
         "lang": lang, "t": t, "kind": kind, "title": reader.name(), "manifest": manifest,
-        "plausibility": [w["text"] for w in manifest.get("plausibility", [])],
+        "plausibility": [f"{arm}: {text}" if arm else text for arm, text in reader.plausibility()],
         "scenarios": _scenario_rows(reader, t, lang),
         "replicated": kind != "run", "indicators": _indicator_rows(metrics, lang),
         "differences": _difference_rows(reader, lang) if kind == "compare" else None,

@@ -130,6 +130,15 @@ class ResultReader:
     def manifest(self) -> dict:
         return self.json("manifest.json")
 
+    def plausibility(self) -> list[tuple[str, str]]:
+        """(arm, text) of each plausibility warning: a run's from its manifest (arm ``""``), an
+        experiment's from ``plausibility.json`` (none in a folder written before it existed)."""
+        if self.is_run:
+            return [("", w["text"]) for w in self.manifest().get("plausibility", [])]
+        path = self.path / "plausibility.json"
+        found = read_json(path) if path.is_file() else {}
+        return [(arm, w["text"]) for arm, warnings in found.items() for w in warnings]
+
     def plan(self) -> dict:
         """``plan.json`` of an experiment: kind, name, replications, root seed, parameters, arms."""
         return self.json("plan.json")

@@ -12,7 +12,7 @@ from .export import io_table_csv, pymrio_files
 from .loader import LoadedDocument, dump_yaml
 from .metrics import compute_metrics
 from .metrics.local_economy import io_table, sector_multipliers
-from .metrics.plausibility import plausibility_warnings
+from .metrics.plausibility import driving_parameters, plausibility_warnings
 from .metrics.registry import describe
 from .model.park import run_scenario
 from .results import RunResult
@@ -104,7 +104,7 @@ def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, 
         raise EipsimError(str(exc)) from None
     result = run_scenario(simulated, replication=replication)
     values = compute_metrics(result)
-    warnings = plausibility_warnings(values, result, simulated)
+    warnings = plausibility_warnings(values, simulated, driving_parameters(result, simulated))
     with ResultFolder(run_folder(out, scenario.name, scenario_digest, started)) as folder:
         folder.write_text("scenario.resolved.yaml", text)
         folder.write_json("metrics.json", describe(values, scenario.currency))

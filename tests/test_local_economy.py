@@ -293,7 +293,7 @@ def test_a_multiplier_above_its_reference_is_flagged_with_what_drives_it():
     """Regional jobs per million sales drive the employment multiplier: the warning appears exactly
     when the value exceeds region.reference_multipliers and names that parameter and the firm
     whose local purchases the regional sector lives on."""
-    from simulator.metrics.plausibility import plausibility_warnings
+    from simulator.metrics.plausibility import driving_parameters, plausibility_warnings
 
     sc = scenario(local_chain(0.5, region={"supplier_jobs_per_million": 5000.0}))
     result = run_scenario(sc)
@@ -303,7 +303,7 @@ def test_a_multiplier_above_its_reference_is_flagged_with_what_drives_it():
     for limit, flagged in ((value * 0.99, True), (value * 1.01, False)):
         region = sc.region.model_copy(update={"reference_multipliers": sc.region.reference_multipliers.model_copy(
             update={"employment_type2": limit, "employment_type1": 1e9})})
-        found = plausibility_warnings(values, result, sc.model_copy(update={"region": region}))
+        found = plausibility_warnings(values, sc.model_copy(update={"region": region}), driving_parameters(result, sc))
         employment = [w for w in found if w["title"] == "Employment multipliers"]
         assert bool(employment) is flagged
         if flagged:

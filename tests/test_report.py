@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import html
 import json
 import shutil
@@ -130,6 +131,25 @@ def compare_folder(tmp_path_factory):
     assert main(["compare", str(SCENARIOS / "demo.yaml"), "--variant", "platform", "--replications", "2", "--set",
                  "run.horizon_days=60", "--engine", "serial", "--out", str(out), "--quiet"]) == 0
     return next(out.glob("compare-demo/*"))
+
+
+def test_experiment_flags_each_arms_mean_multipliers(compare_folder, capsys):
+    """A comparison checks each arm's mean multipliers (names from its representative run): the
+    table printed after it and its report carry the warnings, one per arm."""
+    from simulator.experiment.terminal_tables import experiment_table
+    from simulator.result_reader import ResultReader
+
+    found = json.loads((compare_folder / "plausibility.json").read_text())
+    assert set(found) == {"demo", "platform"}
+    summary = {(r["arm"], r["metric"]): float(r["mean"]) for r in csv.DictReader(open(compare_folder / "summary.csv"))}
+    employment = next(w for w in found["platform"] if w["title"] == "Employment multipliers")
+    assert employment["values"] == pytest.approx([summary[("platform", m)] for m in employment["indicators"]], rel=1e-9)
+    assert employment["parameters"][0] == "region.supplier_jobs_per_million = 0.01"
+    experiment = type("E", (), {"folder": compare_folder, "kind": "compare", "runs_done": 4, "runs_total": 4})()
+    assert "  Warning (platform): Employment multipliers, Type I / Type II" in experiment_table(experiment)
+    assert ("platform", employment["text"]) in ResultReader(compare_folder).plausibility()
+    assert main(["report", str(compare_folder)]) == 0
+    assert "platform: Employment multipliers" in (compare_folder / "report.html").read_text()
 
 
 def _parsed(path) -> _Collector:

@@ -13,6 +13,9 @@ Tables of an experiment folder:
   parameter's sampled values (``runs.csv`` and ``metrics.csv`` then have a column per uncertain
   parameter with the value each run drew). Sweeps and sensitivity experiments: one scope,
   ``all runs``, against the designed parameters' values and any uncertain draws;
+* ``plausibility.json`` (replications and comparisons): per arm, the warnings of its mean
+  multipliers and LM3 above ``region.reference_multipliers``, with the parameters that drive them
+  in the arm's representative run (:mod:`..metrics.plausibility`);
 * ``failures.csv``: failed runs with their parameters and error.
 
 The representative run (replication 0) of each arm of a replication or comparison experiment is
@@ -32,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ..compose import compose
+from ..metrics.plausibility import driving_parameters, plausibility_warnings
 from ..metrics.registry import REGISTRY, describe, unit_of
 from ..single_run import resolved_yaml, write_run_tables
 from ..storage import ExperimentStore, csv_text, digest, json_text, manifest, run_folder, utc_now
@@ -196,6 +200,8 @@ def _run_missing(plan: Plan, store: ExperimentStore, engine: str, jobs: int | No
     try:
         for record in (runner.imap(execute, calls) if runner else ()):
             result = record.pop("result", None)
+            if result is not None:   # what drives each multiplier in the arm's representative run
+                record["driving_parameters"] = driving_parameters(result, scenarios[record["arm"]])
             if result is not None and not (store.path / "arms" / record["arm"]).exists():
                 with store.folder(f"arms/{record['arm']}") as folder:
                     write_run_tables(folder, result, result.currency, figures=figures,
@@ -283,6 +289,8 @@ def finalise(plan: Plan, store: ExperimentStore) -> ExperimentOutcome:
         store.write("differences.csv", csv_text(_columns(differences)))
     if uncertain or plan.kind in DESIGNS:
         store.write("drivers.csv", csv_text(_columns(_drivers(plan, by_replication, uncertain, names))))
+    if plan.kind in ("replications", "compare"):
+        store.write("plausibility.json", json_text(_plausibility(plan, store, summary)))
     first = plan.arms[0].label
     means = {row["metric"]: row["mean"] for row in summary if row["arm"] == first}
     described = describe(means, currency)
@@ -327,6 +335,22 @@ def _drivers(plan: Plan, runs: dict[str, dict[int, dict]], uncertain: list[str],
             diffs = {m: [_float(b["metrics"].get(m)) - _float(a["metrics"].get(m)) for a, b in pairs] for m in names}
             table += rank_drivers(drawn, diffs, f"{arm.label} - {plan.arms[0].label}")
     return table
+
+
+def _plausibility(plan: Plan, store: ExperimentStore, summary: list[dict]) -> dict[str, list[dict]]:
+    """Plausibility warnings of each arm's mean multipliers and LM3, naming the parameters that
+    drive them in the arm's representative run (:mod:`..metrics.plausibility`)."""
+    found = {}
+    for arm in plan.arms:
+        first = next((t for t in plan.tasks if t.arm == arm.label and t.replication == 0), None)
+        record = store.load_run(first.run_id) if first is not None else None
+        if arm.scenario is None or not record or "driving_parameters" not in record:
+            continue
+        means = {row["metric"]: row["mean"] for row in summary if row["arm"] == arm.label}
+        warnings = plausibility_warnings(means, arm.scenario, record["driving_parameters"])
+        if warnings:
+            found[arm.label] = warnings
+    return found
 
 
 def _float(value) -> float:

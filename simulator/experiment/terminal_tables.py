@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..metrics.registry import REGISTRY
-from ..result_reader import read_table
+from ..result_reader import ResultReader, read_table
 from ..vocabulary import format_value
 from .drivers import MOSTLY, SIGNIFICANCE, describe, is_driver, top_drivers
 
@@ -38,6 +38,7 @@ def experiment_table(experiment) -> str:
         lines += _sensitivity_lines(folder)
     else:
         lines += _summary_lines(folder)
+    lines += [f"  Warning ({arm}): {text}" for arm, text in ResultReader(folder).plausibility()]
     return "\n".join(lines)
 
 

@@ -34,26 +34,33 @@ TOP_FIRMS = 2
 """Firm entries named per kind: those that weigh most in the run's local purchases or local wages."""
 
 
-def plausibility_warnings(values: dict[str, float], result: RunResult, scenario: Scenario) -> list[dict]:
+def driving_parameters(result: RunResult, scenario: Scenario) -> dict[str, list[str]]:
+    """Per checked result (a title of :data:`CHECKS`): the parameters that drive it in this run,
+    with their values."""
+    return {title: [p for kind in kinds for p in _drivers(kind, result, scenario, title == "LM3 of the SMEs")]
+            for title, (*_, kinds) in CHECKS.items()}
+
+
+def plausibility_warnings(values: dict[str, float], scenario: Scenario,
+                          parameters: dict[str, list[str]]) -> list[dict]:
     """One warning (title, indicators, values, references, parameters, text) per checked result
-    with an indicator above its reference."""
+    with an indicator in ``values`` above its reference; ``parameters``: :func:`driving_parameters`."""
     reference = scenario.region.reference_multipliers
     warnings = []
-    for title, (*pairs, kinds) in CHECKS.items():
+    for title, (*pairs, _) in CHECKS.items():
         names = [name for name, _ in pairs]
         found = [values.get(name, math.nan) for name in names]
         limits = [getattr(reference, field) for _, field in pairs]
         if not any(isinstance(v, float) and math.isfinite(v) and v > limit for v, limit in zip(found, limits)):
             continue
-        parameters = [p for kind in kinds for p in _drivers(kind, result, scenario, title == "LM3 of the SMEs")]
         kind = ", Type I / Type II," if len(pairs) == 2 else ""
         fields = " / ".join(f"region.reference_multipliers.{field}" for _, field in pairs)
         warnings.append({
-            "title": title, "indicators": names, "values": found, "references": limits, "parameters": parameters,
+            "title": title, "indicators": names, "values": found, "references": limits,
+            "parameters": parameters[title],
             "text": (f"{title}{kind} {' / '.join(f'{v:.2f}' for v in found)} {'are' if kind else 'is'} above "
-                     f"the highest plausible "
-                     f"{' / '.join(f'{v:.2f}' for v in limits)} ({fields}): mostly an assumption of "
-                     + "; ".join(parameters) + ".")})
+                     f"the highest plausible {' / '.join(f'{v:.2f}' for v in limits)} ({fields}): mostly an "
+                     f"assumption of " + "; ".join(parameters[title]) + ".")})
     return warnings
 
 
