@@ -219,7 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0 opens it)")
     explore.add_argument("--port", type=count_arg(0, 65535), default=8765, help="port (default 8765)")
     explore.add_argument("--scenario", type=Path, metavar="FILE", help="scenario selected when the page opens")
-    explore.add_argument("--out", type=Path, help="results folder (default: a temporary folder removed on exit)")
+    explore.add_argument("--out", type=Path, default=Path("results"),
+                         help="results folder; runs are kept in OUT/explorer (default: results)")
     explore.set_defaults(handler=cmd_explore)
     return parser
 
@@ -513,6 +514,7 @@ def cmd_explore(args, argv) -> int:
     """Serve the explorer page until Ctrl+C (imported here: it needs the optional extra)."""
     from . import explorer
 
+    check_out(args.out)
     return explorer.serve(host=args.host, port=args.port, scenario=args.scenario, out=args.out)
 
 

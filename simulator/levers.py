@@ -23,7 +23,8 @@ class Lever:
     """One lever of the catalogue.
 
     ``kind`` is ``switch`` (an optional section: present or null), ``share`` (a fraction, shown in
-    per cent), ``days`` (a day of the run) or ``money`` (per tonne, in the scenario's currency). ``needs`` names what
+    per cent), ``days`` (a day of the run) or ``money`` (per tonne, in the scenario's currency); the run
+    settings (:data:`RUN_SETTINGS`) are also ``count`` and ``seed``. ``needs`` names what
     must hold for the lever to matter: ``platform`` (the platform is on), ``sme`` (the park has
     SMEs or IKM land) or ``linkage`` (park SMEs make something anchors buy). ``label``, ``unit``
     and ``help`` are ``{"en": ..., "id": ...}``; ``{currency}`` in a unit is the scenario's
@@ -68,6 +69,20 @@ class Lever:
         texts = getattr(self, part)
         return texts.get(lang) or texts["en"]
 
+    def value_text(self, value: Any, currency: str, lang: str = "en") -> str:
+        """A value of the lever as people read it: ``on``/``off``, ``12.5 %``, ``200,000 IDR/t``, a
+        day as its number."""
+        if self.kind == "switch":
+            return SWITCH_WORDS[bool(value)].get(lang, SWITCH_WORDS[bool(value)]["en"])
+        if self.kind == "share":
+            return f"{number(100 * value, lang, 1, trim=True)} %"
+        if self.kind == "days":
+            return number(value, lang, 0)
+        return f"{number(value, lang, 0 if abs(value) >= 100 else None, trim=True)} " \
+               f"{self.text('unit', lang).replace('{currency}', currency)}".strip()
+
+
+SWITCH_WORDS = {True: {"en": "on", "id": "ada"}, False: {"en": "off", "id": "tidak ada"}}
 
 LEVERS: tuple[Lever, ...] = (
     Lever("land_share", "sme.land_share", "share",
@@ -132,6 +147,29 @@ LEVERS: tuple[Lever, ...] = (
                         "net benefit", checked="config.Policy", event="exchange_subsidy"),
 )
 
+RUN_SETTINGS: tuple[Lever, ...] = (
+    Lever("horizon_days", "run.horizon_days", "days",
+          {"en": "Simulated period", "id": "Periode simulasi"},
+          {"en": "days", "id": "hari"},
+          {"en": "Days simulated, for the baseline and your settings alike.",
+           "id": "Jumlah hari yang disimulasikan, sama untuk baseline dan pengaturan Anda."},
+          1.0, realised="run.horizon_days of both arms of a comparison", checked="config.RunSpec"),
+    Lever("replications", "--replications", "count",
+          {"en": "Replications", "id": "Replikasi"},
+          {"en": "runs per arm", "id": "run per sisi"},
+          {"en": "Independent runs per arm; more runs give narrower confidence intervals.",
+           "id": "Run independen per sisi; makin banyak run, makin sempit selang kepercayaan."},
+          1.0, realised="experiment: replications per arm", checked="cli: --replications"),
+    Lever("seed", "--seed", "seed",
+          {"en": "Seed", "id": "Benih acak"},
+          {"en": "", "id": ""},
+          {"en": "The same seed and settings give the same numbers, here and on the command line.",
+           "id": "Benih dan pengaturan yang sama memberi angka yang sama, di sini dan di baris perintah."},
+          1.0, realised="experiment: the root SeedSequence of every replication", checked="cli: --seed"),
+)
+"""Settings of a run rather than of the park (both arms of a comparison share them): the
+explorer's run controls, with their texts here beside the levers'."""
+
 BY_PATH: dict[str, Lever] = {lever.path: lever for lever in LEVERS}
 BY_KEY: dict[str, Lever] = {lever.key: lever for lever in LEVERS}
 
@@ -147,10 +185,10 @@ def active(scenario: Scenario, lang: str = "en") -> list[str]:
                 continue
         text = lever.text("label", lang)
         if lever.kind == "share":
-            text += f" {number(100 * value, lang, 0)} %"
+            text += f" {lever.value_text(value, scenario.currency, lang)}"
         if lever.key == "platform":
             coverage = BY_KEY["platform_coverage"]
             text += (f" ({coverage.text('label', lang).lower()} "
-                     f"{number(100 * coverage.value(scenario), lang, 0)} %)")
+                     f"{coverage.value_text(coverage.value(scenario), scenario.currency, lang)})")
         texts.append(text)
     return texts

@@ -34,6 +34,8 @@ SCALES: tuple[tuple[float, dict[str, str]], ...] = (
 """Words for large amounts of money (and large chart axes), largest first."""
 
 NOT_AVAILABLE = {"en": "n/a", "id": "t/a"}
+POINTS = {"en": "pp", "id": "poin %"}
+"""A change of a share, in percentage points."""
 SHARE_UNITS = ("share",)
 UNITLESS = ("ratio", "ratio 1-3", "index 0-1", "relative")
 
@@ -91,15 +93,20 @@ def number(x: float, lang: str = "en", decimals: int | None = None, sign: bool =
     return text.replace("-", "−")
 
 
-def format_value(value: float | None, unit: str, lang: str = "en") -> str:
+def format_value(value: float | None, unit: str, lang: str = "en", change: bool = False) -> str:
     """A value in its unit for people: shares as %, money in millions/billions/trillions, grouped
     thousands, about three significant digits for small amounts.
 
     English is written as the command line prints it (``1,234.57 million IDR``, ``12.3 %``),
     Indonesian the Indonesian way with the unit translated (``1.234,57 juta IDR``, ``12,3 %``).
+    ``change``: the value is a difference, written with its sign, a share's in percentage points
+    (``+1.2 pp``, ``+1,2 poin %``), and three significant digits however small it is
+    (``+0.00221``, not ``0.00``).
     """
     if value is None or math.isnan(value):
         return NOT_AVAILABLE.get(lang, NOT_AVAILABLE["en"])
+    if change:
+        return _format_change(value, unit, lang)
     if lang != "en":
         return _format_local(value, unit, lang)
     if unit in SHARE_UNITS:
@@ -132,12 +139,20 @@ def _format_local(value: float, unit: str, lang: str) -> str:
     return f"{_swap_marks(f'{value:,.3g}').replace('-', '−')} {shown}".strip()
 
 
+def _format_change(value: float, unit: str, lang: str) -> str:
+    x = value * share_factor(unit)
+    if unit in SHARE_UNITS:
+        shown = POINTS[lang] if lang in POINTS else POINTS["en"]
+    elif is_currency(unit):
+        divisor, word = scale_word(x, lang)
+        x, shown = x / divisor, f"{word} {unit}".strip()
+    else:
+        shown = "" if unit in UNITLESS else unit_text(unit, lang)
+    size = abs(x)
+    decimals = 0 if size >= 100 or size == 0 or not math.isfinite(x) else min(2 - math.floor(math.log10(size)), 12)
+    return f"{number(x, lang, decimals, sign=True, trim=True)} {shown}".strip()
+
+
 def _swap_marks(text: str) -> str:
     """English number marks (``1,234.5``) the Indonesian way (``1.234,5``)."""
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-
-
-def units_table() -> dict:
-    """The units table and scale words as JSON for the explorer's page (one definition)."""
-    return {"units_id": UNITS_ID, "scales": [[factor, words] for factor, words in SCALES],
-            "unitless": list(UNITLESS)}

@@ -125,13 +125,14 @@ def test_meta_lists_levers_kpis_with_registry_definitions_and_the_bundled_scenar
     assert {k["metric"]: k["definition"] for k in meta["kpis"]} == {
         name: REGISTRY[name].definition for name in ("landfill_diversion_rate", "virgin_material_avoided_t",
                                                      "co2e_avoided_t", "lm3_park", "multiplier_output_type2",
-                                                     "jobs_sme", "sme_survival")}
+                                                     "jobs_sme", "sme_survival", "sme_revenue", "lm3_sme")}
     listing = client.get("/api/scenarios").json()
     assert listing["default"] == "demo"
     assert {"demo", "kawasan_baseline", "kalundborg"} <= {s["id"] for s in listing["scenarios"]}
     demo = client.get("/api/scenarios/demo").json()
     assert demo["file"] == "scenarios/demo.yaml"
     assert demo["info"]["land_reason"] == "no_mix"          # no IKM archetypes: the land lever is disabled
+    assert "pick a scenario that names them, such as kawasan_baseline" in meta["reasons"]["no_mix"]["en"]
     assert client.get("/api/scenarios/kalundborg").json()["info"]["land_reason"] == "no_area"
     kawasan = client.get("/api/scenarios/kawasan_baseline").json()["info"]
     assert kawasan["land_reason"] == "" and kawasan["linkage_ikm"] and not kawasan["has_smes"]
@@ -354,6 +355,21 @@ def test_hostile_json_bodies_get_a_clear_400(client, body):
     assert answer.json()["error"].startswith('the request body must be JSON: {"scenario": ID')
 
 
+def test_preview_says_what_the_ikm_land_amounts_to(client):
+    info = client.get("/api/scenarios/kawasan_baseline").json()["info"]
+    preview = client.post("/api/preview", json={"scenario": "kawasan_baseline",
+                                                "levers": {**info["defaults"], "land_share": 0.05}}).json()
+    assert preview["derived"]["land_share"] == {"en": "= 25 ha → 25 IKM firms", "id": "= 25 ha → 25 IKM"}
+    assert client.post("/api/preview", json={"scenario": "demo", "levers": demo_levers()}).json()["derived"] == {}
+
+
+def test_the_page_formats_no_numbers_itself():
+    """Every number a person reads comes from the server, written by vocabulary.format_value (issue 11)."""
+    script = (Path(simulator.__file__).parent / "explorer" / "static" / "app.js").read_text(encoding="utf-8")
+    for formatting in ("Intl.NumberFormat", "toFixed", "toLocaleString", "toPrecision", "formatValue"):
+        assert formatting not in script, formatting
+
+
 # --------------------------------------------------------------------------- uploads
 
 
@@ -437,6 +453,26 @@ def test_run_equals_simulator_compare_and_the_commands_shown(client, tmp_path, m
     compared = {row["metric"]: row["mean"] for row in read_csv(folder / "summary.csv") if row["arm"] == "demo_explorer"}
     assert alone == compared
 
+    # every number shown is written by the one formatter, in both languages; changes keep their digits
+    from simulator.vocabulary import format_value
+    for kpi in job["kpis"]:
+        for lang in ("en", "id"):
+            texts = kpi["text"][lang]
+            assert texts["variant"]["mean"] == format_value(kpi["variant"]["mean"], kpi["unit"], lang)
+            assert texts["baseline"]["ci_high"] == format_value(kpi["baseline"]["ci_high"], kpi["unit"], lang)
+            assert texts["difference"]["mean"] == format_value(kpi["difference"]["mean"], kpi["unit"], lang, change=True)
+    assert {k["metric"] for k in job["kpis"]} >= {"sme_revenue", "lm3_sme"}        # the exercise reads them
+    assert job["changed_text"]["en"] == [{"label": "Digital exchange platform", "value": "on"},
+                                         {"label": "Platform coverage", "value": "80 %"},
+                                         {"label": "Landfill tax", "value": "200,000 IDR/t"}]
+    assert job["changed_text"]["id"][2] == {"label": "Pajak TPA", "value": "200.000 IDR/t"}
+    assert Path(job["folder"]).is_dir()
+
+    # against a pinned run: the change of each mean, formatted as a change
+    pinned = client.get(f"/api/runs/{job['id']}?against={job['id']}").json()["changes"]
+    assert pinned["lm3_park"] == {"en": "0", "id": "0"} and pinned["landfill_diversion_rate"]["en"] == "0 pp"
+    assert client.get(f"/api/runs/{job['id']}?against=nope").status_code == 404
+
     chart = client.get(f"/api/runs/{job['id']}/charts/network.png?lang=id")
     assert chart.status_code == 200 and chart.content.startswith(b"\x89PNG")
     assert client.get(f"/api/runs/{job['id']}/charts/nope.png").status_code == 404
@@ -474,6 +510,17 @@ def test_one_experiment_at_a_time_and_cancel(client, explorer, tmp_path):
                                                                                      replications=1)})
     assert after.status_code == 202
     assert wait(client, after.json()["id"])["state"] == "done"
+
+
+def test_runs_are_kept_under_results_and_shown_as_typed(tmp_path, monkeypatch):
+    """Issue 14: the page linked a temporary folder that vanished when the explorer stopped."""
+    from simulator.cli import build_parser
+    from simulator.explorer.app import _shown
+
+    assert build_parser().parse_args(["explore"]).out == Path("results")
+    monkeypatch.chdir(tmp_path)
+    assert _shown(tmp_path / "results" / "explorer" / "abc" / "experiment") == "results/explorer/abc/experiment"
+    assert _shown(Path("/elsewhere/x")) == "/elsewhere/x"
 
 
 def test_explore_command_refuses_a_bad_scenario_before_serving(tmp_path, capsys):

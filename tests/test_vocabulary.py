@@ -34,6 +34,24 @@ def test_one_formatter_writes_values_in_both_languages(value, unit, en, id_):
     assert format_value(value, unit, "id") == id_
 
 
+@pytest.mark.parametrize("value, unit, en, id_", [
+    (0.0006895, "ratio 1-3", "+0.00069", "+0,00069"),          # issue 14: not +0.0006895, not 0.00
+    (0.0022, "ratio", "+0.0022", "+0,0022"),
+    (-0.0123, "share", "−1.23 pp", "−1,23 poin %"),            # a change of a rate is in points
+    (0.000123, "share", "+0.0123 pp", "+0,0123 poin %"),
+    (1.5e6, "IDR", "+1.5 million IDR", "+1,5 juta IDR"),
+    (-2.345e9, "IDR", "−2.35 billion IDR", "−2,35 miliar IDR"),
+    (12.34, "t", "+12.3 t", "+12,3 t"),
+    (1234.4, "t", "+1,234 t", "+1.234 t"),
+    (3.0, "jobs", "+3 jobs", "+3 pekerjaan"),
+    (0.0, "t", "0 t", "0 t"),
+    (None, "share", "n/a", "t/a"),
+])
+def test_changes_keep_three_significant_digits_and_their_sign(value, unit, en, id_):
+    assert format_value(value, unit, change=True) == en
+    assert format_value(value, unit, "id", change=True) == id_
+
+
 def test_numbers_group_thousands_the_language_way():
     assert number(1234.5, "en", 1) == "1,234.5"
     assert number(1234.5, "id", 1) == "1.234,5"
@@ -132,6 +150,18 @@ def test_the_explorer_shows_the_catalogue_levers_with_their_texts_and_bounds():
         low, high = lever.bounds
         assert control.low == (low or 0.0) and (high is None or control.high == high)
     assert shown["land_share"].high == 1      # no cap of the explorer's own: the scenario's plots bound it
+    run = {c.key: c for c in CONTROLS if c.run_setting}
+    assert list(run) == [setting.key for setting in levers.RUN_SETTINGS]     # run settings: texts in the catalogue
+    assert run["horizon_days"].label == levers.RUN_SETTINGS[0].label
+
+
+@pytest.mark.parametrize("key, value, en, id_", [
+    ("land_share", 0.125, "12.5 %", "12,5 %"), ("platform", True, "on", "ada"), ("sentra", False, "off", "tidak ada"),
+    ("landfill_tax_per_t", 200000.0, "200,000 IDR/t", "200.000 IDR/t"), ("platform_opens_day", 30, "30", "30"),
+])
+def test_a_lever_value_is_written_once_for_people(key, value, en, id_):
+    lever = levers.BY_KEY[key]
+    assert lever.value_text(value, "IDR") == en and lever.value_text(value, "IDR", "id") == id_
 
 
 def test_active_levers_are_summarised_from_the_catalogue():

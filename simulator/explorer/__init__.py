@@ -20,15 +20,16 @@ import tempfile
 from pathlib import Path
 
 def serve(host: str = "127.0.0.1", port: int = 8765, scenario: str | Path | None = None,
-          out: str | Path | None = None) -> int:
+          out: str | Path = "results") -> int:
     """Serve the explorer on ``host:port`` until interrupted (Ctrl+C); returns the exit code.
 
     Parameters
     ----------
     host : the address to listen on; the default (loopback) keeps the page on this computer.
     scenario : a scenario file selected when the page opens (validated first: errors raise).
-    out : folder for the experiments' results; default a temporary folder removed on exit.
-        Uploaded files always go to a temporary folder removed on exit.
+    out : folder for the experiments' results (``OUT/explorer/<run>/experiment``), kept after
+        the explorer stops; default ``results`` of the current folder, as for the command line.
+        Uploaded files go to a temporary folder removed on exit.
 
     Raises
     ------
@@ -49,7 +50,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, scenario: str | Path | None
     from .jobs import JobRunner
 
     uploads = Path(tempfile.mkdtemp(prefix="eipsim-explorer-uploads-"))
-    results = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="eipsim-explorer-results-"))
+    results = Path(out)
     try:
         catalogue = Catalogue(uploads, selected=Path(scenario) if scenario is not None else None)
         try:
@@ -62,8 +63,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765, scenario: str | Path | None
         runner = JobRunner(results / "explorer")
         app = create_app(catalogue, runner, bind=host)
         shown = f"[{host}]" if family == socket.AF_INET6 else host
-        print(f"eipsim explorer: http://{shown}:{listener.getsockname()[1]}  (results in {results}; "
-              "Ctrl+C to stop)", flush=True)
+        print(f"eipsim explorer: http://{shown}:{listener.getsockname()[1]}  (results kept in "
+              f"{results / 'explorer'}; Ctrl+C to stop)", flush=True)
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
         # uvicorn stops gracefully on Ctrl+C or SIGTERM and then raises the signal again: let a
         # SIGTERM end up as KeyboardInterrupt, like Ctrl+C, so the temporary folders are removed.
@@ -78,8 +79,6 @@ def serve(host: str = "127.0.0.1", port: int = 8765, scenario: str | Path | None
             listener.close()
     finally:
         shutil.rmtree(uploads, ignore_errors=True)
-        if out is None:
-            shutil.rmtree(results, ignore_errors=True)
     return 0
 
 

@@ -3,14 +3,15 @@
 Routes
 ------
 ``GET  /``                                   the page (``static/index.html``, ``app.js``, ``style.css``)
-``GET  /api/meta``                           levers, KPIs (labels, units, definitions), units table, charts, limits
+``GET  /api/meta``                           levers, KPIs (labels, units, definitions), charts, limits
 ``GET  /api/scenarios``                      the scenarios to pick from and the one selected first
 ``GET  /api/scenarios/{id}``                 one scenario: lever defaults and what it can use
 ``POST /api/scenarios?filename=NAME``        upload a scenario (the body is the YAML file)
-``POST /api/preview``                        overrides and command lines of lever settings
+``POST /api/preview``                        overrides, command lines and derived texts of lever settings
 ``POST /api/yaml``                           the complete scenario of lever settings, as YAML
 ``POST /api/runs``                           start an experiment (one at a time: 409 while one runs)
-``GET  /api/runs/{id}``                      its state and progress; its KPI numbers when done
+``GET  /api/runs/{id}[?against=ID]``         its state and progress; its KPI numbers and texts when done
+                                             (and their change from the pinned run ID)
 ``POST /api/runs/{id}/cancel``               cancel it
 ``GET  /api/runs/{id}/charts/{name}.png``    a chart of the variant's run (``?lang=id``)
 ``GET  /api/runs/{id}/experiment.zip``       the experiment folder with charts and report (``?lang=id``)
@@ -39,7 +40,6 @@ from starlette.staticfiles import StaticFiles
 
 from .. import __version__
 from ..errors import ScenarioError
-from ..vocabulary import units_table
 from . import controls, panels
 from .catalogue import MAX_UPLOAD_BYTES, Catalogue, Entry, UploadRefused
 from .guard import Guard, HostCheck, new_token
@@ -118,7 +118,7 @@ def create_app(catalogue: Catalogue, runner: JobRunner, bind: str = "127.0.0.1",
     async def meta(request: Request) -> Response:
         return JSONResponse({
             "version": __version__, "levers": [vars(lever) for lever in controls.LEVERS], "reasons": controls.REASONS,
-            "kpis": panels.kpi_meta(), "charts": panels.CHARTS, "units": units_table(),
+            "kpis": panels.kpi_meta(), "charts": panels.CHARTS,
             "max_upload_bytes": MAX_UPLOAD_BYTES})
 
     async def scenarios(request: Request) -> Response:
@@ -144,7 +144,8 @@ def create_app(catalogue: Catalogue, runner: JobRunner, bind: str = "127.0.0.1",
         entry, settings = await settings_of(request)
         sets = controls.overrides(entry.info, settings)
         return JSONResponse({"overrides": {"common": sets.common, "variant": sets.variant},
-                             "commands": controls.commands(entry.display, entry.info, settings)})
+                             "commands": controls.commands(entry.display, entry.info, settings),
+                             "derived": controls.derived(entry.info, settings)})
 
     async def yaml_file(request: Request) -> Response:
         entry, settings = await settings_of(request)
@@ -160,7 +161,8 @@ def create_app(catalogue: Catalogue, runner: JobRunner, bind: str = "127.0.0.1",
                               overrides=sets.common, replications=settings.replications, seed=settings.seed,
                               argv=tuple(controls.compare_argv(entry.display, entry.info, settings)))
         meta = {"scenario": entry.as_json(), "currency": entry.info.currency, "levers": settings.model_dump(),
-                "changed": controls.changed(entry.info, settings), "commands": commands,
+                "changed": controls.changed(entry.info, settings),
+                "changed_text": controls.setting_texts(entry.info, settings), "commands": commands,
                 "overrides": {"common": sets.common, "variant": sets.variant}}
         try:
             job = runner.submit(spec, meta)
@@ -173,8 +175,11 @@ def create_app(catalogue: Catalogue, runner: JobRunner, bind: str = "127.0.0.1",
         answer = {**job.snapshot(), **job.meta}
         if job.state == DONE:
             baseline, variant = panels.arms(job.experiment)
-            answer.update(baseline=baseline, variant=variant, folder=str(job.experiment),
-                          kpis=await run_in_threadpool(panels.kpi_values, job.experiment))
+            kpis = await run_in_threadpool(panels.kpi_values, job.experiment)
+            answer.update(baseline=baseline, variant=variant, folder=_shown(job.experiment), kpis=kpis)
+            if "against" in request.query_params:
+                pinned = done_job(request.query_params["against"])
+                answer["changes"] = panels.changes(kpis, await run_in_threadpool(panels.kpi_values, pinned.experiment))
         return JSONResponse(answer)
 
     async def cancel(request: Request) -> Response:
@@ -236,6 +241,14 @@ def _require_type(request: Request, accepted: tuple[str, ...]) -> None:
     given = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if given not in accepted:
         raise ApiError(415, f"Content-Type must be {' or '.join(accepted)}, got {given or 'none'!r}")
+
+
+def _shown(folder: Path) -> str:
+    """A result folder as the page shows it: relative to where the explorer was started, if inside."""
+    try:
+        return str(folder.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(folder)
 
 
 def _lang(request: Request) -> str:

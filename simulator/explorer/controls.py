@@ -26,7 +26,9 @@ from pydantic import ConfigDict, Field, StrictBool, ValidationError, create_mode
 from ..config import Scenario
 from ..levers import BY_KEY
 from ..levers import LEVERS as CATALOGUE
+from ..levers import RUN_SETTINGS
 from ..validation import max_land_share
+from ..vocabulary import LANGUAGES, number
 
 HORIZON_RANGE = (30, 730)
 REPLICATIONS_RANGE = (1, 30)
@@ -61,44 +63,31 @@ class Lever:
     run_setting: bool = False
 
 
-def _control(key: str, high: float | None = None) -> Lever:
-    """The control of catalogue lever ``key``: its texts and bounds (``high`` caps an unbounded one)."""
-    lever = BY_KEY[key]
-    low, top = lever.bounds
+def _control(lever, low: float | None, high: float | None, run_setting: bool = False) -> Lever:
+    """The control of a lever or run setting of :mod:`simulator.levers` between ``low`` and ``high``."""
     return Lever(lever.key, lever.path, lever.kind, lever.label, lever.unit, lever.help,
-                 low if low is not None else 0.0, top if top is not None else (high if high is not None else 1.0),
-                 lever.step, lever.needs)
+                 low if low is not None else 0.0, high if high is not None else 1.0, lever.step, lever.needs,
+                 run_setting)
 
+
+RUN_RANGES = {"horizon_days": HORIZON_RANGE, "replications": REPLICATIONS_RANGE, "seed": (0, MAX_SEED)}
 
 LEVERS: tuple[Lever, ...] = (
-    *(_control(lever.key, HORIZON_RANGE[1] - 1 if lever.kind == "days" else None) for lever in CATALOGUE),
-    Lever("horizon_days", "run.horizon_days", "days",
-          {"en": "Simulated period", "id": "Periode simulasi"},
-          {"en": "days", "id": "hari"},
-          {"en": "Days simulated, for the baseline and your settings alike.",
-           "id": "Jumlah hari yang disimulasikan, sama untuk baseline dan pengaturan Anda."},
-          *HORIZON_RANGE, 1, run_setting=True),
-    Lever("replications", "--replications", "count",
-          {"en": "Replications", "id": "Replikasi"},
-          {"en": "runs per arm", "id": "run per sisi"},
-          {"en": "Independent runs per arm; more runs give narrower confidence intervals.",
-           "id": "Run independen per sisi; makin banyak run, makin sempit selang kepercayaan."},
-          *REPLICATIONS_RANGE, 1, run_setting=True),
-    Lever("seed", "--seed", "seed",
-          {"en": "Seed", "id": "Benih acak"},
-          {"en": "", "id": ""},
-          {"en": "The same seed and settings give the same numbers, here and on the command line.",
-           "id": "Benih dan pengaturan yang sama memberi angka yang sama, di sini dan di baris perintah."},
-          0, MAX_SEED, 1, run_setting=True),
+    *(_control(lever, lever.bounds[0], lever.bounds[1] if lever.bounds[1] is not None or lever.kind != "days"
+               else HORIZON_RANGE[1] - 1) for lever in CATALOGUE),
+    *(_control(setting, *RUN_RANGES[setting.key], run_setting=True) for setting in RUN_SETTINGS),
 )
 
 REASONS = {
-    "no_area": {"en": "The scenario gives no estate area (park.area_ha), so there is no land to reserve.",
-                "id": "Skenario tidak memberi luas kawasan (park.area_ha), jadi tidak ada lahan yang bisa "
-                      "dicadangkan."},
-    "no_mix": {"en": "The scenario names no IKM archetypes (sme.mix), so no firm would fill the land.",
+    "no_mix": {"en": "The scenario names no IKM archetypes (sme.mix), so no firm would fill the land. To try "
+                     "this lever, pick a scenario that names them, such as kawasan_baseline.",
                "id": "Skenario tidak menyebut arketipe IKM (sme.mix), jadi tidak ada perusahaan yang mengisi "
-                     "lahan."},
+                     "lahan. Untuk mencoba tuas ini, pilih skenario yang menyebutnya, misalnya kawasan_baseline."},
+    "no_area": {"en": "The scenario gives no estate area (park.area_ha), so there is no land to reserve. To try "
+                      "this lever, pick a scenario with an area and IKM archetypes, such as kawasan_baseline.",
+                "id": "Skenario tidak memberi luas kawasan (park.area_ha), jadi tidak ada lahan yang bisa "
+                      "dicadangkan. Untuk mencoba tuas ini, pilih skenario dengan luas dan arketipe IKM, misalnya "
+                      "kawasan_baseline."},
     "no_sme": {"en": "The park has no SMEs and the scenario cannot add IKM land: an IKM centre would have no "
                      "members.",
                "id": "Kawasan tidak punya IKM dan skenario tidak bisa menambah lahan IKM: sentra tidak akan "
@@ -295,6 +284,26 @@ def overrides(info: ScenarioInfo, settings: LeverSettings) -> Overrides:
             variant.append(_set(lever.path, value))
     common = [] if settings.horizon_days == info.horizon_days else [_set("run.horizon_days", settings.horizon_days)]
     return Overrides(tuple(common), tuple(variant))
+
+
+def setting_texts(info: ScenarioInfo, settings: LeverSettings) -> dict[str, list[dict[str, str]]]:
+    """The levers set away from the scenario (:func:`changed`) as ``{"label", "value"}`` texts in
+    each language, the values written by :meth:`simulator.levers.Lever.value_text`."""
+    return {lang: [{"label": BY_KEY[key].text("label", lang),
+                    "value": BY_KEY[key].value_text(getattr(settings, key), info.currency, lang)}
+                   for key in changed(info, settings)] for lang in LANGUAGES}
+
+
+def derived(info: ScenarioInfo, settings: LeverSettings) -> dict[str, dict[str, str]]:
+    """What a lever's value amounts to in this scenario, in each language: the IKM land in
+    hectares and firms (``= 25 ha → 25 IKM firms``), as :mod:`simulator.compose` lays it out."""
+    if info.land_reason or not info.area_ha:
+        return {}
+    hectares = info.area_ha * settings.land_share
+    firms = math.floor(hectares / info.plot_ha + 1e-9)
+    words = {"en": "IKM firms", "id": "IKM"}
+    return {"land_share": {lang: f"= {number(hectares, lang, 1, trim=True)} ha → {number(firms, lang, 0)} "
+                                 f"{words[lang]}" for lang in LANGUAGES}}
 
 
 def changed(info: ScenarioInfo, settings: LeverSettings) -> list[str]:

@@ -18,22 +18,26 @@ from pathlib import Path
 from ..metrics.registry import REGISTRY
 from ..result_reader import ResultReader
 from ..storage import write_zip
-from ..vocabulary import LANGUAGES
+from ..vocabulary import LANGUAGES, display_unit, format_value
 
 KPIS = ("landfill_diversion_rate", "virgin_material_avoided_t", "co2e_avoided_t", "lm3_park",
-        "multiplier_output_type2", "jobs_sme", "sme_survival")
+        "multiplier_output_type2", "jobs_sme", "sme_survival", "sme_revenue", "lm3_sme")
 CHARTS = {"sankey": {"en": "Material flows (Sankey)", "id": "Aliran material (Sankey)"},
           "network": {"en": "Network map", "id": "Peta jaringan"},
           "material_fate": {"en": "Fate of by-products", "id": "Nasib produk samping"}}
 CHART_DPI = 120
+CURRENCY = {"en": "currency", "id": "mata uang"}   # a unit of the scenario's currency, before one is chosen
 
 _DRAWING = threading.Lock()
 
 
 def kpi_meta() -> list[dict]:
-    """Label (English, Indonesian), unit, definition and source of each KPI (the metric registry)."""
+    """Label and unit (English, Indonesian), definition and source of each KPI (the metric registry)."""
     return [{"metric": name, "label": {lang: REGISTRY[name].text(lang) for lang in LANGUAGES},
-             "unit": REGISTRY[name].unit, "definition": REGISTRY[name].definition, "source": REGISTRY[name].source}
+             "unit": REGISTRY[name].unit,
+             "unit_text": {lang: display_unit(REGISTRY[name].unit, lang).replace("{currency}", CURRENCY[lang])
+                           for lang in LANGUAGES},
+             "definition": REGISTRY[name].definition, "source": REGISTRY[name].source}
             for name in KPIS]
 
 
@@ -45,7 +49,9 @@ def arms(folder: Path) -> tuple[str, str]:
 
 def kpi_values(folder: Path) -> list[dict]:
     """Per KPI: unit, the variant's and the baseline's mean with 95 % CI and n, and the paired
-    difference variant - baseline with its 95 % CI (None where a value is not finite)."""
+    difference variant - baseline with its 95 % CI (None where a value is not finite); ``text``:
+    the same numbers as people read them in each language (:func:`simulator.vocabulary.format_value`,
+    the one formatter), keyed ``variant``, ``baseline`` and ``difference`` like the numbers."""
     baseline, variant = arms(folder)
     reader = ResultReader(folder)
     summary = {(row["arm"], row["metric"]): row for row in reader.table("summary.csv")}
@@ -60,8 +66,25 @@ def kpi_values(folder: Path) -> list[dict]:
         diff = differences.get(name, {})
         stats["difference"] = {k: _number(diff.get(f"diff_{k}")) for k in ("mean", "ci_low", "ci_high")}
         unit = summary.get((variant, name), {}).get("unit", REGISTRY[name].unit)
-        values.append({"metric": name, "unit": unit, **stats})
+        values.append({"metric": name, "unit": unit, **stats, "text": {lang: _texts(stats, unit, lang) for lang in LANGUAGES}})
     return values
+
+
+def _texts(stats: dict, unit: str, lang: str) -> dict:
+    return {key: {k: format_value(v, unit, lang, change=key == "difference") for k, v in numbers.items() if k != "n"}
+            for key, numbers in stats.items()}
+
+
+def changes(current: list[dict], pinned: list[dict]) -> dict[str, dict[str, str]]:
+    """Per KPI, the change of the variant's mean from a pinned result to ``current`` (both as
+    :func:`kpi_values` gives them), in each language."""
+    before = {kpi["metric"]: kpi["variant"]["mean"] for kpi in pinned}
+    texts = {}
+    for kpi in current:
+        now, was = kpi["variant"]["mean"], before.get(kpi["metric"])
+        change = None if now is None or was is None else now - was
+        texts[kpi["metric"]] = {lang: format_value(change, kpi["unit"], lang, change=True) for lang in LANGUAGES}
+    return texts
 
 
 def _number(value) -> float | None:

@@ -1,7 +1,8 @@
 // eipsim explorer: the page's behaviour. Plain JavaScript, no build step, nothing from the internet.
 // The server is the source of truth: lever definitions, defaults, overrides and command lines come
-// from its API (see simulator/explorer/app.py); this file draws controls and results and formats
-// numbers for people in English or Indonesian.
+// from its API (see simulator/explorer/app.py), and so does every number written for people: the
+// server formats them with simulator/vocabulary.py (format_value), the one formatter, in English
+// and Indonesian. This file draws controls and results; it formats no numbers itself.
 "use strict";
 
 const TEXT = {
@@ -27,7 +28,7 @@ const TEXT = {
     zip_ready: "Downloaded {file}.", yaml: "Download the YAML of these settings ({file})",
     ci: "95 % CI", vs_baseline: "vs baseline", baseline: "baseline", no_clear: "no clear change (CI includes 0)",
     no_change_at_all: "the same in every replication",
-    na: "n/a", definition: "Definition", source: "Source", definitions: "Indicator definitions",
+    definition: "Definition", source: "Source", definitions: "Indicator definitions",
     definitions_note: "The same definitions as docs/metrics.md and the HTML report.",
     reproduce: "Reproduce on the command line",
     reproduce_compare: "The comparison this page runs (save the YAML of your settings with the button below first):",
@@ -35,9 +36,7 @@ const TEXT = {
     compare_title: "Pinned result against the current one", pinned: "Pinned", current: "Current",
     change: "Current − pinned", indicator: "Indicator", settings: "Settings",
     compare_note: "Means of the replications; the change is a difference of means, not a paired test.",
-    chart_loading: "Drawing the chart…", on: "on", off: "off", from_day: "from day {day}",
-    derived_land: "= {ha} ha → {firms} IKM firms", footer: "eipsim {version} · everything runs on this computer",
-    pp: "pp", unit_days: "days",
+    chart_loading: "Drawing the chart…", footer: "eipsim {version} · everything runs on this computer",
     upload_too_big: "The file is {size} bytes; uploads are limited to {max} bytes.",
   },
   id: {
@@ -63,7 +62,7 @@ const TEXT = {
     yaml: "Unduh YAML pengaturan ini ({file})",
     ci: "SK 95 %", vs_baseline: "vs baseline", baseline: "baseline",
     no_clear: "tidak ada perubahan jelas (SK memuat 0)", no_change_at_all: "sama di setiap replikasi",
-    na: "t.a.", definition: "Definisi", source: "Sumber",
+    definition: "Definisi", source: "Sumber",
     definitions: "Definisi indikator",
     definitions_note: "Definisi dalam bahasa Inggris, sama dengan docs/metrics.md dan laporan HTML.",
     reproduce: "Ulangi di baris perintah",
@@ -72,9 +71,7 @@ const TEXT = {
     compare_title: "Hasil tersemat dibanding hasil saat ini", pinned: "Tersemat", current: "Saat ini",
     change: "Saat ini − tersemat", indicator: "Indikator", settings: "Pengaturan",
     compare_note: "Rata-rata replikasi; perubahannya adalah selisih rata-rata, bukan uji berpasangan.",
-    chart_loading: "Menggambar grafik…", on: "ada", off: "tidak ada", from_day: "mulai hari ke-{day}",
-    derived_land: "= {ha} ha → {firms} IKM", footer: "eipsim {version} · semuanya berjalan di komputer ini",
-    pp: "poin", unit_days: "hari",
+    chart_loading: "Menggambar grafik…", footer: "eipsim {version} · semuanya berjalan di komputer ini",
     upload_too_big: "Berkas berukuran {size} bita; unggahan dibatasi {max} bita.",
   },
 };
@@ -83,7 +80,7 @@ const POLL_MS = 400;
 const state = {
   lang: localStorage.getItem("eipsim-lang") === "id" ? "id" : "en",
   meta: null, entry: null, values: {}, job: null, result: null, pinned: null, chart: "sankey",
-  commands: null, previewTimer: null, leversValid: true,
+  commands: null, derived: {}, previewTimer: null, leversValid: true,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -134,56 +131,7 @@ async function api(path, options = {}) {
 const postJson = (path, data) => api(path, {method: "POST", headers: {"Content-Type": "application/json"},
                                             body: JSON.stringify(data)});
 
-// --------------------------------------------------------------------------- numbers for people
-
-function numberFormat(options) {
-  return new Intl.NumberFormat(state.lang === "id" ? "id-ID" : "en-US", options);
-}
-
-function isCurrency(unit) {
-  return /^[A-Z]{3}$/.test(unit);
-}
-
-// A value in its unit: shares in per cent, money scaled (million, billion ...), counts grouped.
-function formatValue(value, unit, signed = false) {
-  if (value === null || value === undefined || !Number.isFinite(value)) return t("na");
-  const sign = signed && value > 0 ? "+" : "";
-  if (unit === "share") {
-    const text = numberFormat({minimumFractionDigits: 1, maximumFractionDigits: 1}).format(100 * value);
-    return `${sign}${text} ${signed ? t("pp") : "%"}`;
-  }
-  if (isCurrency(unit)) {
-    for (const [scale, words] of state.meta.units.scales) {
-      if (Math.abs(value) >= scale) {
-        const text = numberFormat({minimumFractionDigits: 2, maximumFractionDigits: 2}).format(value / scale);
-        return `${sign}${text} ${words[state.lang]} ${unit}`;
-      }
-    }
-    return `${sign}${numberFormat({maximumFractionDigits: 0}).format(value)} ${unit}`;
-  }
-  const unitText = unitLabel(unit);
-  if (state.meta.units.unitless.includes(unit)) {
-    return `${sign}${numberFormat({minimumSignificantDigits: 4, maximumSignificantDigits: 4}).format(value)}`;
-  }
-  const options = Math.abs(value) >= 100 || Number.isInteger(value)
-    ? {maximumFractionDigits: 0} : {maximumSignificantDigits: 3};
-  return `${sign}${numberFormat(options).format(value)} ${unitText}`.trim();
-}
-
-function unitLabel(unit) {
-  if (unit === "share") return "%";
-  return state.lang === "id" ? (state.meta.units.units_id[unit] ?? unit) : unit;
-}
-
-function leverValueText(lever, value, currency) {
-  switch (lever.kind) {
-    case "switch": return value ? t("on") : t("off");
-    case "share": return `${numberFormat({maximumFractionDigits: 1}).format(100 * value)} %`;
-    case "money": return `${numberFormat({maximumFractionDigits: 0}).format(value)} ${leverUnit(lever, currency)}`;
-    case "days": return `${value} ${lever.key === "platform_opens_day" ? "" : t("unit_days")}`.trim();
-    default: return String(value);
-  }
-}
+// --------------------------------------------------------------------------- texts
 
 function leverUnit(lever, currency) {
   return lever.unit[state.lang].replace("{currency}", currency);
@@ -312,16 +260,16 @@ function refreshLevers() {
     const reasonBox = $(`lever-${lever.key}-reason`);
     reasonBox.hidden = !reason;
     reasonBox.textContent = reason || "";
-    $(`lever-${lever.key}-derived`).textContent = derivedText(lever);
   }
+  renderDerived();
 }
 
-function derivedText(lever) {
-  const info = state.entry.info;
-  if (lever.key !== "land_share" || info.land_reason || !info.area_ha) return "";
-  const hectares = info.area_ha * state.values.land_share;
-  const firms = Math.floor(hectares / info.plot_ha + 1e-9);
-  return t("derived_land", {ha: numberFormat({maximumFractionDigits: 1}).format(hectares), firms});
+// What lever values amount to (the IKM land in hectares and firms), as the last preview said.
+function renderDerived() {
+  for (const lever of state.meta.levers) {
+    const texts = state.derived[lever.key];
+    $(`lever-${lever.key}-derived`).textContent = texts ? texts[state.lang] : "";
+  }
 }
 
 // --------------------------------------------------------------------------- scenarios
@@ -338,6 +286,7 @@ async function selectScenario(id) {
   $("scenario").value = id;
   $("scenario-description").textContent = state.entry.description;
   state.values = {...state.entry.info.defaults};
+  state.derived = {};
   renderLevers();
   $("levers").dataset.scenario = id;
   schedulePreview(0);
@@ -378,6 +327,7 @@ async function preview() {
   try {
     const data = await postJson("/api/preview", request());
     state.commands = data.commands;
+    state.derived = data.derived;
     state.leversValid = true;
     showError("run-error", null);
   } catch (error) {
@@ -386,6 +336,7 @@ async function preview() {
   }
   renderCommands();
   renderRunButton();
+  renderDerived();
 }
 
 function renderCommands() {
@@ -479,7 +430,7 @@ async function runOrCancel() {
 async function poll(id) {
   let job;
   try {
-    job = await api(`/api/runs/${id}`);
+    job = await api(`/api/runs/${id}${state.pinned ? `?against=${state.pinned.id}` : ""}`);
   } catch (error) {
     showError("run-error", error.message);
     state.job = null;
@@ -526,20 +477,11 @@ function renderResult() {
   $("pin").textContent = t("pin");
 }
 
-// The levers a run set away from its scenario, as "label: value" chips.
+// The levers a run set away from its scenario, as "label: value" chips (texts from the server).
 function settingsChips(result) {
-  if (!result.changed.length) return [el("span", {class: "chip muted", text: t("no_change")})];
-  const platformOn = result.changed.includes("platform") && result.levers.platform;
-  return result.changed.filter((key) => !(platformOn && key.startsWith("platform_"))).map((key) => {
-    const lever = state.meta.levers.find((l) => l.key === key);
-    let text = leverValueText(lever, result.levers[key], result.currency);
-    if (key === "platform" && platformOn) {
-      const coverage = state.meta.levers.find((l) => l.key === "platform_coverage");
-      text += ` (${leverValueText(coverage, result.levers.platform_coverage)}, ` +
-              `${t("from_day", {day: result.levers.platform_opens_day})})`;
-    }
-    return el("span", {class: "chip"}, el("b", {text: `${lever.label[state.lang]}: `}), text);
-  });
+  const texts = result.changed_text[state.lang];
+  if (!texts.length) return [el("span", {class: "chip muted", text: t("no_change")})];
+  return texts.map(({label, value}) => el("span", {class: "chip"}, el("b", {text: `${label}: `}), value));
 }
 
 function kpiMeta(metric) {
@@ -550,6 +492,7 @@ function kpiCard(kpi) {
   const meta = kpiMeta(kpi.metric);
   const v = kpi.variant;
   const d = kpi.difference;
+  const text = kpi.text[state.lang];
   const clear = d.ci_low !== null && d.ci_high !== null && (d.ci_low > 0 || d.ci_high < 0);
   const none = d.mean === 0 && d.ci_low === 0 && d.ci_high === 0;
   const direction = d.mean > 0 ? "up" : d.mean < 0 ? "down" : "flat";
@@ -561,16 +504,16 @@ function kpiCard(kpi) {
         el("div", {class: "pop small"}, el("b", {text: `${meta.label[state.lang]}. `}), meta.definition,
            meta.source ? el("span", {class: "muted"}, ` ${t("source")}: ${meta.source}`) : null, " ",
            el("a", {href: `#def-${kpi.metric}`, text: `${t("definitions")} ↓`})))),
-    el("p", {class: "value", text: formatValue(v.mean, kpi.unit)}),
-    el("p", {class: "ci small", text: `${t("ci")}: ${formatValue(v.ci_low, kpi.unit)} – ${formatValue(v.ci_high, kpi.unit)}`}),
+    el("p", {class: "value", text: text.variant.mean}),
+    el("p", {class: "ci small", text: `${t("ci")}: ${text.variant.ci_low} – ${text.variant.ci_high}`}),
     el("p", {class: `diff small ${clear ? direction : "unclear"}`},
       el("span", {class: "arrow", text: clear ? (direction === "up" ? "▲ " : "▼ ") : "● "}),
-      `${formatValue(d.mean, kpi.unit, true)} ${t("vs_baseline")}`,
+      `${text.difference.mean} ${t("vs_baseline")}`,
       el("br"),
       el("span", {class: "diff-ci", text: none ? t("no_change_at_all") : clear
-        ? `${t("ci")}: ${formatValue(d.ci_low, kpi.unit, true)} … ${formatValue(d.ci_high, kpi.unit, true)}`
+        ? `${t("ci")}: ${text.difference.ci_low} … ${text.difference.ci_high}`
         : t("no_clear")})),
-    el("p", {class: "baseline small muted", text: `${t("baseline")}: ${formatValue(kpi.baseline.mean, kpi.unit)}`}));
+    el("p", {class: "baseline small muted", text: `${t("baseline")}: ${text.baseline.mean}`}));
   // exact numbers for scripts and tests (the text above is rounded for people)
   card.dataset.mean = v.mean;
   card.dataset.ciLow = v.ci_low;
@@ -617,13 +560,12 @@ function renderCompare() {
                          el("td", {}, describeRun(pinned)), el("td", {}, same ? "" : describeRun(current)), el("td"))];
   for (const kpi of pinned.kpis) {
     const now = same ? null : current.kpis.find((k) => k.metric === kpi.metric);
-    const change = now && now.variant.mean !== null && kpi.variant.mean !== null
-      ? formatValue(now.variant.mean - kpi.variant.mean, kpi.unit, true) : "";
+    const change = !same && current.changes && current.changes[kpi.metric];
     rows.push(el("tr", {"data-metric": kpi.metric},
       el("th", {text: kpiMeta(kpi.metric).label[state.lang]}),
-      el("td", {class: "num", text: formatValue(kpi.variant.mean, kpi.unit)}),
-      el("td", {class: "num", text: now ? formatValue(now.variant.mean, kpi.unit) : ""}),
-      el("td", {class: "num", text: change})));
+      el("td", {class: "num", text: kpi.text[state.lang].variant.mean}),
+      el("td", {class: "num", text: now ? now.text[state.lang].variant.mean : ""}),
+      el("td", {class: "num", text: change ? change[state.lang] : ""})));
   }
   $("compare-table").replaceChildren(...rows);
   $("compare-charts").replaceChildren(
@@ -666,7 +608,7 @@ function renderDefinitions() {
   $("definitions-note").textContent = t("definitions_note");
   $("definition-list").replaceChildren(...state.meta.kpis.flatMap((kpi) => [
     el("dt", {id: `def-${kpi.metric}`}, kpi.label[state.lang], " ",
-       el("span", {class: "muted small", text: `(${kpi.metric}, ${unitLabel(kpi.unit)})`})),
+       el("span", {class: "muted small", text: `(${kpi.metric}, ${kpi.unit_text[state.lang]})`})),
     el("dd", {}, kpi.definition, kpi.source ? el("span", {class: "muted small"}, ` ${t("source")}: ${kpi.source}`) : null),
   ]));
 }
