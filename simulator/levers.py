@@ -15,18 +15,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import Scenario, field_at, field_bounds, field_unit
-from .vocabulary import number
+from .vocabulary import format_value, number
 
 
 @dataclass(frozen=True)
 class Lever:
     """One lever of the catalogue.
 
-    ``kind`` is ``switch`` (an optional section: present or null), ``share`` (a fraction, shown in
-    per cent), ``days`` (a day of the run) or ``money`` (per tonne, in the scenario's currency); the run
-    settings (:data:`RUN_SETTINGS`) are also ``count`` and ``seed``. ``needs`` names what
-    must hold for the lever to matter: ``platform`` (the platform is on), ``sme`` (the park has
-    SMEs or IKM land) or ``linkage`` (park SMEs make something anchors buy). ``label``, ``unit``
+    ``kind`` is ``switch`` (an optional section or block: present or not), ``share`` (a fraction,
+    shown in per cent), ``days`` (a day of the run), ``money`` (in the scenario's currency, per
+    the unit the schema declares) or ``number``; the run settings (:data:`RUN_SETTINGS`) are also
+    ``count`` and ``seed``. ``needs`` names what must hold for the lever to matter: ``platform``
+    (the platform is on), ``sme`` (the park has SMEs or IKM land), ``linkage`` (park SMEs make
+    something anchors buy), ``viability`` (the scenario has a viability block) or ``uncertain``
+    (it has uncertain assumptions). ``summary``: the report's and sweep's short list of the
+    levers a scenario uses (:func:`active`) names it when set. ``label``, ``unit``
     and ``help`` are ``{"en": ..., "id": ...}``; ``{currency}`` in a unit is the scenario's
     currency. ``realised`` and ``checked`` name the code that gives the lever its effect and
     guards its values; ``event`` is the event type that changes the lever later in a run, if any.
@@ -43,6 +46,7 @@ class Lever:
     checked: str
     needs: str = ""
     event: str = ""
+    summary: bool = True
 
     @property
     def bounds(self) -> tuple[float | None, float | None]:
@@ -61,7 +65,7 @@ class Lever:
         for part in self.path.split("."):
             node = getattr(node, part) if node is not None else None
         if self.kind == "switch":
-            return node is not None
+            return bool(node)               # a section that is there, a block that is not empty
         return field_at(self.path).default if node is None else node
 
     def text(self, part: str, lang: str = "en") -> str:
@@ -78,8 +82,10 @@ class Lever:
             return f"{number(100 * value, lang, 1, trim=True)} %"
         if self.kind == "days":
             return number(value, lang, 0)
-        return f"{number(value, lang, 0 if abs(value) >= 100 else None, trim=True)} " \
-               f"{self.text('unit', lang).replace('{currency}', currency)}".strip()
+        unit = self.text("unit", lang)
+        if self.kind == "money":
+            return f"{format_value(value, currency, lang)}{unit.replace('{currency}', '')}"
+        return f"{number(value, lang, trim=True)} {unit}".strip()
 
 
 SWITCH_WORDS = {True: {"en": "on", "id": "ada"}, False: {"en": "off", "id": "tidak ada"}}
@@ -145,6 +151,38 @@ LEVERS: tuple[Lever, ...] = (
            "id": "Dibayar ke perusahaan penerima untuk tiap ton produk samping yang dipertukarkan, sejak hari 0."},
           1.0, realised="model: paid by the government with each delivery and counted in the exchange market's "
                         "net benefit", checked="config.Policy", event="exchange_subsidy"),
+    Lever("platform_fee_per_year", "platform.fee_per_year", "money",
+          {"en": "Platform fee", "id": "Biaya platform"},
+          {"en": "{currency}/year", "id": "{currency}/tahun"},
+          {"en": "Membership fee a firm pays to join the platform; it joins when it expects more benefit than this "
+                 "(a subsidised platform charges less).",
+           "id": "Iuran anggota platform per perusahaan; perusahaan bergabung bila manfaat yang diharapkan melebihi "
+                 "iuran ini (platform bersubsidi lebih murah)."},
+          1.0, needs="platform", realised="model.platform: each firm weighs its expected benefit against the fee",
+          checked="config.Platform"),
+    Lever("truck_link_setup_cost", "link_economics.truck_link_setup_cost", "money",
+          {"en": "Set-up cost of a trucked exchange", "id": "Biaya awal pertukaran via truk"},
+          {"en": "{currency}/link", "id": "{currency}/tautan"},
+          {"en": "Investment to start a trucked exchange (storage, pre-treatment, testing); a grant lowers it.",
+           "id": "Investasi untuk memulai pertukaran via truk (penyimpanan, pra-olah, uji); hibah menurunkannya."},
+          1.0, realised="model.deals: weighed in each side's net present value before signing",
+          checked="config.LinkEconomics", summary=False),
+    Lever("pipeline_cost_per_km", "link_economics.pipeline_cost_per_km", "money",
+          {"en": "Pipeline cost per km", "id": "Biaya pipa per km"},
+          {"en": "{currency}/km", "id": "{currency}/km"},
+          {"en": "Investment per km of pipeline: with the fixed cost, it decides how far a pipeline pays.",
+           "id": "Investasi per km pipa: bersama biaya tetap, menentukan sejauh mana pipa masih menguntungkan."},
+          1.0, realised="model.deals: weighed in each side's net present value before signing",
+          checked="config.LinkEconomics", summary=False),
+    Lever("margin_threshold", "viability.margin_threshold", "number",
+          {"en": "Viability threshold", "id": "Ambang kelayakan"},
+          {"en": "× wage and fixed-cost bill", "id": "× biaya upah dan tetap"},
+          {"en": "A firm is in distress while its rolling margin is below this multiple of its wage and fixed-cost "
+                 "bill (0: while it makes a loss); in distress long enough, it goes idle and exits.",
+           "id": "Perusahaan tertekan selama marginnya di bawah kelipatan biaya upah dan tetapnya ini (0: selama "
+                 "merugi); bila cukup lama, perusahaan berhenti lalu keluar."},
+          0.05, needs="viability", realised="model.viability: distress, idle and exit of loss-making firms",
+          checked="config.Viability", summary=False),
 )
 
 RUN_SETTINGS: tuple[Lever, ...] = (
@@ -166,6 +204,15 @@ RUN_SETTINGS: tuple[Lever, ...] = (
           {"en": "The same seed and settings give the same numbers, here and on the command line.",
            "id": "Benih dan pengaturan yang sama memberi angka yang sama, di sini dan di baris perintah."},
           1.0, realised="experiment: the root SeedSequence of every replication", checked="cli: --seed"),
+    Lever("uncertain", "uncertain", "switch",
+          {"en": "Uncertain assumptions", "id": "Asumsi tidak pasti"},
+          {"en": "on / off", "id": "ada / tidak"},
+          {"en": "On: each replication draws the scenario's uncertain assumptions (its uncertain: block), the same "
+                 "draws in both arms, so the intervals include them. Off: every replication uses the point values.",
+           "id": "Ada: tiap replikasi menarik asumsi tidak pasti skenario (blok uncertain:), sama di kedua sisi, "
+                 "sehingga selang mencakupnya. Tidak: tiap replikasi memakai nilai titik."},
+          1.0, needs="uncertain", realised="experiment: replications sample scenario.uncertain (simulator.uncertain)",
+          checked="config.Scenario"),
 )
 """Settings of a run rather than of the park (both arms of a comparison share them): the
 explorer's run controls, with their texts here beside the levers'."""
@@ -180,7 +227,7 @@ def active(scenario: Scenario, lang: str = "en") -> list[str]:
     texts = []
     for lever in LEVERS:
         value = lever.value(scenario)
-        if lever.needs == "platform" or not value:
+        if not lever.summary or lever.needs == "platform" or not value:
             if not lever.event or not any(e.type == lever.event for e in scenario.events):
                 continue
         text = lever.text("label", lang)

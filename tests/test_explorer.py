@@ -45,7 +45,9 @@ def demo_levers(**changes) -> dict:
     scenario, _ = load_scenario(DEMO)
     levers = {"land_share": 0.0, "sentra": False, "platform": False, "platform_coverage": 1.0,
               "platform_opens_day": 0, "landfill_tax_per_t": 0.0, "linkage": 0.0, "exchange_subsidy_per_t": 0.0,
-              "horizon_days": 60, "replications": 2, "seed": scenario.run.seed}
+              "platform_fee_per_year": 0.0, "truck_link_setup_cost": 2.5e7, "pipeline_cost_per_km": 1.5e10,
+              "margin_threshold": 0.0, "horizon_days": 60, "replications": 2, "seed": scenario.run.seed,
+              "uncertain": False}
     levers.update(changes)
     return levers
 
@@ -120,8 +122,9 @@ def test_meta_lists_levers_kpis_with_registry_definitions_and_the_bundled_scenar
     meta = client.get("/api/meta").json()
     assert [lever["path"] for lever in meta["levers"]] == [
         "sme.land_share", "sentra", "platform", "platform.coverage", "platform.opens_day",
-        "policy.landfill_tax_per_t", "sme.linkage", "policy.exchange_subsidy_per_t", "run.horizon_days",
-        "--replications", "--seed"]
+        "policy.landfill_tax_per_t", "sme.linkage", "policy.exchange_subsidy_per_t", "platform.fee_per_year",
+        "link_economics.truck_link_setup_cost", "link_economics.pipeline_cost_per_km", "viability.margin_threshold",
+        "run.horizon_days", "--replications", "--seed", "uncertain"]
     assert {k["metric"]: k["definition"] for k in meta["kpis"]} == {
         name: REGISTRY[name].definition for name in ("landfill_diversion_rate", "virgin_material_avoided_t",
                                                      "co2e_avoided_t", "lm3_park", "multiplier_output_type2",
@@ -185,6 +188,10 @@ def test_scenarios_never_show_server_paths(tmp_path, monkeypatch, scenario_text)
     ({"linkage": 0.5}, "linkage: No anchor buys a product that the park's SMEs make"),
     ({"platform": True, "platform_opens_day": 60}, "platform_opens_day: must be before the end of the run (day 60)"),
     ({"colour": "red"}, "colour: unknown lever"),
+    ({"platform_fee_per_year": 1e12}, "platform_fee_per_year: must be <= 200000000 IDR/year for this scenario"),
+    ({"pipeline_cost_per_km": -1}, "pipeline_cost_per_km: must be >= 0, got -1"),
+    ({"margin_threshold": 11}, "margin_threshold: must be <= 10, got 11"),
+    ({"uncertain": True}, "uncertain: The scenario gives no uncertain assumptions"),
     ({"sentra": "yes"}, "sentra: must be true or false (a JSON boolean), got 'yes'"),
     ({"platform": 1}, "platform: must be true or false (a JSON boolean), got 1"),
     ({"platform": "true"}, "platform: must be true or false (a JSON boolean), got 'true'"),
@@ -215,19 +222,20 @@ def test_preview_gives_the_overrides_and_the_command_lines(client):
     preview = client.post("/api/preview", json={"scenario": "demo", "levers": levers}).json()
     assert preview["overrides"] == {"common": ["run.horizon_days=60"],
                                     "variant": ["platform.coverage=0.8", "platform.opens_day=10",
-                                                "policy.landfill_tax_per_t=200000"]}
+                                                "policy.landfill_tax_per_t=200000", "platform.fee_per_year=0"]}
     seed = levers["seed"]
     assert preview["commands"]["compare"] == ("eipsim compare scenarios/demo.yaml demo_explorer.yaml "
                                               f"--set run.horizon_days=60 --replications 2 --seed {seed}")
     assert preview["commands"]["run"] == (
         "eipsim run scenarios/demo.yaml --set run.horizon_days=60 --set platform.coverage=0.8 "
-        f"--set platform.opens_day=10 --set policy.landfill_tax_per_t=200000 --replications 2 --seed {seed}")
+        "--set platform.opens_day=10 --set policy.landfill_tax_per_t=200000 --set platform.fee_per_year=0 "
+        f"--replications 2 --seed {seed}")
 
 
 @pytest.mark.parametrize("scenario", ["demo", "kalundborg", "kawasan_baseline", "kawasan_smart_eip"])
 def test_yaml_download_is_the_scenario_with_the_overrides(client, tmp_path, scenario):
     info = client.get(f"/api/scenarios/{scenario}").json()["info"]
-    levers = {**info["defaults"], "platform": True, "platform_coverage": 0.5, "landfill_tax_per_t": info["fee_step"],
+    levers = {**info["defaults"], "platform": True, "platform_coverage": 0.5, "landfill_tax_per_t": info["money_max"]["landfill_tax_per_t"] / 100,
               "horizon_days": 90, "land_share": info["defaults"]["land_share"] if info["land_reason"] else 0.15}
     answer = client.post("/api/yaml", json={"scenario": scenario, "levers": levers})
     assert answer.status_code == 200, answer.text
@@ -238,6 +246,27 @@ def test_yaml_download_is_the_scenario_with_the_overrides(client, tmp_path, scen
     expected, _ = load_scenario(REPO / "scenarios" / f"{scenario}.yaml",
                                 overrides=[*sets["common"], *sets["variant"], f"name={scenario}_explorer"])
     assert loaded == expected
+
+
+def test_new_parameters_are_levers_from_the_catalogue(client):
+    """Issue 13: the platform fee, link investment, viability threshold and uncertainty are
+    controls of the page, set and bounded from simulator/levers.py and the schema."""
+    info = client.get("/api/scenarios/kawasan_baseline").json()["info"]
+    assert info["money_max"]["platform_fee_per_year"] == 2e8 and info["money_max"]["pipeline_cost_per_km"] == 1e11
+    assert info["defaults"]["uncertain"] and len(info["uncertain"]) == 8 and info["has_viability"]
+    levers = {**info["defaults"], "platform": True, "platform_fee_per_year": 2e6, "truck_link_setup_cost": 1e7,
+              "margin_threshold": -0.25, "uncertain": False}
+    preview = client.post("/api/preview", json={"scenario": "kawasan_baseline", "levers": levers}).json()
+    assert preview["overrides"]["common"][-1] == "uncertain={}"                    # both arms on point values
+    assert {"platform.fee_per_year=2000000", "link_economics.truck_link_setup_cost=10000000",
+            "viability.margin_threshold=-0.25"} <= set(preview["overrides"]["variant"])
+    assert "--set 'uncertain={}'" in preview["commands"]["compare"]
+    answer = client.post("/api/yaml", json={"scenario": "kawasan_baseline", "levers": levers})
+    assert answer.status_code == 200, answer.text
+    assert "fee_per_year: 2000000" in answer.text and "margin_threshold: -0.25" in answer.text
+    assert "\nuncertain: {}\n" in answer.text
+    kalundborg = client.get("/api/scenarios/kalundborg").json()["info"]
+    assert kalundborg["money_max"]["platform_fee_per_year"] == 1e5           # its own currency's scale
 
 
 # --------------------------------------------------------------------------- other web pages, hostile requests

@@ -70,7 +70,8 @@ def _control(lever, low: float | None, high: float | None, run_setting: bool = F
                  run_setting)
 
 
-RUN_RANGES = {"horizon_days": HORIZON_RANGE, "replications": REPLICATIONS_RANGE, "seed": (0, MAX_SEED)}
+RUN_RANGES = {"horizon_days": HORIZON_RANGE, "replications": REPLICATIONS_RANGE, "seed": (0, MAX_SEED),
+              "uncertain": (None, None)}
 
 LEVERS: tuple[Lever, ...] = (
     *(_control(lever, lever.bounds[0], lever.bounds[1] if lever.bounds[1] is not None or lever.kind != "days"
@@ -101,6 +102,12 @@ REASONS = {
                            "id": "Hanya IKM di lahan IKM yang membuat barang yang dibeli perusahaan jangkar: "
                                  "naikkan lahan IKM dulu."},
     "needs_platform": {"en": "Switch the platform on first.", "id": "Nyalakan platform dulu."},
+    "no_viability": {"en": "The scenario has no viability block: every firm stays the whole run.",
+                     "id": "Skenario tidak punya blok viability: setiap perusahaan bertahan sepanjang run."},
+    "no_uncertain": {"en": "The scenario gives no uncertain assumptions (no uncertain: block): every replication "
+                           "uses its point values.",
+                     "id": "Skenario tidak memberi asumsi tidak pasti (tidak ada blok uncertain:): setiap replikasi "
+                           "memakai nilai titiknya."},
 }
 
 
@@ -184,8 +191,9 @@ class ScenarioInfo:
     land_max: float             # the largest IKM land share that fits beside the firms' plots
     linkage_now: bool           # existing SMEs make something anchors buy
     linkage_ikm: bool           # archetypes of the IKM mix make something anchors buy
-    fee_max: float
-    fee_step: float
+    has_viability: bool         # firms may go idle and exit (a viability block)
+    uncertain: list[str]        # paths of the uncertain assumptions
+    money_max: dict[str, float]  # top of each money lever's range (its step is 1 % of it)
     horizon_days: int
     warmup_days: int
     defaults: dict[str, Any] = field(default_factory=dict)
@@ -200,22 +208,36 @@ def scenario_info(scenario: Scenario) -> ScenarioInfo:
     anchor_inputs = {m for f in scenario.firms.values() if f.kind == "anchor" for m in f.inputs}
     sme_products = {f.product.material for f in scenario.firms.values() if f.kind == "sme"}
     ikm_products = {scenario.archetypes[a].product.material for a in scenario.sme.mix if a in scenario.archetypes}
-    fee_max = _nice_ceiling(2 * max([m.disposal_cost_per_unit for m in scenario.materials.values()
-                                     if m.category == "byproduct" and not m.hazardous] or [1.0]))
     low, high = HORIZON_RANGE
     defaults = {lever.key: lever.value(scenario) for lever in CATALOGUE}
     defaults.update({lever.key: min(int(defaults[lever.key]), high - 1) for lever in CATALOGUE if lever.kind == "days"})
     defaults.update({
         "horizon_days": min(max(scenario.run.horizon_days, low, scenario.run.warmup_days + 1), high),
-        "replications": 10, "seed": min(scenario.run.seed, MAX_SEED)})
-    money = [defaults[lever.key] for lever in CATALOGUE if lever.kind == "money"]
+        "replications": 10, "seed": min(scenario.run.seed, MAX_SEED), "uncertain": bool(scenario.uncertain)})
     return ScenarioInfo(
         name=scenario.name, description=scenario.description.strip(), currency=scenario.currency,
         area_ha=scenario.park.area_ha, plot_ha=scenario.sme.plot_ha, has_smes=bool(sme_products),
         land_reason=land_reason, land_max=max_land_share(scenario), linkage_now=bool(sme_products & anchor_inputs),
         linkage_ikm=not land_reason and bool(ikm_products & anchor_inputs),
-        fee_max=max([fee_max, *map(_nice_ceiling, money)]), fee_step=fee_max / 100,
-        horizon_days=scenario.run.horizon_days, warmup_days=scenario.run.warmup_days, defaults=defaults)
+        has_viability=scenario.viability is not None, uncertain=list(scenario.uncertain),
+        money_max=_money_max(scenario, defaults), horizon_days=scenario.run.horizon_days, warmup_days=scenario.run.warmup_days, defaults=defaults)
+
+
+def _money_max(scenario: Scenario, defaults: dict[str, Any]) -> dict[str, float]:
+    """Top of each money lever's range for ``scenario``, in its currency.
+
+    Per tonne (taxes, subsidies): about twice the highest gate fee of a by-product, the same top
+    for all of them so they compare. Other amounts (a fee per year, an investment): four times the
+    scenario's value, and at least a year of disposing of one tonne a day at that gate fee. Never
+    below the scenario's own value.
+    """
+    gate = max([m.disposal_cost_per_unit for m in scenario.materials.values()
+                if m.category == "byproduct" and not m.hazardous] or [1.0])
+    money = [lever for lever in CATALOGUE if lever.kind == "money"]
+    per_tonne = [lever.key for lever in money if lever.schema_unit == "currency / t"]
+    top = max([_nice_ceiling(2 * gate), *(_nice_ceiling(defaults[key]) for key in per_tonne)])
+    return {lever.key: top if lever.key in per_tonne else _nice_ceiling(max(4 * defaults[lever.key], 365 * gate))
+            for lever in money}
 
 
 def _nice_ceiling(value: float) -> float:
@@ -242,12 +264,17 @@ def check(info: ScenarioInfo, settings: LeverSettings) -> None:
         problems.append(f"linkage: {REASONS['linkage_needs_land' if info.linkage_ikm else 'no_linkage']['en']}")
     for lever in CATALOGUE:
         value = getattr(settings, lever.key)
-        if lever.kind == "money" and value > info.fee_max:
-            problems.append(f"{lever.key}: must be <= {_plain(info.fee_max)} {info.currency}/t for this "
-                            f"scenario, got {_plain(value)}")
+        if lever.kind == "money" and value > info.money_max[lever.key]:
+            problems.append(f"{lever.key}: must be <= {_plain(info.money_max[lever.key])} "
+                            f"{lever.text('unit').replace('{currency}', info.currency)} for this scenario, "
+                            f"got {_plain(value)}")
+        if lever.needs == "viability" and not info.has_viability and value != base[lever.key]:
+            problems.append(f"{lever.key}: {REASONS['no_viability']['en']}")
         if lever.kind == "days" and _switched_on(lever, settings) and value >= settings.horizon_days:
             problems.append(f"{lever.key}: must be before the end of the run (day {settings.horizon_days}), "
                             f"got {value}")
+    if settings.uncertain and not info.uncertain:
+        problems.append(f"uncertain: {REASONS['no_uncertain']['en']}")
     if settings.horizon_days <= info.warmup_days:
         problems.append(f"horizon_days: must be longer than the scenario's warm-up of {info.warmup_days} days, "
                         f"got {settings.horizon_days}")
@@ -283,6 +310,8 @@ def overrides(info: ScenarioInfo, settings: LeverSettings) -> Overrides:
         elif getattr(settings, switch.key) and (value != was or not base[switch.key]):
             variant.append(_set(lever.path, value))
     common = [] if settings.horizon_days == info.horizon_days else [_set("run.horizon_days", settings.horizon_days)]
+    if base["uncertain"] and not settings.uncertain:
+        common.append("uncertain={}")                   # both arms on the point values
     return Overrides(tuple(common), tuple(variant))
 
 

@@ -145,7 +145,7 @@ function leverList(runSettings) {
 
 function leverBounds(lever) {
   const info = state.entry.info;
-  if (lever.kind === "money") return {low: 0, high: info.fee_max, step: info.fee_step};
+  if (lever.kind === "money") return {low: 0, high: info.money_max[lever.key], step: info.money_max[lever.key] / 100};
   if (lever.key === "land_share") return {low: lever.low, high: Math.min(lever.high, info.land_max), step: lever.step};
   if (lever.key === "platform_opens_day") return {low: 0, high: state.values.horizon_days - 1, step: 1};
   if (lever.key === "horizon_days") return {low: Math.max(lever.low, info.warmup_days + 1), high: lever.high, step: 1};
@@ -165,7 +165,8 @@ function unavailable(lever) {
     key = info.land_reason ? "no_sme" : "needs_land";
   } else if (lever.needs === "linkage" && !(info.linkage_now || (info.linkage_ikm && land))) {
     key = info.linkage_ikm ? "linkage_needs_land" : "no_linkage";
-  }
+  } else if (lever.needs === "viability" && !info.has_viability) key = "no_viability";
+  else if (lever.needs === "uncertain" && !info.uncertain.length) key = "no_uncertain";
   return key ? reasons[key][state.lang] : null;
 }
 
