@@ -100,8 +100,8 @@ def format_value(value: float | None, unit: str, lang: str = "en", change: bool 
     English is written as the command line prints it (``1,234.57 million IDR``, ``12.3 %``),
     Indonesian the Indonesian way with the unit translated (``1.234,57 juta IDR``, ``12,3 %``).
     ``change``: the value is a difference, written with its sign, a share's in percentage points
-    (``+1.2 pp``, ``+1,2 poin %``), and three significant digits however small it is
-    (``+0.00221``, not ``0.00``).
+    (``+1.23 pp``, ``+1,23 poin %``), and three significant digits however small it is
+    (``+0.00221``, not ``0.00``; a whole number as such: ``+3 jobs``).
     """
     if value is None or math.isnan(value):
         return NOT_AVAILABLE.get(lang, NOT_AVAILABLE["en"])
@@ -150,7 +150,7 @@ def _format_change(value: float, unit: str, lang: str) -> str:
         shown = "" if unit in UNITLESS else unit_text(unit, lang)
     size = abs(x)
     decimals = 0 if size >= 100 or size == 0 or not math.isfinite(x) else min(2 - math.floor(math.log10(size)), 12)
-    return f"{number(x, lang, decimals, sign=True, trim=True)} {shown}".strip()
+    return f"{number(x, lang, decimals, sign=True, trim=x == round(x))} {shown}".strip()
 
 
 def _swap_marks(text: str) -> str:

@@ -35,11 +35,11 @@ def test_one_formatter_writes_values_in_both_languages(value, unit, en, id_):
 
 
 @pytest.mark.parametrize("value, unit, en, id_", [
-    (0.0006895, "ratio 1-3", "+0.00069", "+0,00069"),          # issue 14: not +0.0006895, not 0.00
-    (0.0022, "ratio", "+0.0022", "+0,0022"),
+    (0.0006895, "ratio 1-3", "+0.000690", "+0,000690"),          # issue 14: not +0.0006895, not 0.00
+    (0.0022, "ratio", "+0.00220", "+0,00220"),
     (-0.0123, "share", "−1.23 pp", "−1,23 poin %"),            # a change of a rate is in points
     (0.000123, "share", "+0.0123 pp", "+0,0123 poin %"),
-    (1.5e6, "IDR", "+1.5 million IDR", "+1,5 juta IDR"),
+    (1.5e6, "IDR", "+1.50 million IDR", "+1,50 juta IDR"),
     (-2.345e9, "IDR", "−2.35 billion IDR", "−2,35 miliar IDR"),
     (12.34, "t", "+12.3 t", "+12,3 t"),
     (1234.4, "t", "+1,234 t", "+1.234 t"),

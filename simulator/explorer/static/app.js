@@ -197,7 +197,7 @@ function leverControl(lever) {
     input = el("input", {type: "range", id, min: bounds.low, max: bounds.high, step: bounds.step,
                          oninput: (e) => setLever(lever, parseNumber(lever, e.target.value))});
     input.value = value;
-    number = el("input", {type: "number", id: `${id}-number`, class: "number", "aria-label": lever.label[state.lang],
+    number = el("input", {type: "number", id: `${id}-number`, class: lever.kind === "money" ? "number wide" : "number", "aria-label": lever.label[state.lang],
                           min: bounds.low * scale, max: bounds.high * scale, step: lever.kind === "share" ? 1 : bounds.step,
                           onchange: (e) => setLever(lever, parseNumber(lever, e.target.value) / scale)});
     number.value = roundForDisplay(value * scale);
