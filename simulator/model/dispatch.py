@@ -55,7 +55,7 @@ class LinkFleets:
         return np.concatenate([np.array(f.waits, dtype=float) for f in self.fleets])
 
     def trucks(self) -> int:
-        return sum(f.resource.capacity for f in self.fleets)
+        return sum(f.trucks for f in self.fleets)
 
 
 class Dispatch:

@@ -166,8 +166,21 @@ class Contracts:
             return False
         self.invest_per_unit[link] = per_unit
         self.outside[link] = (outside_s, outside_c)
-        self._split()
+        self._split_link(link, surplus, per_unit, outside_s, outside_c)
         return True
+
+    def _split_link(self, link: int, surplus: float, per_unit: float, outside_s: float, outside_c: float) -> None:
+        """:meth:`_split` for one link whose terms changed (the same arithmetic, element by element;
+        the other links' values do not depend on it), so a signing costs O(1), not O(links)."""
+        supplier, _ = nash_split(surplus, per_unit, outside_s, outside_c, self.surplus_share)
+        fixed = float(self.links.fixed_price[link])
+        if fixed == fixed:   # not nan
+            supplier = fixed + float(self.disposal_avoided[link])
+        price = supplier - float(self.disposal_avoided[link])
+        self.gain_supplier[link] = supplier
+        self.gain_consumer[link] = surplus - per_unit - supplier
+        self.price[link] = price
+        self.price_list[link] = price
 
     def _outside_option(self, groups: dict, link: int, party: np.ndarray, gain: np.ndarray,
                         amount: np.ndarray) -> float:

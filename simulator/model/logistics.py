@@ -1,21 +1,73 @@
-"""Trucks: a shared fleet (``simpy.Resource``) whose trips take travel time and money.
+"""Trucks: a shared fleet whose trips take travel time and money.
 
 A trip is: wait for a free truck (queueing emerges when the fleet is short), load at the
 supplier, drive loaded, unload at the consumer, drive back empty. Travel time is distance /
-speed; loading and unloading add ``loading_hours``. A trip is a chain of SimPy events (the truck
-request, two timeouts, the release) linked by callbacks rather than a generator process: four
-events per trip instead of eight, which matters in parks with hundreds of trips a day. The
-fleet logs every wait so the queueing behaviour can be checked against M/M/c theory
-(``tests/test_queueing.py``).
+speed; loading and unloading add ``loading_hours``. The fleet logs every wait so the queueing
+behaviour can be checked against M/M/c theory (``tests/test_queueing.py``).
+
+The fleet is a counter of trucks in use and a first-come-first-served queue of trips, not a
+``simpy.Resource``: a trip is one small object that SimPy's event loop processes four times
+(truck granted, arrival, return, truck handed on), with no request or release object and no
+linear ``list.remove`` over the trucks in use. It reproduces ``simpy.Resource``'s order of events
+exactly (a granted truck and a released one each take one zero-delay event, a release hands the
+truck to the head of the queue), so runs are identical to those with the resource, event for
+event (``RunResult.sim_events`` counts the same four events per trip).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Callable
 
 import simpy
+from simpy.events import NORMAL
 
 HOURS_PER_DAY = 24.0
+
+
+class _Trip:
+    """One trip, scheduled on SimPy's event queue as its own event, one phase at a time.
+
+    ``Environment.step`` needs only ``callbacks`` and ``_ok`` of what it pops; a trip is in the
+    queue at most once at a time, so the same object carries its four events.
+    """
+
+    __slots__ = ("callbacks", "_ok", "fleet", "loaded", "empty", "pickup", "dropoff", "requested", "started",
+                 "wait")
+
+    def __init__(self, fleet: Fleet, loaded: float, empty: float, pickup, dropoff, requested: float):
+        self.callbacks = None
+        self._ok = True
+        self.fleet, self.loaded, self.empty = fleet, loaded, empty
+        self.pickup, self.dropoff, self.requested = pickup, dropoff, requested
+
+    def start(self, _event) -> None:
+        """A truck is granted: log the wait, load, drive."""
+        fleet = self.fleet
+        env = fleet.env
+        now = env.now
+        wait = self.wait = now - self.requested
+        fleet.waits.append(wait)
+        self.started = now
+        if self.pickup is not None:
+            self.pickup(wait)
+        self.callbacks = [self.arrive]
+        env.schedule(self, NORMAL, self.loaded)
+
+    def arrive(self, _event) -> None:
+        """Unload at the consumer, drive back empty."""
+        if self.dropoff is not None:
+            self.dropoff(self.wait)
+        self.callbacks = [self.back]
+        self.fleet.env.schedule(self, NORMAL, self.empty)
+
+    def back(self, _event) -> None:
+        """The truck is back: release it (the head of the queue gets it one event later)."""
+        fleet = self.fleet
+        fleet.in_use -= 1
+        self.callbacks = [fleet.serve]
+        fleet.env.schedule(self, NORMAL, 0)
+        fleet.busy_days += fleet.env.now - self.started
 
 
 class Fleet:
@@ -31,7 +83,9 @@ class Fleet:
     def __init__(self, env: simpy.Environment, trucks: int, speed_km_per_h: float = 30.0,
                  loading_hours: float = 0.0):
         self.env = env
-        self.resource = simpy.Resource(env, capacity=trucks)
+        self.trucks = trucks
+        self.in_use = 0                   # trucks out on a trip (or granted to one)
+        self._queue: deque[_Trip] = deque()   # trips waiting for a truck, first come first served
         self.speed_km_per_h = speed_km_per_h
         self.loading_hours = loading_hours
         self.waits: list[float] = []      # days each trip waited for a truck
@@ -49,27 +103,15 @@ class Fleet:
              dropoff: Callable[[float], None] | None = None) -> None:
         """Start a trip: when a truck is free, ``pickup(wait_days)`` loads it; after ``loaded_days``
         ``dropoff(wait_days)`` unloads it; the truck is back and free ``empty_days`` later."""
-        env, resource = self.env, self.resource
-        requested = env.now
-        request = resource.request()
+        self._queue.append(_Trip(self, loaded_days, empty_days, pickup, dropoff, self.env.now))
+        self.serve()
 
-        def start(_event) -> None:
-            wait = env.now - requested
-            self.waits.append(wait)
-            started = env.now
-            if pickup is not None:
-                pickup(wait)
-
-            def arrive(_event) -> None:
-                if dropoff is not None:
-                    dropoff(wait)
-
-                def back(_event) -> None:
-                    resource.release(request)
-                    self.busy_days += env.now - started
-
-                env.timeout(empty_days).callbacks.append(back)
-
-            env.timeout(loaded_days).callbacks.append(arrive)
-
-        request.callbacks.append(start)
+    def serve(self, _event=None) -> None:
+        """Grant a free truck to the trip at the head of the queue (its start is one event later),
+        as ``simpy.Resource`` does on a request or a processed release."""
+        queue = self._queue
+        if queue and self.in_use < self.trucks:
+            self.in_use += 1
+            trip = queue.popleft()
+            trip.callbacks = [trip.start]
+            self.env.schedule(trip, NORMAL, 0)
