@@ -90,22 +90,20 @@ class Dispatch:
 
     def send(self, link: int, lot: float) -> None:
         """Send a truck with ``lot`` along ``link`` (stock and room are already reserved)."""
-        s_slot, c_slot, material, fleet, loaded, empty, trip = self._trip_of(link)
-        dispatched = self.env.now
+        trip = self._trip_of(link)
+        trip[3].send(trip[4], trip[5], self._pickup, self._dropoff, (link, lot, trip))
 
-        def pickup(wait: float) -> None:
-            self.bank.load_truck(s_slot, lot)
-            self.recorder.picked_up(s_slot, material, lot)
+    def _pickup(self, truck) -> None:
+        """A truck loads its lot at the supplier's store."""
+        _, lot, (s_slot, _, material, *_) = truck.payload
+        self.bank.load_truck(s_slot, lot)
+        self.recorder.picked_up(s_slot, material, lot)
 
-        def dropoff(wait: float) -> None:
-            self.bank.unload_truck(c_slot, lot)
-            self._delivered(link, material, c_slot, lot, trip, dispatched, wait)
-
-        fleet.send(loaded, empty, pickup, dropoff)
-
-    def _delivered(self, link: int, material: int, slot: int, lot: float, trip: float, dispatched: float,
-                   waited: float) -> None:
-        now, market = self.env.now, self.market
+    def _dropoff(self, truck) -> None:
+        """A truck unloads its lot at the consumer's store; the delivery is recorded and paid for."""
+        link, lot, (_, slot, material, _, _, _, trip) = truck.payload
+        self.bank.unload_truck(slot, lot)
+        now, market, dispatched, waited = self.env.now, self.market, truck.requested, truck.wait
         price = market.contracts.price_list[link]
         self.recorder.delivered(link, slot, lot, price * lot, lot * market.prices.disposal_cost_list[material])
         market.deliver_by_truck(link, material, lot, price, trip)

@@ -33,13 +33,13 @@ class _Trip:
     """
 
     __slots__ = ("callbacks", "_ok", "fleet", "loaded", "empty", "pickup", "dropoff", "requested", "started",
-                 "wait")
+                 "wait", "payload")
 
-    def __init__(self, fleet: Fleet, loaded: float, empty: float, pickup, dropoff, requested: float):
+    def __init__(self, fleet: Fleet, loaded: float, empty: float, pickup, dropoff, requested: float, payload):
         self.callbacks = None
         self._ok = True
         self.fleet, self.loaded, self.empty = fleet, loaded, empty
-        self.pickup, self.dropoff, self.requested = pickup, dropoff, requested
+        self.pickup, self.dropoff, self.requested, self.payload = pickup, dropoff, requested, payload
 
     def start(self, _event) -> None:
         """A truck is granted: log the wait, load, drive."""
@@ -50,14 +50,14 @@ class _Trip:
         fleet.waits.append(wait)
         self.started = now
         if self.pickup is not None:
-            self.pickup(wait)
+            self.pickup(self)
         self.callbacks = [self.arrive]
         env.schedule(self, NORMAL, self.loaded)
 
     def arrive(self, _event) -> None:
         """Unload at the consumer, drive back empty."""
         if self.dropoff is not None:
-            self.dropoff(self.wait)
+            self.dropoff(self)
         self.callbacks = [self.back]
         self.fleet.env.schedule(self, NORMAL, self.empty)
 
@@ -99,11 +99,12 @@ class Fleet:
         """Days to drive back empty."""
         return distance_km / self.speed_km_per_h / HOURS_PER_DAY
 
-    def send(self, loaded_days: float, empty_days: float, pickup: Callable[[float], None] | None = None,
-             dropoff: Callable[[float], None] | None = None) -> None:
-        """Start a trip: when a truck is free, ``pickup(wait_days)`` loads it; after ``loaded_days``
-        ``dropoff(wait_days)`` unloads it; the truck is back and free ``empty_days`` later."""
-        self._queue.append(_Trip(self, loaded_days, empty_days, pickup, dropoff, self.env.now))
+    def send(self, loaded_days: float, empty_days: float, pickup: Callable[[_Trip], None] | None = None,
+             dropoff: Callable[[_Trip], None] | None = None, payload=None) -> None:
+        """Start a trip: when a truck is free, ``pickup(trip)`` loads it; after ``loaded_days``
+        ``dropoff(trip)`` unloads it; the truck is back and free ``empty_days`` later. The trip
+        carries ``payload`` and, once started, ``requested`` (day) and ``wait`` (days)."""
+        self._queue.append(_Trip(self, loaded_days, empty_days, pickup, dropoff, self.env.now, payload))
         self.serve()
 
     def serve(self, _event=None) -> None:
