@@ -17,7 +17,6 @@ from typing import Callable, Sequence
 
 import numpy as np
 import simpy
-from scipy.special import ndtr
 
 from ..layout import FirmInstance
 
@@ -108,7 +107,10 @@ class FirmTable:
             sigma = self._lognormal_sigma[logn]
             factor[logn] = np.exp(sigma * z[logn] - 0.5 * sigma ** 2)
             unif = dist == 3
-            factor[unif] = 1.0 + self.cv[unif] * np.sqrt(3.0) * (2.0 * ndtr(z[unif]) - 1.0)
+            if unif.any():
+                from scipy.special import ndtr   # only uniform noise needs it (a slow import)
+
+                factor[unif] = 1.0 + self.cv[unif] * np.sqrt(3.0) * (2.0 * ndtr(z[unif]) - 1.0)
         operating = self.calendar[day] & self.entered & ~self.exited & ~self.broken & ~self.idle
         return np.minimum(self.capacity * self.utilisation * factor, self.capacity) * operating
 
