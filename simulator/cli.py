@@ -521,12 +521,21 @@ def cmd_explore(args, argv) -> int:
 # --------------------------------------------------------------------------- output
 
 
+FIRM_MOVES = ("idle", "exited", "entered", "restarted")
+"""What became of firms, in the order the run table lists them (indicators ``firms_<kind>``)."""
+
+
 def kpi_table(values: dict[str, float], currency: str) -> str:
     """The headline indicators as an aligned text table with units."""
     from .metrics.registry import REGISTRY, unit_of
 
     rows = [(m.label, format_value(values[name], unit_of(name, currency)))
             for name, m in REGISTRY.items() if m.headline and name in values]
+    moves = [values.get(f"firms_{kind}", 0.0) for kind in FIRM_MOVES]
+    if any(moves):   # firms decided (viability) or scheduled entries and exits: say what happened
+        at = next((i + 1 for i, (label, _) in enumerate(rows) if label == REGISTRY["sme_survival"].label), len(rows))
+        rows.insert(at, ("Firms idle / exited / entered / restarted",
+                         " / ".join(format_value(v, "").strip() for v in moves) + " firms"))
     pairs = [(kind, values.get(f"multiplier_{kind}_type1"), values.get(f"multiplier_{kind}_type2"))
              for kind in ("output", "income", "employment")]
     if all(a is not None and b is not None for _, a, b in pairs):

@@ -215,3 +215,10 @@ def test_run_with_loss_making_smes_completes(tmp_path, capsys):
     assert code == 0, err
     metrics = json.loads((the_run_folder(tmp_path) / "metrics.json").read_text())
     assert 1.0 <= metrics["lm3_sme"]["value"] <= 3.0
+    # the run table says what became of the firms, right after SME survival, as metrics.json counts it
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if "Firms idle / exited / entered / restarted" in line)
+    assert "SME survival" in lines[at - 1]
+    counts = [metrics[f"firms_{kind}"]["value"] for kind in ("idle", "exited", "entered", "restarted")]
+    assert counts[1] > 0
+    assert lines[at].split()[-8:] == " / ".join(f"{c:.0f}" for c in counts).split() + ["firms"]
