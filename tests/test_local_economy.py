@@ -309,3 +309,15 @@ def test_a_multiplier_above_its_reference_is_flagged_with_what_drives_it():
         if flagged:
             assert employment[0]["parameters"][0] == "region.supplier_jobs_per_million = 5000"
             assert any("firms.kiln (50% of its inputs bought in the region" in p for p in employment[0]["parameters"])
+
+
+def test_the_warning_says_which_driving_parameters_are_uncertain():
+    """Replications draw an uncertain parameter, so the warning gives its range besides its point value."""
+    from simulator.metrics.plausibility import driving_parameters
+
+    sc = scenario(local_chain(0.5, region={"supplier_jobs_per_million": 5000.0},
+                              uncertain={"region.supplier_jobs_per_million": {"distribution": "uniform", "low": 4000,
+                                                                              "high": 6000}}))
+    named = driving_parameters(run_scenario(sc), sc)["Employment multipliers"]
+    assert named[0] == "region.supplier_jobs_per_million = 5000 (uncertain: 4000 to 6000)"
+    assert "uncertain" not in named[-1]   # household_local_spending_share is not

@@ -16,6 +16,7 @@ import numpy as np
 from ..config import Scenario
 from ..model.ledger import CATEGORIES, REGION_HOUSEHOLDS, REGION_SUPPLIERS
 from ..results import RunResult
+from ..uncertainty import screening_ranges
 
 CHECKS = {
     "Output multipliers": (("multiplier_output_type1", "output_type1"), ("multiplier_output_type2", "output_type2"),
@@ -64,23 +65,27 @@ def plausibility_warnings(values: dict[str, float], scenario: Scenario,
     return warnings
 
 
+REGION_FIELDS = {"jobs": "supplier_jobs_per_million", "respend": "supplier_local_respend_share",
+                 "wages": "supplier_wage_share", "households": "household_local_spending_share"}
+
+
 def _drivers(kind: str, result: RunResult, scenario: Scenario, smes_only: bool) -> list[str]:
-    region = scenario.region
-    if kind == "jobs":
-        return [f"region.supplier_jobs_per_million = {region.supplier_jobs_per_million:g}"]
-    if kind == "respend":
-        return [f"region.supplier_local_respend_share = {region.supplier_local_respend_share:g}"]
-    if kind == "wages":
-        return [f"region.supplier_wage_share = {region.supplier_wage_share:g}"]
-    if kind == "households":
-        return [f"region.household_local_spending_share = {region.household_local_spending_share:g}"]
+    ranges = screening_ranges(scenario)   # the uncertain parameters, which replications draw
+
+    def uncertain(path: str) -> str:
+        return f" (uncertain: {ranges[path][0]:g} to {ranges[path][1]:g})" if path in ranges else ""
+
+    if kind in REGION_FIELDS:
+        path = f"region.{REGION_FIELDS[kind]}"
+        return [f"{path} = {getattr(scenario.region, REGION_FIELDS[kind]):g}{uncertain(path)}"]
     category, local_payee, field = (("input_purchase", REGION_SUPPLIERS, "local_purchase_share") if kind == "purchases"
                                     else ("wage", REGION_HOUSEHOLDS, "local_staff_share"))
     if kind == "purchases":
         return [f"the local purchase shares of firms.{entry} ({share:.0%} of its inputs bought in the region; "
-                f"{weight:.0%} of the park's local purchases)"
+                f"{weight:.0%} of the park's local purchases){uncertain(f'firms.{entry}.{field}')}"
                 for entry, share, weight in _weightiest(result, category, local_payee, smes_only)]
     return [f"firms.{entry}.{field} ({share:.0%}; {weight:.0%} of the park's local wages)"
+            f"{uncertain(f'firms.{entry}.{field}')}"
             for entry, share, weight in _weightiest(result, category, local_payee, smes_only)]
 
 
