@@ -27,7 +27,7 @@ from .plotting.charts import folder_figures, run_figures
 from .result_reader import ResultReader
 from .levers import active as active_levers
 from .metrics.registry import REGISTRY, metric_label
-from .vocabulary import format_value, number, unit_text
+from .vocabulary import format_value, not_available, number, unit_text
 from .plotting.sankey import KIND_NAMES
 
 TEXT = {
@@ -42,7 +42,7 @@ TEXT = {
            "imprecise": "* the confidence interval is wider than 10 % of the mean: run more replications",
            "arm_figures": "Figures of each arm", "arm": "Arm",
            "arm_note": "Charts of each arm's representative run (its first replication).",
-           "columns": ("scenario", "description", "firms", "horizon", "levers"), "days": "days", "na": "n/a",
+           "columns": ("scenario", "description", "firms", "horizon", "levers"), "days": "days",
            "seed": "seed",
            "plausibility": "Plausibility warnings",
            "definitions_note": "",
@@ -64,7 +64,7 @@ TEXT = {
            "arm_figures": "Gambar tiap skenario", "arm": "Skenario",
            "arm_note": "Grafik run perwakilan tiap skenario (replikasi pertamanya).",
            "columns": ("skenario", "deskripsi", "perusahaan", "periode", "tuas kebijakan"), "days": "hari",
-           "na": "t/a", "seed": "seed", "plausibility": "Peringatan kewajaran (dalam bahasa Inggris)",
+           "seed": "seed", "plausibility": "Peringatan kewajaran (dalam bahasa Inggris)",
            "definitions_note": "Definisi indikator dan sumbernya ditulis dalam bahasa Inggris; nama dan satuan "
                                "indikator sudah diterjemahkan.",
            "captions": {"material_fate": "Nasib produk samping dari waktu ke waktu",
@@ -161,7 +161,7 @@ def _scenario_rows(reader: ResultReader, t: dict, lang: str) -> list[dict]:
             kinds[f.get("kind", "anchor")] = kinds.get(f.get("kind", "anchor"), 0) + f.get("count", 1)
         levers = active_levers(load_scenario(path)[0], lang)
         horizon = data.get("run", {}).get("horizon_days")
-        horizon = f"{number(horizon, lang, 0)} {t['days']}" if isinstance(horizon, (int, float)) else t["na"]
+        horizon = f"{number(horizon, lang, 0)} {t['days']}" if isinstance(horizon, (int, float)) else not_available(lang)
         firm_kinds = ", ".join(f"{number(v, lang, 0)} {kind_names.get(k, k)}" for k, v in kinds.items())
         rows.append({"name": path.stem if kind != "run" else str(data.get("name")),
                      "description": str(data.get("description", "")),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .chartdata import run_chart_data
+from .compose import ComposedScenario, compose
 from .config import Scenario
 from .errors import EipsimError
 from .export import io_table_csv, pymrio_files
@@ -47,6 +48,18 @@ def resolved_yaml(scenario: Scenario, document: LoadedDocument | None, drawn: di
     for path, value in (drawn or {}).items():
         lines.append(f"# drawn from uncertain: {path} = {value:.6g}")
     return "\n".join(lines) + "\n" + dump_yaml(scenario.model_dump(mode="json"))
+
+
+def composed_yaml(composed: ComposedScenario) -> str:
+    """The scenario the model ran, as YAML: the levers realised (IKM firms, linkage, the IKM
+    centre) and every firm's place (``layout``), after extends, variants, ``--set``, archetypes and
+    draws. For reading; ``scenario.resolved.yaml`` is the file to run again."""
+    from . import __version__
+
+    layout = [{"id": i.id, "entry": i.entry, "location_km": list(i.location_km)} for i in composed.instances]
+    return (f"# Scenario as composed by eipsim {__version__} (simulator/compose.py): what the model ran.\n"
+            "# For reading: run scenario.resolved.yaml to run it again.\n"
+            + dump_yaml({**composed.model_dump(mode="json"), "layout": layout}))
 
 
 def uncertain_record(scenario: Scenario, drawn: dict[str, float], replication: int | None) -> dict:
@@ -99,7 +112,7 @@ def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, 
     text = resolved_yaml(scenario, document, drawn)
     scenario_digest = digest(text)
     try:
-        simulated = sampled_scenario(scenario, drawn)
+        simulated = compose(sampled_scenario(scenario, drawn))
     except ValueError as exc:
         raise EipsimError(str(exc)) from None
     result = run_scenario(simulated, replication=replication)
@@ -107,6 +120,7 @@ def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, 
     warnings = plausibility_warnings(values, simulated, driving_parameters(result, simulated))
     with ResultFolder(run_folder(out, scenario.name, scenario_digest, started)) as folder:
         folder.write_text("scenario.resolved.yaml", text)
+        folder.write_text("scenario.composed.yaml", composed_yaml(simulated))
         folder.write_json("metrics.json", describe(values, scenario.currency))
         write_run_tables(folder, result, scenario.currency, figures=figures, dpi=dpi,
                          geo_origin=scenario.park.geo_origin)

@@ -36,6 +36,13 @@ SCALES: tuple[tuple[float, dict[str, str]], ...] = (
 NOT_AVAILABLE = {"en": "n/a", "id": "t/a"}
 POINTS = {"en": "pp", "id": "poin %"}
 """A change of a share, in percentage points."""
+
+
+def not_available(lang: str = "en") -> str:
+    """What a person reads where a value is missing or undefined (the one home of "n/a")."""
+    return NOT_AVAILABLE.get(lang, NOT_AVAILABLE["en"])
+
+
 SHARE_UNITS = ("share",)
 UNITLESS = ("ratio", "ratio 1-3", "index 0-1", "relative")
 
@@ -104,7 +111,7 @@ def format_value(value: float | None, unit: str, lang: str = "en", change: bool 
     (``+0.00221``, not ``0.00``; a whole number as such: ``+3 jobs``).
     """
     if value is None or math.isnan(value):
-        return NOT_AVAILABLE.get(lang, NOT_AVAILABLE["en"])
+        return not_available(lang)
     if change:
         return _format_change(value, unit, lang)
     if lang != "en":

@@ -222,3 +222,19 @@ def test_run_with_loss_making_smes_completes(tmp_path, capsys):
     counts = [metrics[f"firms_{kind}"]["value"] for kind in ("idle", "exited", "entered", "restarted")]
     assert counts[1] > 0
     assert lines[at].split()[-8:] == " / ".join(f"{c:.0f}" for c in counts).split() + ["firms"]
+
+
+def test_run_folder_records_the_composed_scenario(tmp_path, capsys):
+    """The IKM firms the land-share lever creates are in scenario.composed.yaml with their places,
+    not in the user's scenario.resolved.yaml (issue 11: the run folder shows exactly what ran)."""
+    code, _, _ = run_cli(capsys, "run", str(SCENARIOS / "kawasan_ikm10.yaml"), "--out", str(tmp_path), "--quiet",
+                         "--no-figures", "--set", "run.horizon_days=10")
+    assert code == 0
+    folder = the_run_folder(tmp_path)
+    resolved = read_yaml_file(folder / "scenario.resolved.yaml")[0]
+    composed = read_yaml_file(folder / "scenario.composed.yaml")[0]
+    generated = set(composed["firms"]) - set(resolved["firms"])
+    assert generated and all(f.startswith("ikm") for f in generated)
+    laid_out = {row["entry"] for row in composed["layout"]}
+    assert laid_out == set(composed["firms"])
+    assert all(len(row["location_km"]) == 2 for row in composed["layout"])

@@ -4,12 +4,14 @@ languages, units declared by the schema, and the lever catalogue every view read
 from __future__ import annotations
 
 import typing
+from pathlib import Path
 from types import UnionType
 
 import pytest
 from helpers import SCENARIOS
 from pydantic import BaseModel
 
+import simulator
 from simulator import config, levers
 from simulator.docgen import field_reference
 from simulator.metrics.registry import REGISTRY, metric_label
@@ -176,3 +178,13 @@ def test_active_levers_are_summarised_from_the_catalogue():
     assert any(t.startswith("Lahan IKM ") for t in levers.active(base, "id"))
     demo, _ = load_scenario(SCENARIOS / "demo.yaml")
     assert not any(t.startswith("IKM land") for t in levers.active(demo))
+
+
+def test_the_missing_value_text_has_one_home():
+    """'n/a' (Indonesian 't/a') is written only by simulator/vocabulary.py; the report and the
+    command line ask it (issue 11)."""
+    package = Path(simulator.__file__).parent
+    homes = {p.relative_to(package).as_posix() for p in package.rglob("*") if p.suffix in (".py", ".j2")
+             and any(text in p.read_text(encoding="utf-8") for text in ('"n/a"', '"t/a"', "'n/a'", "'t/a'"))}
+    assert homes == {"vocabulary.py"}
+    assert format_value(None, "t", "id") == "t/a" and format_value(float("nan"), "share") == "n/a"
