@@ -7,7 +7,8 @@ latitude (RFC 7946), recovered from the km positions by the inverse of the impor
 equirectangular projection (:mod:`simulator.geo`). Otherwise the file is in a local metric CRS,
 metres east and north of the park's (0, 0), declared in a ``crs`` member (a foreign member in
 RFC 7946 terms, read by QGIS and GDAL as an engineering CRS); such a file is not for web maps.
-For an experiment the representative run (replication 0) of the first arm is mapped.
+For an experiment the representative run (replication 0) of the first arm is mapped. Folders are
+read through :mod:`simulator.result_reader`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from . import geo
-from .export_xlsx import read_csv, run_folder_of
+from .errors import EipsimError
+from .result_reader import ResultReader, read_table
 
 LOCAL_CRS = "urn:ogc:def:crs:eipsim::local-metres"
 """Name of the local CRS (metres east, north of the park's origin) of parks without a geo origin."""
@@ -27,11 +29,11 @@ def geojson_data(folder: str | Path) -> dict:
     """The FeatureCollection of a run or experiment folder, as plain data."""
     from .loader import read_yaml_file
 
-    run, _ = run_folder_of(Path(folder))
-    chart = json.loads((run / "chart_data.json").read_text(encoding="utf-8"))
-    resolved = run / "scenario.resolved.yaml"
-    if not resolved.is_file():  # an experiment arm: its scenario is in the experiment's scenarios/
-        resolved = run.parent.parent / "scenarios" / f"{run.name}.yaml"
+    run = ResultReader(ResultReader(folder).tables_folder())
+    if not run.is_run or not run.has_tables():
+        raise EipsimError(f"{folder} holds no run kept with its tables to map")
+    chart = run.chart_data()
+    resolved = run.scenario_files()[0]
     scenario = read_yaml_file(resolved)[0] if resolved.is_file() else {}
     origin = (scenario.get("park") or {}).get("geo_origin")
     firms_spec = scenario.get("firms") or {}
@@ -43,7 +45,7 @@ def geojson_data(folder: str | Path) -> dict:
             return [round(lon, 7), round(lat, 7)]
         return [round(x_km * 1000, 2), round(y_km * 1000, 2)]
 
-    links = read_csv(run / "links.csv")
+    links = read_table(run.path / "links.csv")
     sent: dict[str, dict] = defaultdict(dict)
     received: dict[str, dict] = defaultdict(dict)
     realised = [k for k in links if float(k["quantity"] or 0) > 0]

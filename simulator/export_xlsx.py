@@ -7,66 +7,38 @@ the run), *Ledger* (money by category and by where the payee sits), *IO table* a
 sd, 95 % CI per arm and indicator) and *Differences* (paired differences with CIs). For an
 experiment, flows, ledger and IO come from the first arm's representative run (replication 0).
 Headers are bold on a coloured band and frozen; numbers carry number formats. Returns bytes:
-:func:`simulator.storage.write_bytes_atomic` writes them.
+:func:`simulator.storage.write_bytes_atomic` writes them. Folders are read through
+:mod:`simulator.result_reader` (a damaged file is an error naming it).
 """
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 from collections import defaultdict
 from pathlib import Path
 
 from .errors import EipsimError
+from .result_reader import ResultReader, read_table, read_table_with_header
 
 HEADER_FILL = "1F4E79"
 MONEY, QUANTITY, RATIO, SHARE, DAY = "#,##0", "#,##0.0", "0.000", "0.0%", "0.0"
-
-
-def read_csv(path: Path) -> list[dict]:
-    if not path.is_file():
-        return []
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _value(text):
-    """A CSV cell as a number where it is one."""
-    if text is None or text == "":
-        return None
-    try:
-        number = float(text)
-    except (TypeError, ValueError):
-        return text
-    return number if number == number else None
-
-
-def run_folder_of(folder: Path) -> tuple[Path, dict | None]:
-    """The folder holding a run's tables (the folder itself, or an experiment's first arm) and the plan."""
-    folder = Path(folder)
-    if (folder / "plan.json").is_file():
-        plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
-        arms = [folder / "arms" / arm["label"] for arm in plan.get("arms", [])]
-        return next((a for a in arms if (a / "links.csv").is_file()), folder), plan
-    if (folder / "chart_data.json").is_file() or (folder / "metrics.json").is_file():
-        return folder, None
-    raise EipsimError(f"{folder} is not an eipsim result folder (no metrics.json or plan.json)")
 
 
 def workbook_bytes(folder: str | Path) -> bytes:
     """The workbook of a run or experiment folder, as .xlsx bytes."""
     from openpyxl import Workbook
 
-    folder = Path(folder)
-    run, plan = run_folder_of(folder)
+    reader = ResultReader(folder)
+    folder = reader.path
+    run = ResultReader(reader.tables_folder())
+    plan = None if reader.is_run else reader.plan()
     book = Workbook()
     book.remove(book.active)
     # an experiment's metrics.json: the first arm's means with sd and 95 % CI
-    metrics_file = folder / "metrics.json" if plan is not None else run / "metrics.json"
-    metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
-    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8")) if (run / "manifest.json").is_file() else {}
+    metrics = reader.metrics() if (folder / "metrics.json").is_file() else {}
+    manifest = run.manifest() if (run.path / "manifest.json").is_file() else {}
     currency = _currency(run)
+    run = run.path
     if metrics:
         spread = ["sd", "ci_low", "ci_high", "n"] if plan is not None else []
         rows = [[m.get("label", name), m.get("value"), m.get("unit", ""), m.get("definition", ""), name,
@@ -81,17 +53,16 @@ def workbook_bytes(folder: str | Path) -> bytes:
                  "ledger and IO sheets: its representative run (replication 0). " if plan else "")
         ws.cell(len(rows) + 3, 1, f"{where}Seed {manifest.get('root_seed', manifest.get('seed', ''))}; "
                                   f"money in {currency}.")
-    links = read_csv(run / "links.csv")
+    links = read_table(run / "links.csv")
     if links:
         header = ["supplier", "consumer", "material", "mode", "distance_km", "quantity", "unit", "value",
                   "benefit_per_unit", "found_day", "state_at_end"]
-        rows = [[_value(row.get(h)) if h in ("distance_km", "quantity", "value", "benefit_per_unit", "found_day")
-                 else row.get(h, "") for h in header] for row in links]
+        rows = [[row.get(h, "") for h in header] for row in links]
         rows.sort(key=lambda r: -(r[5] or 0))
         ws = _sheet(book, "Flows by link", [*header[:7], f"value ({currency})", f"benefit per unit ({currency})",
                                             "found on day", "state at end"], rows)
         _formats(ws, {5: QUANTITY, 6: QUANTITY, 8: MONEY, 9: MONEY, 10: DAY}, len(rows))
-    flows = read_csv(run / "flows.csv")
+    flows = read_table(run / "flows.csv")
     if flows:
         totals: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0.0])
         for row in flows:
@@ -101,7 +72,7 @@ def workbook_bytes(folder: str | Path) -> bytes:
         rows = [[kind, material, q, unit, v] for (kind, material, unit), (q, v) in sorted(totals.items())]
         ws = _sheet(book, "Flows by material", ["kind", "material", "quantity", "unit", f"value ({currency})"], rows)
         _formats(ws, {3: QUANTITY, 5: MONEY}, len(rows))
-    ledger = read_csv(run / "ledger.csv")
+    ledger = read_table(run / "ledger.csv")
     if ledger:
         by: dict[tuple, float] = defaultdict(float)
         for row in ledger:
@@ -119,28 +90,27 @@ def workbook_bytes(folder: str | Path) -> bytes:
         _formats(ws, {c: MONEY for c in range(2, len(locations) + 3)}, len(rows))
         for cell in ws[len(rows) + 1]:
             cell.font = Font(bold=True)
-    io_rows = _csv_rows(run / "io_table.csv")
+    io_header, io_rows = read_table_with_header(run / "io_table.csv")
     if io_rows:
-        ws = _sheet(book, "IO table", io_rows[0], [[_value(c) for c in r] for r in io_rows[1:]], widths=[10, 40])
-        _formats(ws, {c: MONEY for c in range(3, len(io_rows[0]) + 1)}, len(io_rows) - 1)
-        ws.cell(len(io_rows) + 2, 1, f"Money in {currency} over the run; employment in jobs. Rows: supplying "
+        ws = _sheet(book, "IO table", io_header, [list(r.values()) for r in io_rows], widths=[10, 40])
+        _formats(ws, {c: MONEY for c in range(3, len(io_header) + 1)}, len(io_rows))
+        ws.cell(len(io_rows) + 3, 1, f"Money in {currency} over the run; employment in jobs. Rows: supplying "
                                      "sectors and value-added rows; columns: purchasing sectors, final demand, output.")
-    multipliers = read_csv(run / "io_multipliers.csv")
+    header, multipliers = read_table_with_header(run / "io_multipliers.csv")
     if multipliers:
-        header = list(multipliers[0])
-        rows = [[_value(row[h]) if h != "sector" else row[h] for h in header] for row in multipliers]
+        rows = [list(row.values()) for row in multipliers]
         ws = _sheet(book, "Multipliers", header, rows, widths=[50])
         _formats(ws, {c: RATIO for c in range(2, len(header) + 1)}, len(rows))
         ws.cell(len(rows) + 3, 1, "Type I: Leontief inverse of park and regional supplier sectors; Type II: "
                                   "households closed (Miller & Blair 2009, ch. 6).")
     if plan is not None:
         for name, title in (("summary.csv", "Summary"), ("differences.csv", "Differences")):
-            rows = _csv_rows(folder / name)
+            head_row, rows = read_table_with_header(folder / name)
             if rows:
-                body = [[_value(c) for c in r] for r in rows[1:]]
-                ws = _sheet(book, title, rows[0], body)
-                for c, head in enumerate(rows[0], start=1):
-                    if isinstance(body[0][c - 1] if body else None, float):
+                body = [list(r.values()) for r in rows]
+                ws = _sheet(book, title, head_row, body)
+                for c, head in enumerate(head_row, start=1):
+                    if any(isinstance(r[c - 1], float) for r in body):
                         _formats(ws, {c: "0" if head == "n" else "#,##0.0000"}, len(body))
     if not book.sheetnames:
         raise EipsimError(f"{folder} holds no tables to export")
@@ -149,18 +119,10 @@ def workbook_bytes(folder: str | Path) -> bytes:
     return buffer.getvalue()
 
 
-def _currency(run: Path) -> str:
-    data = run / "chart_data.json"
-    if data.is_file():
-        return json.loads(data.read_text(encoding="utf-8")).get("meta", {}).get("currency") or "currency"
+def _currency(run: ResultReader) -> str:
+    if run.is_run and run.has_tables():
+        return run.chart_data().get("meta", {}).get("currency") or "currency"
     return "currency"
-
-
-def _csv_rows(path: Path) -> list[list[str]]:
-    if not path.is_file():
-        return []
-    with path.open(newline="", encoding="utf-8") as handle:
-        return [row for row in csv.reader(handle)]
 
 
 def _format_for(unit: str) -> str:

@@ -135,7 +135,7 @@ def figure_caption(figure, name: str, captions: dict | None = None) -> str:
 
 
 def _arm_figures(reader: ResultReader, t: dict, lang: str) -> list[dict]:
-    """The charts of each arm's representative run (``arms/<label>/chart_data.json``), per arm."""
+    """The charts of each arm's representative run (the run folder of its replication 0), per arm."""
     arms = []
     for label in reader.arms_with_charts():
         slug = "".join(c if c.isalnum() or c in "-_" else "_" for c in label)

@@ -12,7 +12,8 @@ experiment folder only through this module (the layout is described in ``results
   :func:`storage.csv_text`) is ``None``; other columns keep their text, empty cells as ``""``;
   a column with no filled cell holds ``None``;
 * :class:`ResultReader` knows the files of a folder: its kind, indicators, provenance, plan,
-  tables and chart data (of the run, or of each arm's representative run).
+  tables and chart data (of the run, or of each arm's representative run), and the run folders
+  of an experiment (``runs/<run_id>/``, each in the layout of a single run).
 """
 
 from __future__ import annotations
@@ -94,7 +95,8 @@ class ResultReader:
 
     Parameters
     ----------
-    folder : the folder (a run folder holds ``chart_data.json``; an experiment folder ``plan.json``).
+    folder : the folder (an experiment folder holds ``plan.json``; a run folder ``manifest.json``
+        and, if it ran, ``metrics.json``, and ``chart_data.json`` if its tables were kept).
 
     Raises
     ------
@@ -106,7 +108,7 @@ class ResultReader:
         self.path = Path(folder)
         if (self.path / "plan.json").is_file():
             self.kind = self.plan()["kind"]
-        elif (self.path / "chart_data.json").is_file():
+        elif any((self.path / name).is_file() for name in ("chart_data.json", "metrics.json", "manifest.json")):
             self.kind = "run"
         else:
             raise EipsimError(f"{self.path} is not an eipsim result folder (no chart_data.json or plan.json)")
@@ -145,18 +147,56 @@ class ResultReader:
 
     def name(self) -> str:
         """The scenario of a run, the name of an experiment."""
-        return self.chart_data()["meta"]["scenario"] if self.is_run else self.plan()["name"]
+        if not self.is_run:
+            return self.plan()["name"]
+        if self.has_tables():
+            return self.chart_data()["meta"]["scenario"]
+        return Path(self.manifest().get("scenario_file") or self.path.name).stem
+
+    def has_tables(self) -> bool:
+        """Whether a run folder holds the run's tables and chart data (an experiment keeps them for
+        the representative run of each arm only)."""
+        return (self.path / "chart_data.json").is_file()
 
     def chart_data(self, arm: str | None = None) -> dict:
         """The chart data of the run, or of ``arm``'s representative run in an experiment."""
-        return self.json("chart_data.json" if arm is None else f"arms/{arm}/chart_data.json")
+        if arm is not None:
+            folder = self.arm_run(arm)
+            if folder is None:
+                raise EipsimError(f"{self.path}: no run of arm {arm!r} was kept with its tables and charts")
+            return read_json(folder / "chart_data.json")
+        if self.is_run and not self.has_tables():
+            raise EipsimError(f"{self.path} holds the indicators of one replication of an experiment, not its "
+                              "tables and charts (kept for the representative run, replication 0, of each arm)")
+        return self.json("chart_data.json")
+
+    def run_folders(self) -> list[Path]:
+        """The run folders of an experiment (``runs/<run_id>/``), in run order; ``[]`` for a run."""
+        if self.is_run or not (self.path / "runs").is_dir():
+            return []
+        return sorted(p for p in (self.path / "runs").iterdir() if p.is_dir() and not p.name.startswith(".")
+                      and (p / "manifest.json").is_file() and not p.name.endswith(".damaged"))
+
+    def arm_run(self, arm: str) -> Path | None:
+        """The run folder of ``arm``'s representative run (the first of its runs kept with tables)."""
+        for folder in self.run_folders():
+            if (folder / "chart_data.json").is_file() and read_json(folder / "manifest.json").get("arm") == arm:
+                return folder
+        return None
 
     def arms_with_charts(self) -> list[str]:
         """Labels of the arms whose representative run was written in full, in plan order."""
         if self.is_run:
             return []
-        return [arm["label"] for arm in self.plan()["arms"]
-                if (self.path / "arms" / arm["label"] / "chart_data.json").is_file()]
+        return [arm["label"] for arm in self.plan()["arms"] if self.arm_run(arm["label"]) is not None]
+
+    def tables_folder(self) -> Path:
+        """The folder holding the tables of a run: the run itself, or an experiment's first arm's
+        representative run (the experiment folder itself when none was kept)."""
+        if self.is_run:
+            return self.path
+        return next((run for arm in self.plan()["arms"] if (run := self.arm_run(arm["label"])) is not None),
+                    self.path)
 
     def scenario_files(self) -> list[Path]:
         """The resolved scenario of a run, or the scenario of each arm of an experiment."""

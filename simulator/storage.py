@@ -8,14 +8,25 @@ long experiment) are written to a temporary file and renamed the same way.
 Layout of a run folder (see ``results/README.md``)::
 
     results/<scenario>/<UTC time>_<hash8>/
-        scenario.resolved.yaml  manifest.json  metrics.json
+        scenario.resolved.yaml  scenario.composed.yaml  manifest.json  metrics.json
         flows.csv  stocks.csv  ledger.csv  links.csv  events.csv
         figures/<name>.png  figures/<name>.svg
+
+An experiment folder holds its plan and one run folder of that layout per replication
+(``runs/<run_id>/``), beside its tables.
+
+Under concurrency and damage: a folder is published by one ``rename`` that fails when the name
+is taken, and is then published under the next free name (never lost, never merged); the hidden
+temporary folder being written is locked (``flock``) by its writer, so leftovers of a killed
+process (unlocked and older than :data:`STALE_AFTER_S`) are removed the next time results are
+written beside them; an experiment folder is locked while it is run (:meth:`ExperimentStore.locked`).
 """
 
 from __future__ import annotations
 
 import csv
+import errno
+import fcntl
 import hashlib
 import io
 import json
@@ -26,6 +37,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
@@ -130,16 +142,22 @@ def _json_safe(value: Any) -> Any:
 class ResultFolder:
     """A folder written under a temporary name and published by :meth:`commit`.
 
-    Use as a context manager: on an exception (or Ctrl-C) the temporary folder is removed.
+    Use as a context manager: on an exception (or Ctrl-C) the temporary folder is removed. While
+    it is written, the temporary folder is locked (``flock``, released however the process ends),
+    and stale leftovers of killed writers beside it are removed (:func:`remove_stale_temporaries`).
     """
 
     def __init__(self, final: Path):
         from .errors import EipsimError
 
         self.final = Path(final)
+        self._lock: int | None = None
         try:
             self.final.parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_temporaries(self.final.parent)
             self.tmp = Path(tempfile.mkdtemp(dir=self.final.parent, prefix=f".{self.final.name}.", suffix=".tmp"))
+            self._lock = os.open(self.tmp, os.O_RDONLY)
+            fcntl.flock(self._lock, fcntl.LOCK_EX)
         except OSError as exc:
             raise EipsimError(f"cannot write results in {self.final.parent}: {exc.strerror or exc}") from None
         self.committed = False
@@ -150,6 +168,12 @@ class ResultFolder:
     def __exit__(self, kind, value, traceback) -> None:
         if not self.committed:
             shutil.rmtree(self.tmp, ignore_errors=True)
+        self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
 
     def path(self, name: str) -> Path:
         target = self.tmp / name
@@ -169,14 +193,34 @@ class ResultFolder:
         """Save a matplotlib Figure as ``figures/<name>.png`` and ``.svg``."""
         return save_figures(self.tmp, {name: figure}, dpi)
 
-    def commit(self) -> Path:
-        """Publish the folder under its final name, never replacing an existing folder."""
-        final = unique_path(self.final)
+    def commit(self, unique: bool = True) -> Path:
+        """Publish the folder under its final name, never replacing or merging into an existing one.
+
+        The rename is the test of a free name: when another process published under the name
+        first (the rename fails with ENOTEMPTY or EEXIST), the next free name (``name-2``,
+        ``name-3`` ...) is tried, so concurrent commits to one name all succeed under distinct
+        names. With ``unique=False`` (a run of an experiment, whose name is its id) a taken name
+        is an error.
+        """
+        from .errors import EipsimError
+
         os.chmod(self.tmp, FOLDER_MODE)
-        os.rename(self.tmp, final)
-        self.committed = True
-        self.final = final
-        return final
+        for candidate in _names(self.final) if unique else (self.final,):
+            if unique and candidate.exists():
+                continue
+            try:
+                os.rename(self.tmp, candidate)
+            except OSError as exc:
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise
+                if not unique:
+                    raise EipsimError(f"{candidate} exists already: it was written by another eipsim process") from None
+                continue
+            self.committed = True
+            self.final = candidate
+            self._release()
+            return candidate
+        raise AssertionError("unreachable: _names never ends")
 
 
 def save_figures(folder: str | Path, figures: dict, dpi: int = 150, suffix: str = "") -> list[Path]:
@@ -220,11 +264,53 @@ def unwritable_reason(folder: str | Path) -> str | None:
 
 def unique_path(path: Path) -> Path:
     """``path`` if free, else ``path-2``, ``path-3`` ..."""
-    candidate, k = Path(path), 2
-    while candidate.exists():
-        candidate = path.with_name(f"{path.name}-{k}")
+    return next(candidate for candidate in _names(path) if not candidate.exists())
+
+
+def _names(path: Path) -> Iterator[Path]:
+    """``path``, ``path-2``, ``path-3`` ... (without end)."""
+    path = Path(path)
+    yield path
+    k = 2
+    while True:
+        yield path.with_name(f"{path.name}-{k}")
         k += 1
-    return candidate
+
+
+STALE_AFTER_S = 3600.0
+"""A hidden ``.*.tmp`` folder or file older than this (seconds since its last change), and not
+locked by a running writer, is what a killed process (SIGKILL, power cut) left behind."""
+
+
+def remove_stale_temporaries(folder: str | Path, now: float | None = None) -> list[Path]:
+    """Remove the hidden ``.*.tmp`` leftovers in ``folder`` older than :data:`STALE_AFTER_S` and
+    not locked (a folder being written is locked by its writer; the lock ends with the process,
+    however it ends). Returns what was removed; what cannot be removed is left alone."""
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        entries = list(Path(folder).glob(".*.tmp"))
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            if now - entry.lstat().st_mtime < STALE_AFTER_S:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                descriptor = os.open(entry, os.O_RDONLY)
+                try:
+                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a running eipsim writes it
+                finally:
+                    os.close(descriptor)
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed.append(entry)
+        except OSError:
+            continue
+    return removed
 
 
 # --------------------------------------------------------------------------- provenance
@@ -318,16 +404,18 @@ def python_argv() -> list[str]:
 
 
 class ExperimentStore:
-    """An experiment folder that grows run by run and survives interruption.
+    """An experiment folder that grows run by run and survives interruption and damage.
 
     Created atomically with its plan (``manifest.json``, ``plan.json``, ``scenarios/``); every
-    finished run is then saved at once as ``runs/<run_id>.json`` (atomic rename), so a killed
-    experiment leaves only complete runs and ``--resume`` finishes the missing ones. The tables
-    (``runs.csv``, ``metrics.csv``, ``summary.csv`` ...) are rewritten atomically at the end.
+    finished run is then published at once as the run folder ``runs/<run_id>/`` (atomic rename),
+    so a killed experiment leaves only complete runs and ``--resume`` finishes the missing ones.
+    The tables (``runs.csv``, ``metrics.csv``, ``summary.csv`` ...) are rewritten atomically at
+    the end. The folder is run under its lock (:meth:`locked`).
     """
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self.set_aside: list[Path] = []
 
     @classmethod
     def create(cls, final: Path, files: dict[str, str]) -> "ExperimentStore":
@@ -347,26 +435,78 @@ class ExperimentStore:
             raise EipsimError(f"{path} is not an eipsim experiment folder (no plan.json)")
         return cls(path)
 
+    @contextmanager
+    def locked(self) -> Iterator["ExperimentStore"]:
+        """Hold the experiment's lock (``flock`` of its folder, released however the process ends)
+        while it is run, so that a second ``--resume`` of the same folder is refused at once
+        instead of computing the missing runs twice; stale temporary leftovers of killed writers
+        are removed once it is held."""
+        from .errors import EipsimError
+
+        descriptor = os.open(self.path, os.O_RDONLY)
+        try:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise EipsimError(f"{self.path} is being run by another eipsim process: wait for it to finish "
+                                  "(or stop it) before resuming") from None
+            for folder in (self.path, self.path / "runs", self.path / "figures"):
+                remove_stale_temporaries(folder)
+            yield self
+        finally:
+            os.close(descriptor)
+
     def read_json(self, name: str) -> Any:
         from .result_reader import read_json
 
         return read_json(self.path / name)
 
-    def done(self) -> set[str]:
-        return {p.stem for p in (self.path / "runs").glob("*.json")}
+    def run_path(self, run_id: str) -> Path:
+        return self.path / "runs" / run_id
 
-    def save_run(self, record: dict) -> None:
-        write_atomic(self.path / "runs" / f"{record['run_id']}.json", json_text(record))
+    def done(self, run_ids: Iterable[str]) -> set[str]:
+        """Which of ``run_ids`` have a readable run folder. A damaged one (its ``manifest.json``
+        or ``metrics.json`` missing or not valid JSON) is set aside as ``runs/<run_id>.damaged``
+        (listed in :attr:`set_aside`), so that its run counts as missing and is run again."""
+        from .errors import EipsimError
+
+        done = set()
+        for run_id in run_ids:
+            if not self.run_path(run_id).is_dir():
+                continue
+            try:
+                self.load_run(run_id)
+            except EipsimError:
+                aside = unique_path(self.run_path(run_id).with_name(f"{run_id}.damaged"))
+                os.rename(self.run_path(run_id), aside)
+                self.set_aside.append(aside)
+                continue
+            done.add(run_id)
+        return done
+
+    def run_folder(self, run_id: str) -> ResultFolder:
+        """The run folder ``runs/<run_id>/`` to write (published with ``commit(unique=False)``)."""
+        return ResultFolder(self.run_path(run_id))
 
     def load_run(self, run_id: str) -> dict | None:
+        """The record of a finished run (its manifest's run fields, ``metrics``: the values of its
+        indicators, ``uncertain``: the values it drew), or None when it has not run."""
+        from .errors import EipsimError
         from .result_reader import read_json
 
-        path = self.path / "runs" / f"{run_id}.json"
-        return read_json(path) if path.is_file() else None
+        folder = self.run_path(run_id)
+        if not folder.is_dir():
+            return None
+        record = read_json(folder / "manifest.json")
+        if not isinstance(record, dict) or record.get("run_id") != run_id:
+            raise EipsimError(f"{folder / 'manifest.json'}: damaged file (not the manifest of run {run_id})")
+        record = dict(record, uncertain=(record.get("uncertain") or {}).get("values", {}))
+        if record.get("status") == "ok":
+            metrics = read_json(folder / "metrics.json")
+            if not isinstance(metrics, dict) or not all(isinstance(m, dict) for m in metrics.values()):
+                raise EipsimError(f"{folder / 'metrics.json'}: damaged file (not a table of indicators)")
+            record["metrics"] = {name: entry.get("value") for name, entry in metrics.items()}
+        return record
 
     def write(self, name: str, text: str) -> None:
         write_atomic(self.path / name, text)
-
-    def folder(self, name: str) -> ResultFolder:
-        """A sub-folder written atomically (e.g. the representative run of an arm)."""
-        return ResultFolder(self.path / name)

@@ -19,6 +19,7 @@ from simulator.cli import main
 from simulator.experiment import execution as runner
 from simulator.experiment.stats import paired_difference, summarise
 from simulator.metrics import compute_metrics
+from simulator.result_reader import ResultReader
 from simulator.model.park import run_scenario
 from simulator.validation import load_scenario
 
@@ -136,8 +137,10 @@ def test_compare_writes_paired_differences(tmp_path, capsys):
     assert float(generated["diff_mean"]) == 0.0 and generated["n"] == "3"
     found = next(r for r in rows if r["metric"] == "links_contracted")
     assert float(found["diff_mean"]) >= 0
-    assert (folder / "arms/demo/figures").exists() is False  # --no-figures
-    assert (folder / "arms/platform/flows.csv").is_file()
+    reader = ResultReader(folder)
+    assert [ResultReader(run).manifest()["replication"] for run in reader.run_folders()] == [0, 1, 2, 0, 1, 2]
+    assert (reader.arm_run("platform") / "flows.csv").is_file()
+    assert not (reader.arm_run("demo") / "figures").exists()  # --no-figures
 
 
 def test_compare_shows_the_mean_of_an_arm_whose_baseline_is_undefined(tmp_path, capsys):
@@ -230,17 +233,17 @@ def test_killed_sweep_resumes_to_the_same_tables(tmp_path):
     deadline = time.time() + 120
     runs_dir = None
     while time.time() < deadline:
-        found = list((tmp_path / "cut").glob("*/*/runs/*.json"))
+        found = list((tmp_path / "cut").glob("*/*/runs/*/manifest.json"))
         if len(found) >= 3:
-            runs_dir = found[0].parent
+            runs_dir = found[0].parent.parent
             break
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert runs_dir is not None, "the sweep did not start"
     cut = runs_dir.parent
-    assert 3 <= len(list(runs_dir.glob("*.json"))) < 12
-    assert not list(runs_dir.glob(".*"))  # no half-written run file
+    assert 3 <= len(list(runs_dir.glob("*/manifest.json"))) < 12
+    assert not list(runs_dir.glob(".*"))  # no half-written run folder
     assert manifest_of(cut)["finished_utc"] is None
     assert main(["sweep", "--resume", str(cut), "--engine", "serial", "--no-figures"]) == 0
     finished, resumed = manifest_of(whole), manifest_of(cut)
@@ -275,7 +278,7 @@ def test_stopped_experiment_names_its_folder_and_how_to_resume(tmp_path, capsys,
     assert capsys.readouterr().err.splitlines()[-2:] == [
         f"eipsim: {said}; the finished runs are kept in {folder}",
         f"Run the others and write the tables with: eipsim sweep --resume {folder}"]
-    assert len(list((folder / "runs").glob("*.json"))) == 2 and not list(tmp_path.rglob(".*"))
+    assert len(list((folder / "runs").glob("*/manifest.json"))) == 2 and not list(tmp_path.rglob(".*"))
     monkeypatch.setattr(runner, "execute", execute)
     assert main(["sweep", "--resume", str(folder), "--engine", "serial", "--no-figures", "--quiet"]) == 0
     assert len(read_csv(folder / "metrics.csv")) == 3
@@ -287,7 +290,7 @@ def test_sigterm_stops_a_process_pool_experiment(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "simulator", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
-    while time.time() < deadline and len(list(tmp_path.glob("*/*/runs/*.json"))) < 2:
+    while time.time() < deadline and len(list(tmp_path.glob("*/*/runs/*/manifest.json"))) < 2:
         time.sleep(0.02)
     os.kill(proc.pid, signal.SIGTERM)
     _, err = proc.communicate(timeout=120)

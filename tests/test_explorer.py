@@ -517,7 +517,7 @@ def test_zip_holds_the_tables_charts_and_report(client, scenario_text):
     names = {name.split("/", 1)[1] for name in zipfile.ZipFile(io.BytesIO(answer.content)).namelist()}
     assert {"summary.csv", "differences.csv", "metrics.csv", "runs.csv", "report.html", "manifest.json",
             "scenarios/mini.yaml", "scenarios/mini_explorer.yaml", "figures/comparison.png",
-            "arms/mini_explorer/chart_data.json", "arms/mini_explorer/figures/sankey.svg"} <= names
+            "runs/run0002/chart_data.json", "runs/run0002/figures/sankey.svg"} <= names
 
 
 def test_one_experiment_at_a_time_and_cancel(client, explorer, tmp_path):

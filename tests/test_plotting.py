@@ -22,6 +22,7 @@ from simulator.vocabulary import number
 from simulator.plotting.discovery_chart import plot_discovery
 from simulator.plotting.economy import plot_local_economy
 from simulator.plotting.sweep import plot_sweep
+from simulator.result_reader import ResultReader
 from simulator.validation import load_scenario
 
 META = {"scenario": "synthetic", "seed": 7, "replications": 3, "currency": "IDR", "horizon_days": 100,
@@ -409,14 +410,9 @@ def test_demo_experiment_tables(demo_experiments, tmp_path):
     fig = plot_sweep(read_csv(swept / "summary.csv"), "discovery.base_rate_per_year", meta)
     assert [list(ax.get_lines()[0].get_xdata()) for ax in data_axes(fig)] == [[1.0, 4.0]] * 2
     assert data_axes(fig)[-1].get_xlabel() == "discovery.base_rate_per_year (per year)"
-    series = {arm: read_json(compared / "arms" / arm / "chart_data.json")["discovery"]
+    series = {arm: ResultReader(compared).chart_data(arm)["discovery"]
               for arm in ("demo", "platform", "landfill_tax")}
     fig = plot_discovery(series, meta)
     assert len([line for line in data_axes(fig)[0].get_lines() if len(line.get_xdata()) > 2]) == 6
     fig.savefig(tmp_path / "discovery_arms.png", dpi=60)
 
-
-def read_json(path):
-    import json
-
-    return json.loads(path.read_text())

@@ -14,6 +14,7 @@ import pytest
 from helpers import SCENARIOS
 
 from simulator.cli import main
+from simulator.result_reader import ResultReader
 
 CHROMIUM = shutil.which("chromium")
 
@@ -174,7 +175,7 @@ def test_experiment_report_embeds_the_figures_of_every_arm_under_its_heading(com
     assert main(["report", str(compare_folder)]) == 0
     path = compare_folder / "report.html"
     parser = _parsed(path)
-    arms = sorted(p.name for p in (compare_folder / "arms").iterdir() if (p / "chart_data.json").is_file())
+    arms = sorted(ResultReader(compare_folder).arms_with_charts())
     assert arms == ["demo", "platform"]
     charts = ("material_fate", "network", "sankey", "local_economy", "discovery", "firms")
     for arm in arms:

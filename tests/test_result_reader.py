@@ -46,9 +46,19 @@ def test_reader_knows_a_run_from_an_experiment(tmp_path):
     experiment = tmp_path / "experiment"
     write_atomic(experiment / "plan.json", json_text({"kind": "compare", "name": "x",
                                                       "arms": [{"label": "a"}, {"label": "b"}]}))
-    write_atomic(experiment / "arms" / "b" / "chart_data.json", json_text({"discovery": []}))
+    for run_id, arm, kept in (("run0", "a", False), ("run1", "a", False), ("run2", "b", True), ("run3", "b", False)):
+        write_atomic(experiment / "runs" / run_id / "manifest.json", json_text({"run_id": run_id, "arm": arm}))
+        write_atomic(experiment / "runs" / run_id / "metrics.json", json_text({}))
+        if kept:
+            write_atomic(experiment / "runs" / run_id / "chart_data.json", json_text({"discovery": []}))
     reader = ResultReader(experiment)
     assert reader.kind == "compare" and reader.arms_with_charts() == ["b"]
+    assert reader.arm_run("b") == reader.tables_folder() == experiment / "runs" / "run2"
+    # every replication is a run folder of the single-run layout: a reader reads it as a run
+    light = ResultReader(experiment / "runs" / "run1")
+    assert light.is_run and not light.has_tables() and light.metrics() == {}
+    with pytest.raises(EipsimError, match="indicators of one replication"):
+        light.chart_data()
 
 
 def test_atomic_file_publishes_on_success_and_leaves_nothing_on_failure(tmp_path):

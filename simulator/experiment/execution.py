@@ -18,8 +18,13 @@ Tables of an experiment folder:
   in the arm's representative run (:mod:`..metrics.plausibility`);
 * ``failures.csv``: failed runs with their parameters and error.
 
-The representative run (replication 0) of each arm of a replication or comparison experiment is
-written in full (tables and figures) under ``arms/<label>/``. A sensitivity experiment adds
+Every run is a run folder ``runs/<run_id>/`` in the layout of a single run (readable by
+:class:`simulator.result_reader.ResultReader`): ``manifest.json`` (its arm, replication, seed,
+status, duration, drawn values, error) and ``metrics.json``. The representative run (replication 0)
+of each arm of a replication or comparison experiment also holds every table and figure of a
+single run and its resolved and composed scenario; the others keep only these two files (a
+kawasan run's tables are megabytes: a thousand of them would be gigabytes nobody reads; every
+run is reproduced from the plan, its seed and replication). A sensitivity experiment adds
 ``sensitivity.csv``. ``manifest.json`` is completed last, and again by each ``--resume``:
 ``finished_utc`` (null until then), ``duration_s`` (from the start, pauses before resumes
 included), ``runs_failed`` and ``resumed_utc`` (when each resume started).
@@ -37,9 +42,9 @@ from typing import Any
 from ..compose import compose
 from ..metrics.plausibility import driving_parameters, plausibility_warnings
 from ..metrics.registry import REGISTRY, describe, unit_of
-from ..single_run import resolved_yaml, write_run_tables
+from ..single_run import composed_yaml, resolved_yaml, uncertain_record, write_run_tables
 from ..storage import ExperimentStore, csv_text, digest, json_text, manifest, run_folder, utc_now
-from ..validation import load_scenario
+from ..validation import load_scenario, sampled_scenario
 from .drivers import rank_drivers
 from .executors import EngineLost, make_engine
 from .plan import Arm, Plan
@@ -159,7 +164,14 @@ def execute_plan(plan: Plan, store: ExperimentStore, *, engine: str = "process",
                  scheduler: str | None = None, progress: bool | None = None, figures: bool = True,
                  resumed: datetime | None = None) -> ExperimentOutcome:
     """Run the tasks not done yet, write the tables (and Sobol indices, figures), then complete
-    the manifest; ``resumed`` is when ``--resume`` started. Raises :class:`ExperimentInterrupted`."""
+    the manifest; ``resumed`` is when ``--resume`` started. Raises :class:`ExperimentInterrupted`,
+    or an EipsimError when another process runs the same folder."""
+    with store.locked():
+        return _execute_locked(plan, store, engine, jobs, scheduler, progress, figures, resumed)
+
+
+def _execute_locked(plan: Plan, store: ExperimentStore, engine: str, jobs: int | None, scheduler: str | None,
+                    progress: bool | None, figures: bool, resumed: datetime | None) -> ExperimentOutcome:
     try:
         _run_missing(plan, store, engine, jobs, scheduler, progress, figures)
         outcome = finalise(plan, store)
@@ -181,33 +193,31 @@ def execute_plan(plan: Plan, store: ExperimentStore, *, engine: str = "process",
 
 def _run_missing(plan: Plan, store: ExperimentStore, engine: str, jobs: int | None, scheduler: str | None,
                  progress: bool | None, figures: bool) -> None:
-    done = store.done()
+    done = store.done(t.run_id for t in plan.tasks)
+    for path in store.set_aside:
+        print(f"eipsim: {path.name.removesuffix('.damaged')} in {path.parent} was damaged (a file missing or not "
+              f"valid JSON): set aside as {path.name}, its run is run again", file=sys.stderr)
     tasks = [t for t in plan.tasks if t.run_id not in done]
     keep = plan.kind in ("replications", "compare")
     # each arm composed once (levers realised, firms laid out) for all its replications; an arm with
     # uncertain parameters is composed per draw by the worker (a drawn land share is another park)
     scenarios = {a.label: a.scenario if a.scenario is None or a.scenario.uncertain else compose(a.scenario)
                  for a in plan.arms}
+    writer = _RunWriter(plan, store, figures)
     for task in tasks:
         if scenarios[task.arm] is None:  # invalid configuration: a failed run, reported with its params
-            store.save_run({"run_id": task.run_id, "arm": task.arm, "replication": task.replication,
-                            "root_seed": task.root_seed, "status": "failed", "duration_s": 0.0,
-                            "error": plan.arm(task.arm).error})
+            writer.save({"run_id": task.run_id, "arm": task.arm, "replication": task.replication,
+                         "root_seed": task.root_seed, "status": "failed", "duration_s": 0.0,
+                         "error": plan.arm(task.arm).error})
     runnable = [t for t in tasks if scenarios[t.arm] is not None]
     calls = ((t, scenarios[t.arm], f"{store.path}:{t.arm}", keep and t.replication == 0) for t in runnable)
     bar = _progress(len(plan.tasks), len(plan.tasks) - len(runnable), plan, progress)
     runner = make_engine(engine, jobs, scheduler) if runnable else None
     try:
         for record in (runner.imap(execute, calls) if runner else ()):
-            result = record.pop("result", None)
-            if result is not None:   # what drives each multiplier in the arm's representative run
-                record["driving_parameters"] = driving_parameters(result, scenarios[record["arm"]])
-            if result is not None and not (store.path / "arms" / record["arm"]).exists():
-                with store.folder(f"arms/{record['arm']}") as folder:
-                    write_run_tables(folder, result, result.currency, figures=figures,
-                                     replications=plan.replications)
-                    folder.commit()
-            store.save_run(record)
+            if record.get("result") is not None:  # what drives each multiplier in the arm's representative run
+                record["driving_parameters"] = driving_parameters(record["result"], scenarios[record["arm"]])
+            writer.save(record)
             bar.update(1)
     except EngineLost as exc:
         raise EngineLost(f"{exc}; the finished runs are kept in {store.path}: run the others with --resume "
@@ -216,6 +226,44 @@ def _run_missing(plan: Plan, store: ExperimentStore, engine: str, jobs: int | No
         bar.close()
         if runner is not None:
             runner.close()
+
+
+class _RunWriter:
+    """Publishes each finished run as its run folder ``runs/<run_id>/`` (see the module text)."""
+
+    def __init__(self, plan: Plan, store: ExperimentStore, figures: bool):
+        self.plan, self.store, self.figures = plan, store, figures
+        now = utc_now()
+        # versions and git state once per experiment (asking git per run would cost more than a run)
+        self.base = manifest(scenario_digest="", seed=plan.root_seed, argv=[], started=now, finished=now, sources={})
+        for key in ("scenario_sha256", "argv", "sources", "started_utc", "finished_utc", "duration_s"):
+            self.base.pop(key)
+        self.digests = {a.label: digest(resolved_yaml(a.scenario, None)) for a in plan.arms if a.scenario is not None}
+
+    def save(self, record: dict) -> None:
+        arm = self.plan.arm(record["arm"])
+        result = record.pop("result", None)
+        drawn = record.get("uncertain", {})
+        data = {**self.base, "experiment": "../..", "run_id": record["run_id"], "arm": arm.label,
+                "replication": record["replication"], "replications": self.plan.replications,
+                "scenario_file": f"../../scenarios/{arm.label}.yaml" if arm.scenario is not None else None,
+                "scenario_sha256": self.digests.get(arm.label), "parameters": arm.params,
+                "status": record["status"], "duration_s": record.get("duration_s"),
+                "finished_utc": utc_now().isoformat(timespec="seconds"), "sim_events": record.get("sim_events"),
+                "uncertain": uncertain_record(arm.scenario, drawn, record["replication"]) if arm.scenario else {},
+                "error": record.get("error", ""), "traceback": record.get("traceback", "")}
+        if "driving_parameters" in record:
+            data["driving_parameters"] = record["driving_parameters"]
+        with self.store.run_folder(record["run_id"]) as folder:
+            folder.write_json("manifest.json", data)
+            if record["status"] == "ok":
+                folder.write_json("metrics.json", describe(record["metrics"], arm.scenario.currency))
+            if result is not None:
+                folder.write_text("scenario.resolved.yaml", resolved_yaml(arm.scenario, None, drawn))
+                folder.write_text("scenario.composed.yaml", composed_yaml(compose(sampled_scenario(arm.scenario, drawn))))
+                write_run_tables(folder, result, result.currency, figures=self.figures,
+                                 replications=self.plan.replications, geo_origin=arm.scenario.park.geo_origin)
+            folder.commit(unique=False)
 
 
 def _complete_manifest(store: ExperimentStore, runs_failed: int, resumed: datetime | None) -> None:

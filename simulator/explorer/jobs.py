@@ -3,8 +3,8 @@
 An experiment is a call of :func:`simulator.compare` (the code behind ``eipsim compare``) with the
 serial engine in a child process of its own, so the page stays responsive while it runs and a
 cancel stops it at once: the process is terminated and its half-written folder removed. Progress
-is the number of run files the experiment store has written (``runs/<run_id>.json``: one per
-finished run, each written atomically), which needs no hook in the runner.
+is the number of run folders the experiment store has published (``runs/<run_id>/``: one per
+finished run, each renamed into place when complete), which needs no hook in the runner.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ class JobRunner:
 
 
 def _runs_written(folder: Path) -> int:
-    return sum(1 for _ in folder.glob("experiment/*/*/runs/*.json"))
+    return sum(1 for _ in folder.glob("experiment/*/*/runs/*/manifest.json"))
 
 
 def run_experiment(spec: ExperimentSpec, variant: str, out: str, sender) -> None:

@@ -133,5 +133,5 @@ def _draw_all(folder: Path, lang: str, suffix: str) -> None:
     save_figures(folder, experiment_figures(folder, lang), suffix=suffix)
     reader = ResultReader(folder)
     for arm in reader.arms_with_charts():
-        save_figures(folder / "arms" / arm, run_figures(reader.chart_data(arm), lang), suffix=suffix)
+        save_figures(reader.arm_run(arm), run_figures(reader.chart_data(arm), lang), suffix=suffix)
     write_atomic(folder / f"report{suffix}.html", build_report(folder, lang))

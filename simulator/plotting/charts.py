@@ -1,8 +1,8 @@
 """Which charts a result folder gets, built from what the folder holds.
 
 A run folder holds ``chart_data.json``; an experiment folder holds ``summary.csv``,
-``differences.csv`` (comparisons) and the chart data of each arm's representative run under
-``arms/<label>/``. ``eipsim plot`` and ``eipsim report`` redraw from these files, in either
+``differences.csv`` (comparisons) and the chart data of each arm's representative run in its run
+folder ``runs/<run_id>/``. ``eipsim plot`` and ``eipsim report`` redraw from these files, in either
 language and at any resolution, without re-running anything.
 """
 
