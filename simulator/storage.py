@@ -147,14 +147,15 @@ class ResultFolder:
     and stale leftovers of killed writers beside it are removed (:func:`remove_stale_temporaries`).
     """
 
-    def __init__(self, final: Path):
+    def __init__(self, final: Path, clean: bool = True):
         from .errors import EipsimError
 
         self.final = Path(final)
         self._lock: int | None = None
         try:
             self.final.parent.mkdir(parents=True, exist_ok=True)
-            remove_stale_temporaries(self.final.parent)
+            if clean:  # the runs of an experiment skip it: its lock cleans runs/ once (see ExperimentStore)
+                remove_stale_temporaries(self.final.parent)
             self.tmp = Path(tempfile.mkdtemp(dir=self.final.parent, prefix=f".{self.final.name}.", suffix=".tmp"))
             self._lock = os.open(self.tmp, os.O_RDONLY)
             fcntl.flock(self._lock, fcntl.LOCK_EX)
@@ -486,7 +487,7 @@ class ExperimentStore:
 
     def run_folder(self, run_id: str) -> ResultFolder:
         """The run folder ``runs/<run_id>/`` to write (published with ``commit(unique=False)``)."""
-        return ResultFolder(self.run_path(run_id))
+        return ResultFolder(self.run_path(run_id), clean=False)
 
     def load_run(self, run_id: str) -> dict | None:
         """The record of a finished run (its manifest's run fields, ``metrics``: the values of its
