@@ -283,8 +283,9 @@ STALE_AFTER_S = 3600.0
 locked by a running writer, is what a killed process (SIGKILL, power cut) left behind."""
 
 
-def remove_stale_temporaries(folder: str | Path, now: float | None = None) -> list[Path]:
-    """Remove the hidden ``.*.tmp`` leftovers in ``folder`` older than :data:`STALE_AFTER_S` and
+def remove_stale_temporaries(folder: str | Path, now: float | None = None,
+                             older_than: float = STALE_AFTER_S) -> list[Path]:
+    """Remove the hidden ``.*.tmp`` leftovers in ``folder`` older than ``older_than`` seconds and
     not locked (a folder being written is locked by its writer; the lock ends with the process,
     however it ends). Returns what was removed; what cannot be removed is left alone."""
     now = time.time() if now is None else now
@@ -295,7 +296,7 @@ def remove_stale_temporaries(folder: str | Path, now: float | None = None) -> li
         return removed
     for entry in entries:
         try:
-            if now - entry.lstat().st_mtime < STALE_AFTER_S:
+            if now - entry.lstat().st_mtime < older_than:
                 continue
             if entry.is_dir() and not entry.is_symlink():
                 descriptor = os.open(entry, os.O_RDONLY)
@@ -440,8 +441,8 @@ class ExperimentStore:
     def locked(self) -> Iterator["ExperimentStore"]:
         """Hold the experiment's lock (``flock`` of its folder, released however the process ends)
         while it is run, so that a second ``--resume`` of the same folder is refused at once
-        instead of computing the missing runs twice; stale temporary leftovers of killed writers
-        are removed once it is held."""
+        instead of computing the missing runs twice; once it is held, the temporary leftovers of
+        killed writers in the folder are removed, whatever their age (nobody else writes there)."""
         from .errors import EipsimError
 
         descriptor = os.open(self.path, os.O_RDONLY)
@@ -452,7 +453,8 @@ class ExperimentStore:
                 raise EipsimError(f"{self.path} is being run by another eipsim process: wait for it to finish "
                                   "(or stop it) before resuming") from None
             for folder in (self.path, self.path / "runs", self.path / "figures"):
-                remove_stale_temporaries(folder)
+                # only the holder of this lock writes here: what is left is a killed run's, whatever its age
+                remove_stale_temporaries(folder, older_than=0.0)
             yield self
         finally:
             os.close(descriptor)

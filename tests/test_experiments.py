@@ -243,9 +243,9 @@ def test_killed_sweep_resumes_to_the_same_tables(tmp_path):
     assert runs_dir is not None, "the sweep did not start"
     cut = runs_dir.parent
     assert 3 <= len(list(runs_dir.glob("*/manifest.json"))) < 12
-    assert not list(runs_dir.glob(".*"))  # no half-written run folder
     assert manifest_of(cut)["finished_utc"] is None
     assert main(["sweep", "--resume", str(cut), "--engine", "serial", "--no-figures"]) == 0
+    assert not list(runs_dir.glob(".*"))  # the half-written run folder of the killed process is gone
     finished, resumed = manifest_of(whole), manifest_of(cut)
     assert finished["finished_utc"] >= finished["started_utc"] and finished["resumed_utc"] == []
     assert finished["duration_s"] > 0 and finished["runs_failed"] == 0

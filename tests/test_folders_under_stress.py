@@ -167,3 +167,17 @@ def test_a_damaged_experiment_file_is_named_not_a_crash(experiment, tmp_path, ca
     assert main(["run", "--resume", str(folder), "--engine", "serial", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "plan.json:" in err and "damaged file" in err and "Traceback" not in err
+
+
+def test_a_resume_removes_what_a_killed_run_left_in_its_folder(experiment, tmp_path):
+    """Under the experiment's lock nobody else writes in it: a run folder half-written by a killed
+    process is removed whatever its age (other folders wait an hour)."""
+    import shutil
+
+    folder = tmp_path / "copy"
+    shutil.copytree(experiment, folder)
+    shutil.rmtree(folder / "runs" / "run0002")
+    (folder / "runs" / ".run0002.x1y2.tmp").mkdir()
+    (folder / ".metrics.csv.a1b2.tmp").write_text("half")
+    assert _resume(folder) == "done"
+    assert not list(folder.rglob(".*")) and (folder / "runs" / "run0002" / "metrics.json").is_file()
