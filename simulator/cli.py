@@ -437,6 +437,11 @@ def cmd_plot(args, argv) -> int:
         unknown = ", ".join(sorted(set(only) - known))
         raise EipsimError(f"unknown chart(s) {unknown}; charts: {', '.join(sorted(known))}")
     figures = folder_figures(args.folder, args.lang, only)
+    if not figures:
+        asked = f" among {', '.join(only)}" if only else ""
+        raise EipsimError(f"{args.folder} has no chart to draw{asked} (a run folder has {', '.join(RUN_CHARTS)}; "
+                          "an experiment those of its kind: comparison and differences, sweep or sweep_points, "
+                          "sobol, and discovery when its arms' representative runs were kept)")
     suffix = "" if args.lang == "en" else f"_{args.lang}"
     for path in save_figures(args.folder, figures, dpi=args.dpi, suffix=suffix):
         print(path)

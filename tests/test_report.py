@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import html
+import re
 import json
 import shutil
 import subprocess
@@ -255,3 +256,65 @@ def test_indonesian_report_translates_tables_units_and_numbers(compare_folder):
     assert format_value(12.5, "h", "id") == "12,5 jam"
     assert format_value(float("nan"), "t", "id") == "t/a"
     assert format_value(1234567.5, "t", "en") == "1,234,568 t"   # English as the command line prints it
+
+
+def test_compare_report_shows_each_arm_with_its_own_indicators(compare_folder):
+    """Before, an experiment report showed the first arm's indicators only, without saying so."""
+    from simulator.result_reader import read_table
+    from simulator.vocabulary import format_value
+
+    assert main(["report", str(compare_folder)]) == 0
+    text = (compare_folder / "report.html").read_text()
+    start = text.index("<h2>Indicators")
+    table = text[start:text.index("</table>", start)]
+    assert "Arm: demo (n = 2)" in table and "Arm: platform (n = 2)" in table
+    means = {(r["arm"], r["metric"]): r for r in read_table(compare_folder / "summary.csv")}
+    row = table[table.index('href="#def-links_contracted"'):]
+    row = row[:row.index("</tr>")]
+    for arm in ("demo", "platform"):
+        assert format_value(means[(arm, "links_contracted")]["mean"], "links") in row
+    summary = _parsed(compare_folder / "report.html")
+    assert "platform" in " ".join(summary.text)
+
+
+@pytest.fixture(scope="module")
+def design_folders(tmp_path_factory):
+    """An LHS sweep and a Sobol sensitivity analysis over two parameters (short runs), with figures."""
+    pytest.importorskip("SALib")
+    out = tmp_path_factory.mktemp("designs")
+    ranges = ["--range", "discovery.base_rate_per_year=0.5:4", "--range", "policy.landfill_tax_per_t=0:500000"]
+    common = ["--set", "run.horizon_days=60", "--engine", "serial", "--out", str(out), "--quiet"]
+    assert main(["sweep", str(SCENARIOS / "demo.yaml"), "--lhs", "5", *ranges, *common]) == 0
+    assert main(["sensitivity", str(SCENARIOS / "demo.yaml"), "--n", "4", *ranges, *common]) == 0
+    return next(out.glob("demo/*_sweep_*")), next(out.glob("demo/*_sensitivity_*"))
+
+
+def test_lhs_sweeps_and_sensitivity_write_charts_and_plot_draws_them(design_folders, capsys):
+    """Before, both left figures/ empty and `eipsim plot` printed nothing with exit code 0."""
+    sweep, sensitivity = design_folders
+    assert {p.name for p in (sweep / "figures").iterdir()} == {"sweep_points.png", "sweep_points.svg"}
+    assert {p.stem for p in (sensitivity / "figures").iterdir()} == {"sweep_points", "sobol"}
+    capsys.readouterr()
+    assert main(["plot", str(sensitivity), "--lang", "id"]) == 0
+    assert sorted(p.split("/")[-1] for p in capsys.readouterr().out.split()) == [
+        "sobol_id.png", "sobol_id.svg", "sweep_points_id.png", "sweep_points_id.svg"]
+    assert main(["plot", str(sweep), "--only", "network"]) == 2
+    assert "no chart to draw among network" in capsys.readouterr().err
+
+
+def test_sensitivity_report_has_sobol_indices_and_figures(design_folders):
+    from simulator.result_reader import read_table
+
+    _, sensitivity = design_folders
+    assert main(["report", str(sensitivity)]) == 0
+    parser = _parsed(sensitivity / "report.html")
+    assert {"sobol", "fig-sobol", "fig-sweep_points"} <= parser.anchors
+    text = (sensitivity / "report.html").read_text()
+    table = text[text.index('id="sobol"'):]
+    table = table[:table.index("</table>")]
+    rows = read_table(sensitivity / "sensitivity.csv")
+    with_indices = [r for r in rows if r["ST"] is not None]
+    assert with_indices
+    assert table.count("<tr>") == len(rows) + 1
+    assert len(re.findall(r'<td class="num">[\d.,−-]+ ± [\d.,]+</td>', table)) == 2 * len(with_indices)
+    assert "The first 6 of 16 configurations" in text

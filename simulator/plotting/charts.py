@@ -15,7 +15,7 @@ from ..errors import EipsimError
 from ..result_reader import ResultReader
 
 RUN_CHARTS = ("material_fate", "network", "sankey", "local_economy", "discovery", "firms")
-EXPERIMENT_CHARTS = ("comparison", "differences", "sweep", "discovery")
+EXPERIMENT_CHARTS = ("comparison", "differences", "sweep", "sweep_points", "sobol", "discovery")
 MIN_DPI, MAX_DPI = 10, 2400
 """Resolutions of PNG charts accepted by :func:`check_dpi`."""
 
@@ -58,7 +58,7 @@ def run_figures(data: dict, lang: str = "en", only: tuple[str, ...] | None = Non
 
 def experiment_figures(folder: Path, lang: str = "en", only: tuple[str, ...] | None = None) -> dict:
     """The figures of an experiment folder, by name (those its kind supports)."""
-    from . import compare, discovery_chart, sweep
+    from . import compare, discovery_chart, sobol, sweep
 
     reader = ResultReader(folder)
     plan = reader.plan()
@@ -72,6 +72,13 @@ def experiment_figures(folder: Path, lang: str = "en", only: tuple[str, ...] | N
         figures["differences"] = compare.plot_differences(reader.table("differences.csv"), meta, lang=lang)
     if plan["kind"] == "sweep" and len(plan["parameters"]) == 1 and wanted("sweep"):
         figures["sweep"] = sweep.plot_sweep(summary, plan["parameters"][0], meta, lang=lang)
+    if ((plan["kind"] == "sweep" and len(plan["parameters"]) > 1 or plan["kind"] == "sensitivity")
+            and wanted("sweep_points")):
+        # a Latin hypercube or a Sobol design: each setting's mean against each parameter
+        figures["sweep_points"] = sweep.plot_sweep_points(summary, plan["parameters"], meta, lang=lang)
+    sobol_rows = reader.table("sensitivity.csv") if plan["kind"] == "sensitivity" else []
+    if any(row["ST"] is not None for row in sobol_rows) and wanted("sobol"):
+        figures["sobol"] = sobol.plot_sobol(sobol_rows, meta, lang=lang)
     series = {label: reader.chart_data(label)["discovery"] for label in reader.arms_with_charts()}
     if series and wanted("discovery"):
         # each arm's chart data is its representative run: replication 0 of the experiment

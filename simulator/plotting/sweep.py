@@ -154,3 +154,60 @@ def plot_sweep(summary_rows, parameter: str, meta: dict | None,
     footer(fig, meta, lang)
     return fig
 
+
+
+POINTS_LABELS = {
+    "en": {"title": "Indicators over the sampled settings: mean and 95 % CI per setting",
+           "title_of": "{title} — {scenario}", "points": "{n} settings"},
+    "id": {"title": "Indikator pada setelan sampel: rata-rata dan SK 95 % per setelan",
+           "title_of": "{title} — {scenario}", "points": "{n} setelan"},
+}
+
+
+def plot_sweep_points(summary_rows, parameters, meta: dict | None,
+                      metrics=("landfill_diversion_rate", "lm3_park"), lang: str = "en") -> Figure:
+    """A sweep over several parameters (a Latin hypercube, or the points of a Sobol design): a grid
+    of panels, one row per indicator and one column per parameter, each setting's mean as a dot
+    (its 95 % CI as a bar when it has several replications) against that parameter's value."""
+    rows = as_rows(summary_rows)
+    meta = meta or {}
+    parameters = list(parameters)
+    metrics = [m for m in ([metrics] if isinstance(metrics, str) else metrics) if any(r["metric"] == m for r in rows)]
+    if not rows or not parameters or not metrics:
+        raise ValueError("plot_sweep_points needs summary rows of a sweep, its parameters and indicators they hold")
+    currency = meta.get("currency") or next((r.get("unit") for r in rows if r["metric"] == "revenue"), "")
+    text = lambda key, **kw: label(POINTS_LABELS, key, lang, **kw)  # noqa: E731
+    fig, main = framed(3.2 * len(parameters) + 1.4, 1.6 + 2.6 * len(metrics))
+    axes = main.subplots(len(metrics), len(parameters), sharex="col", sharey="row", squeeze=False)
+    colours = colour_cycle(len(metrics))
+    for i, (metric, colour) in enumerate(zip(metrics, colours)):
+        cells = [r for r in rows if r["metric"] == metric]
+        unit = cells[0].get("unit", "") if cells else ""
+        f = share_factor(unit)
+        mean = np.array([num(r["mean"]) for r in cells]) * f
+        low = np.array([num(r.get("ci_low")) for r in cells]) * f
+        high = np.array([num(r.get("ci_high")) for r in cells]) * f
+        divisor, shown_unit = scale_for(np.concatenate([mean, low, high]), display_unit(unit, lang), lang)
+        mean, low, high = mean / divisor, low / divisor, high / divisor
+        for j, parameter in enumerate(parameters):
+            ax = axes[i][j]
+            name, name_unit, factor = parameter_text(parameter, lang, currency)
+            x = np.array([num(r.get(parameter)) for r in cells]) * factor
+            band = np.isfinite(low) & np.isfinite(high)
+            if band.any():
+                ax.errorbar(x[band], mean[band], yerr=[mean[band] - low[band], high[band] - mean[band]], fmt="none",
+                            ecolor=colour, alpha=0.45, lw=1)
+            ax.plot(x, mean, "o", color=colour, ms=4.5, alpha=0.85)
+            ax.grid(alpha=0.3)
+            ax.yaxis.set_major_formatter(NumberFormatter(lang))
+            ax.xaxis.set_major_formatter(NumberFormatter(lang))
+            if i == len(metrics) - 1:
+                ax.set_xlabel(f"{name} ({name_unit})" if name_unit else name, fontsize=9)
+            if j == 0:
+                ax.set_ylabel(shown_unit or "", fontsize=9)
+                ax.set_title(metric_label(metric, lang), loc="left", fontsize=10)
+    settings = len({tuple(str(r.get(p)) for p in parameters) for r in rows})
+    title = f"{text('title')} ({text('points', n=settings)})"
+    main.suptitle(text("title_of", title=title, scenario=meta["scenario"]) if meta.get("scenario") else title)
+    footer(fig, meta, lang)
+    return fig
