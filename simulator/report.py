@@ -43,10 +43,12 @@ TEXT = {
            "arm_figures": "Figures of each arm", "arm": "Arm",
            "arm_columns": "Mean of each arm over its replications (n), with its 95 % confidence interval below.",
            "arm_columns_cut": "The first {shown} of {total} configurations; summary.csv holds the means of every one.",
-           "sobol": "Sobol sensitivity indices", "parameter": "Parameter",
+           "sobol": "Sensitivity indices", "parameter": "Parameter",
+           "morris_note": "Morris elementary effects: mu* (mean absolute effect) ranks the parameters; sigma "
+                          "large against mu* marks interactions or non-linearity (Campolongo et al. 2007).",
            "sobol_note": "S1: share of the indicator's variance due to the parameter alone; ST: with its "
                          "interactions; ± the 95 % bootstrap confidence interval (Saltelli et al. 2010). Each "
-                         "setting's value is the mean of its replications.", "no_indices": "no indices",
+                         "setting's value is the mean of its replications.",
            "arm_note": "Charts of each arm's representative run (its first replication).",
            "columns": ("scenario", "description", "firms", "horizon", "levers"), "days": "days",
            "seed": "seed",
@@ -70,10 +72,12 @@ TEXT = {
            "arm_figures": "Gambar tiap skenario", "arm": "Skenario",
            "arm_columns": "Rata-rata tiap skenario atas replikasinya (n), dengan selang kepercayaan 95 % di bawahnya.",
            "arm_columns_cut": "{shown} konfigurasi pertama dari {total}; summary.csv memuat rata-rata semuanya.",
-           "sobol": "Indeks sensitivitas Sobol", "parameter": "Parameter",
+           "sobol": "Indeks sensitivitas", "parameter": "Parameter",
+           "morris_note": "Efek elementer Morris: mu* (rata-rata efek mutlak) mengurutkan parameter; sigma yang "
+                          "besar dibanding mu* menandai interaksi atau ketidaklinearan (Campolongo dkk. 2007).",
            "sobol_note": "S1: bagian varians indikator karena parameter itu sendiri; ST: dengan interaksinya; ± "
                          "selang kepercayaan bootstrap 95 % (Saltelli dkk. 2010). Nilai tiap setelan adalah "
-                         "rata-rata replikasinya.", "no_indices": "tanpa indeks",
+                         "rata-rata replikasinya.",
            "arm_note": "Grafik run perwakilan tiap skenario (replikasi pertamanya).",
            "columns": ("skenario", "deskripsi", "perusahaan", "periode", "tuas kebijakan"), "days": "hari",
            "seed": "seed", "plausibility": "Peringatan kewajaran (dalam bahasa Inggris)",
@@ -230,16 +234,26 @@ def _indicators_by_arm(reader: ResultReader, metrics: dict, t: dict, lang: str) 
             "rows": rows, "note": note}
 
 
-def _sobol_rows(reader: ResultReader, lang: str) -> list[dict]:
-    """The Sobol indices of ``sensitivity.csv``, as text."""
+def _sobol_rows(reader: ResultReader, lang: str) -> dict | None:
+    """The indices of ``sensitivity.csv`` as text: Sobol S1 and ST, or Morris mu, mu* and sigma,
+    each with its confidence interval where the table has one."""
+    from .result_reader import read_table_with_header
+
+    header, rows = read_table_with_header(reader.path / "sensitivity.csv")
+    if not rows:
+        return None
+    columns = [c for c in header if c not in ("metric", "parameter", "note") and not c.endswith("_conf")]
+
     def index(row, key):
         if row[key] is None:
             return ""
-        return f"{number(row[key], lang, 2)} ± {number(row[f'{key}_conf'], lang, 2)}"
+        conf = row.get(f"{key}_conf")
+        return number(row[key], lang, 2) + (f" ± {number(conf, lang, 2)}" if conf is not None else "")
 
-    return [{"metric": row["metric"], "label": metric_label(row["metric"], lang) if row["metric"] in REGISTRY
-             else row["metric"], "parameter": row["parameter"], "s1": index(row, "S1"), "st": index(row, "ST"),
-             "note": row["note"] or ""} for row in reader.table("sensitivity.csv")]
+    return {"columns": columns, "method": "sobol" if "ST" in columns else "morris",
+            "rows": [{"label": metric_label(row["metric"], lang) if row["metric"] in REGISTRY else row["metric"],
+                      "parameter": row["parameter"], "cells": [index(row, c) for c in columns],
+                      "note": row.get("note") or ""} for row in rows]}
 
 
 def _label(name: str, entry: dict, lang: str) -> str:

@@ -286,12 +286,16 @@ def design_folders(tmp_path_factory):
     common = ["--set", "run.horizon_days=60", "--engine", "serial", "--out", str(out), "--quiet"]
     assert main(["sweep", str(SCENARIOS / "demo.yaml"), "--lhs", "5", *ranges, *common]) == 0
     assert main(["sensitivity", str(SCENARIOS / "demo.yaml"), "--n", "4", *ranges, *common]) == 0
-    return next(out.glob("demo/*_sweep_*")), next(out.glob("demo/*_sensitivity_*"))
+    folders = next(out.glob("demo/*_sweep_*")), next(out.glob("demo/*_sensitivity_*"))
+    assert main(["sensitivity", str(SCENARIOS / "demo.yaml"), "--method", "morris", "--n", "4", *ranges, *common,
+                 "--out", str(out / "morris")]) == 0
+    return (*folders, next((out / "morris").glob("demo/*_sensitivity_*")))
 
 
 def test_lhs_sweeps_and_sensitivity_write_charts_and_plot_draws_them(design_folders, capsys):
     """Before, both left figures/ empty and `eipsim plot` printed nothing with exit code 0."""
-    sweep, sensitivity = design_folders
+    sweep, sensitivity, morris = design_folders
+    assert {p.stem for p in (morris / "figures").iterdir()} == {"sweep_points"}  # no Sobol indices to draw
     assert {p.name for p in (sweep / "figures").iterdir()} == {"sweep_points.png", "sweep_points.svg"}
     assert {p.stem for p in (sensitivity / "figures").iterdir()} == {"sweep_points", "sobol"}
     capsys.readouterr()
@@ -305,7 +309,9 @@ def test_lhs_sweeps_and_sensitivity_write_charts_and_plot_draws_them(design_fold
 def test_sensitivity_report_has_sobol_indices_and_figures(design_folders):
     from simulator.result_reader import read_table
 
-    _, sensitivity = design_folders
+    _, sensitivity, morris = design_folders
+    assert main(["report", str(morris)]) == 0
+    assert "<th>mu_star</th><th>sigma</th>" in (morris / "report.html").read_text()
     assert main(["report", str(sensitivity)]) == 0
     parser = _parsed(sensitivity / "report.html")
     assert {"sobol", "fig-sobol", "fig-sweep_points"} <= parser.anchors
@@ -315,6 +321,6 @@ def test_sensitivity_report_has_sobol_indices_and_figures(design_folders):
     rows = read_table(sensitivity / "sensitivity.csv")
     with_indices = [r for r in rows if r["ST"] is not None]
     assert with_indices
-    assert table.count("<tr>") == len(rows) + 1
+    assert table.count("<tr>") == len(rows) + 1 and "<th>S1</th><th>ST</th>" in table
     assert len(re.findall(r'<td class="num">[\d.,−-]+ ± [\d.,]+</td>', table)) == 2 * len(with_indices)
     assert "The first 6 of 16 configurations" in text

@@ -77,7 +77,7 @@ def experiment_figures(folder: Path, lang: str = "en", only: tuple[str, ...] | N
         # a Latin hypercube or a Sobol design: each setting's mean against each parameter
         figures["sweep_points"] = sweep.plot_sweep_points(summary, plan["parameters"], meta, lang=lang)
     sobol_rows = reader.table("sensitivity.csv") if plan["kind"] == "sensitivity" else []
-    if any(row["ST"] is not None for row in sobol_rows) and wanted("sobol"):
+    if any(row.get("ST") is not None for row in sobol_rows) and wanted("sobol"):  # Morris screening has none
         figures["sobol"] = sobol.plot_sobol(sobol_rows, meta, lang=lang)
     series = {label: reader.chart_data(label)["discovery"] for label in reader.arms_with_charts()}
     if series and wanted("discovery"):
