@@ -201,5 +201,7 @@ class ResultReader:
     def scenario_files(self) -> list[Path]:
         """The resolved scenario of a run, or the scenario of each arm of an experiment."""
         if self.is_run:
-            return [self.path / "scenario.resolved.yaml"]
+            own = self.path / "scenario.resolved.yaml"
+            arm = self.manifest().get("scenario_file") if not own.is_file() else None
+            return [(self.path / arm).resolve() if arm else own]  # a replication kept light: its arm's scenario
         return sorted((self.path / "scenarios").glob("*.yaml"))

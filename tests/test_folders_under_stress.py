@@ -181,3 +181,14 @@ def test_a_resume_removes_what_a_killed_run_left_in_its_folder(experiment, tmp_p
     (folder / ".metrics.csv.a1b2.tmp").write_text("half")
     assert _resume(folder) == "done"
     assert not list(folder.rglob(".*")) and (folder / "runs" / "run0002" / "metrics.json").is_file()
+
+
+def test_a_replication_kept_light_reads_as_a_run(experiment, tmp_path, capsys):
+    """A run folder with only manifest.json and metrics.json: the report shows its indicators and
+    its arm's scenario; plot and report say it has no charts instead of failing."""
+    light = experiment / "runs" / "run0001"
+    assert main(["report", str(light)]) == 0
+    text = (light / "report.html").read_text()
+    assert "Landfill diversion rate" in text and "Teaching park" in text
+    (light / "report.html").unlink()
+    assert main(["plot", str(light)]) == 2 and "no chart to draw" in capsys.readouterr().err

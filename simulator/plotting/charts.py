@@ -90,6 +90,6 @@ def experiment_figures(folder: Path, lang: str = "en", only: tuple[str, ...] | N
 def folder_figures(folder: Path, lang: str = "en", only: tuple[str, ...] | None = None) -> dict:
     """All figures of a run or experiment folder."""
     reader = ResultReader(folder)
-    if reader.is_run:
-        return run_figures(reader.chart_data(), lang, only)
+    if reader.is_run:  # a replication of an experiment kept without its tables has no charts
+        return run_figures(reader.chart_data(), lang, only) if reader.has_tables() else {}
     return experiment_figures(folder, lang, only)
