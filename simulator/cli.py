@@ -19,7 +19,7 @@ import signal
 import sys
 from pathlib import Path
 
-from .errors import EipsimError, ScenarioError, SimulationError
+from .errors import EipsimError, ScenarioError, SimulationError, warnings_report
 from .vocabulary import format_value
 
 EXIT_OK, EXIT_CRASH, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
@@ -253,13 +253,15 @@ def _scenario_options(parser: argparse.ArgumentParser) -> None:
 def cmd_validate(args, argv) -> int:
     from .validation import load_scenario
     from .loader import load_document
+    from .scenario_warnings import scenario_warnings, unique
 
     failed = 0
     for path in args.files:
-        problems = []
+        problems, warnings = [], []
         try:
             scenario, document = load_scenario(path)
             variants = list(document.variants)
+            warnings.extend(scenario_warnings(scenario, document.sources))
         except ScenarioError as exc:
             if args.debug:
                 raise
@@ -267,7 +269,8 @@ def cmd_validate(args, argv) -> int:
             variants = _variants_of(path, load_document)
         for name in variants:
             try:
-                load_scenario(path, variant=name)
+                variant, document = load_scenario(path, variant=name)
+                warnings.extend(scenario_warnings(variant, document.sources))
             except ScenarioError as exc:
                 problems.extend(p for p in exc.problems if p not in problems)
         if problems:
@@ -276,6 +279,8 @@ def cmd_validate(args, argv) -> int:
         else:
             extra = f" and {len(variants)} variant(s)" if variants else ""
             print(f"{path}: OK ({len(scenario.firms)} firm entries, {len(scenario.materials)} materials{extra})")
+            if warnings:
+                print(warnings_report(unique(warnings)), file=sys.stderr)
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
@@ -298,6 +303,7 @@ def cmd_run(args, argv) -> int:
             experiment = api.run(_need_file(args.file), replications=args.replications, variant=args.variant,
                                  overrides=args.overrides, seed=args.seed, **_engine(args, argv))
         return _report(experiment, args)
+    from .scenario_warnings import run_warnings, scenario_warnings
     from .single_run import run_and_save
     from .validation import load_scenario
 
@@ -314,6 +320,8 @@ def cmd_run(args, argv) -> int:
             used = ("the values replication {} draws".format(args.replication) if args.replication is not None
                     else "their point values (--replications N samples them)")
             print(f"  {uncertain} uncertain parameter(s): this run uses {used}", file=sys.stderr)
+        if warnings := scenario_warnings(scenario, document.sources):
+            print(warnings_report(warnings), file=sys.stderr)
     saved = run_and_save(scenario, document, out=args.out, argv=["eipsim", *argv],
                          figures=not args.no_figures, dpi=args.dpi, replication=args.replication)
     if not args.quiet:
@@ -321,6 +329,8 @@ def cmd_run(args, argv) -> int:
         print(sector_multiplier_table(saved.folder / "io_multipliers.csv"))
         for warning in saved.warnings:
             print(f"  Warning: {warning['text']}")
+        for note in run_warnings(saved.result):
+            print(f"  Warning: {note}")
     print(saved.folder)
     return EXIT_OK
 

@@ -1,5 +1,8 @@
 """Errors meant for people: every problem names the file, line, column and field.
 
+Warnings (a scenario that runs, but probably not as meant) are :class:`Problem` objects too,
+printed by :func:`warnings_report`; they never change the exit code.
+
 A :class:`ScenarioError` gathers *all* problems found in a scenario so a user fixes them in one
 pass, in the style ``scenarios/x.yaml:14:7: firms.smelter.inputs.coke: unknown material 'coke'
 (did you mean 'coal'?)``. The command line prints them and exits with code 2.
@@ -46,6 +49,20 @@ class Problem:
         field = f"{self.path}: " if self.path else ""
         hint = f" ({self.hint})" if self.hint else ""
         return f"{where}{field}{self.message}{hint}"
+
+
+def warnings_report(warnings: Sequence[Problem]) -> str:
+    """Warnings, one per line in file order, each ``FILE:LINE:COL: warning: field: message (hint)``,
+    and their count; ``""`` when there are none. Warnings never change the exit code."""
+    if not warnings:
+        return ""
+    lines = []
+    for problem in sorted(warnings, key=_problem_order):
+        where = f"{problem.mark}: " if problem.mark else ""
+        lines.append(f"{where}warning: {Problem(problem.message, problem.path, None, problem.hint)}")
+    count = len(warnings)
+    lines.append(f"{count} warning{'s' if count != 1 else ''}.")
+    return "\n".join(lines)
 
 
 class EipsimError(Exception):
