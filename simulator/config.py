@@ -58,6 +58,9 @@ MAX_MONEY = 1e15    # currency per unit or per year: 1e15 IDR is about 60 billio
 MAX_KM = 2e4        # km from the park's origin: half the Earth's circumference
 MAX_HA = 1e6        # ha (10,000 km2): about a hundred times the largest estates
 MAX_JOBS = 1e7      # jobs in one firm entry
+MAX_FACTOR = 1e12   # t or t CO2e per unit, ratios, multipliers, circuity: any real one is below 1e4; at
+                    # 1e12 an open-ended uncertain distribution still passes (validation.FAR)
+MAX_STOCK = 1e12    # units of storage: ten thousand years of the largest plant's daily output
 Coordinate = Annotated[float, Field(ge=-MAX_KM, le=MAX_KM)]
 
 
@@ -125,12 +128,12 @@ class Material(Strict):
                                        "at most 1e15, a ceiling no real fee reaches).",
         unit="currency / unit")
     co2e_t_per_unit: NonNegative = Field(
-        0.0, description="Emissions caused by using one unit of the virgin material: cradle-to-gate "
+        0.0, le=MAX_FACTOR, description="Emissions caused by using one unit of the virgin material: cradle-to-gate "
                          "production, plus combustion for fuels (t CO2e per unit); avoided when a "
                          "secondary material replaces it.",
         unit="t CO2e / unit")
     disposal_co2e_t_per_unit: NonNegative = Field(
-        0.0, description="Emissions of disposing one unit (t CO2e per unit, e.g. landfill methane).",
+        0.0, le=MAX_FACTOR, description="Emissions of disposing one unit (t CO2e per unit, e.g. landfill methane).",
         unit="t CO2e / unit")
     hazardous: bool = Field(
         False, description="Hazardous waste (Indonesian limbah B3): only firms with `b3_licence` may receive it.")
@@ -141,7 +144,7 @@ class Material(Strict):
         None, description="Longest time a lot may be stored before it spoils and is disposed (days).",
         unit="days")
     mass_t_per_unit: NonNegative | None = Field(
-        None, description="Mass of one unit in tonnes, for products counted in pieces or m2 "
+        None, le=MAX_FACTOR, description="Mass of one unit in tonnes, for products counted in pieces or m2 "
                           "(default 1 for t, 0 otherwise).",
         unit="t / unit")
 
@@ -188,7 +191,7 @@ class Material(Strict):
 class Substitute(Strict):
     """A secondary material that may replace part of a recipe input."""
 
-    ratio: Positive = Field(1.0, description="Units of the secondary material per unit of the input it "
+    ratio: Positive = Field(1.0, le=MAX_FACTOR, description="Units of the secondary material per unit of the input it "
                                              "replaces (1.0 for FGD gypsum replacing natural gypsum).",
         unit="secondary units / replaced unit")
     max_share: Share = Field(1.0, description="Largest share of the input's need it may replace "
@@ -298,7 +301,7 @@ class FirmSpec(Strict):
         default_factory=dict, description="By-products and wastes per unit of product; `loss` (t) and "
                                           "`loss_m3` close the mass and water balances.",
         unit="units / product unit")
-    storage: dict[Identifier, Positive] = Field(
+    storage: dict[Identifier, Annotated[Positive, Field(le=MAX_STOCK)]] = Field(
         default_factory=dict, description="On-site storage capacity per material (material units); "
                                           "what does not fit is disposed.",
         unit="material units")
@@ -364,12 +367,12 @@ class TruckFleet(Strict):
 
     trucks: int = Field(4, ge=1, le=10_000, description="Number of trucks (illustrative).",
         unit="trucks")
-    load: Positive = Field(20.0, description="Payload per trip in the material's unit; 20 t is a common "
+    load: Positive = Field(20.0, le=MAX_PER_DAY, description="Payload per trip in the material's unit; 20 t is a common "
                                               "Indonesian dump-truck payload (illustrative).",
         unit="material units")
     speed_km_per_h: Positive = Field(30.0, description="Mean speed on park and regional roads (illustrative).",
         unit="km / h")
-    cost_per_km: NonNegative = Field(0.0, description="Cost per km driven, loaded or empty (currency per km).",
+    cost_per_km: NonNegative = Field(0.0, le=MAX_MONEY, description="Cost per km driven, loaded or empty (currency per km).",
         unit="currency / km")
     cost_per_trip: NonNegative = Field(
         0.0, description="Fixed cost of every trip, full or part-loaded: dispatch, weighing, paperwork "
@@ -412,15 +415,15 @@ class NetworkSpec(Strict):
 
     generate: bool = Field(True, description="Generate candidate links wherever a firm emits what "
                                              "another can use, within the distances below.")
-    max_distance_km: NonNegative = Field(25.0, description="Longest road distance for a trucked exchange "
+    max_distance_km: NonNegative = Field(25.0, le=2 * MAX_KM, description="Longest road distance for a trucked exchange "
                                                            "(illustrative).",
         unit="km")
     pipeline_max_distance_km: NonNegative | None = Field(
-        None, description="Search radius for pipeline candidates (non-storable utilities); default: "
+        None, le=2 * MAX_KM, description="Search radius for pipeline candidates (non-storable utilities); default: "
                           "max_distance_km. Whether a pipeline is built is decided by its investment "
                           "(link_economics), so its length is limited by economics, not by this radius.",
         unit="km")
-    road_factor: Annotated[float, Field(ge=1)] = Field(
+    road_factor: Annotated[float, Field(ge=1, le=MAX_FACTOR)] = Field(
         1.3, description="Road distance / straight-line distance (circuity; 1.2-1.4 is typical: "
                          "Ballou, Rahardja & Sakai 2002, Transp. Res. A 36:843).",
         unit="ratio")
@@ -479,7 +482,7 @@ class Discovery(Strict):
                          "options (0.5: symmetric Nash bargaining, Nash 1950).",
         unit="fraction 0-1")
     handling_cost_per_unit: NonNegative = Field(
-        0.0, description="Handling, testing and paperwork per unit exchanged (currency per unit).",
+        0.0, le=MAX_MONEY, description="Handling, testing and paperwork per unit exchanged (currency per unit).",
         unit="currency / unit")
 
 
@@ -491,7 +494,7 @@ class LinkEconomics(Strict):
                          "(currency; depends on the currency, so no general default).",
         unit="currency")
     pipeline_cost_per_km: NonNegative = Field(
-        0.0, description="Investment per km of pipeline (currency per km; no general default).",
+        0.0, le=MAX_MONEY, description="Investment per km of pipeline (currency per km; no general default).",
         unit="currency / km")
     truck_link_setup_cost: NonNegative = Field(
         0.0, description="Investment to start a trucked exchange: storage, pre-treatment, testing "
@@ -541,7 +544,7 @@ class Platform(Strict):
     coverage: Share = Field(1.0, description="Share of firms that can connect and so may join (depends on "
                                              "telecom coverage).",
         unit="fraction 0-1")
-    discovery_multiplier: Annotated[float, Field(ge=1)] = Field(
+    discovery_multiplier: Annotated[float, Field(ge=1, le=MAX_FACTOR)] = Field(
         4.0, description="Discovery rate multiplier for links between two members (illustrative).",
         unit="multiplier")
     negotiation_factor: Share = Field(
@@ -552,7 +555,7 @@ class Platform(Strict):
                          "(illustrative).",
         unit="fraction 0-1")
     fee_per_year: NonNegative = Field(
-        0.0, description="Membership fee a firm pays to join (currency per year; depends on the currency, so no "
+        0.0, le=MAX_MONEY, description="Membership fee a firm pays to join (currency per year; depends on the currency, so no "
                          "general default).",
         unit="currency / year")
     review_days: Positive = Field(
@@ -579,7 +582,7 @@ class Sme(Strict):
         default_factory=dict, description="Archetype -> weight of the IKM firms created on the reserved land "
                                           "(weights are normalised).",
         unit="weight")
-    zone_km: tuple[float, float] | None = Field(
+    zone_km: tuple[Coordinate, Coordinate] | None = Field(
         None, description="Centre of the IKM zone (km); default: 1 km east of the other firms.",
         unit="km")
     linkage: Share = Field(
@@ -595,13 +598,13 @@ class Sme(Strict):
 class Sentra(Strict):
     """An IKM centre (sentra IKM): shared storage, pooling, shared trucks, a facilitator."""
 
-    location_km: tuple[float, float] | None = Field(
+    location_km: tuple[Coordinate, Coordinate] | None = Field(
         None, description="Where the centre and its shared store are (default: the IKM zone centre, else the "
                           "members' centroid).",
         unit="km")
     members: Literal["all_sme"] | list[Identifier] = Field(
         "all_sme", description="Member firms: every SME (`all_sme`) or a list of firm or firm-entry ids.")
-    facilitator_multiplier: Annotated[float, Field(ge=1)] = Field(
+    facilitator_multiplier: Annotated[float, Field(ge=1, le=MAX_FACTOR)] = Field(
         3.0, description="Discovery rate multiplier for links with a member at either end (illustrative).",
         unit="multiplier")
     pooling: bool = Field(
@@ -621,7 +624,7 @@ class Sentra(Strict):
     wage_per_year: NonNegative = Field(0.0, le=MAX_MONEY, description="Wage per staff member (currency per "
                                                                       "year, at most 1e15).",
         unit="currency / year")
-    fixed_cost_per_year: NonNegative = Field(0.0, description="Running cost of the shared facilities "
+    fixed_cost_per_year: NonNegative = Field(0.0, le=MAX_MONEY, description="Running cost of the shared facilities "
                                                               "(currency per year, spent in the region).",
         unit="currency / year")
     fixed_cost_sharing: Share = Field(
@@ -803,7 +806,7 @@ class DisposalCostEvent(_Event):
 class PriceEvent(_Event):
     type: Literal["price"]
     material: Identifier
-    factor: Positive = Field(description="Multiplier on the material's price (1.5 = +50%).",
+    factor: Positive = Field(le=MAX_FACTOR, description="Multiplier on the material's price (1.5 = +50%).",
         unit="multiplier")
 
 

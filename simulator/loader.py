@@ -295,6 +295,9 @@ def read_scenario_bytes(path: str | Path, name: str) -> bytes:
             raise refuse("symbolic link loop: the link never reaches a file") from None
         if exc.errno == errno.ENAMETOOLONG:
             raise refuse(f"file name too long ({len(str(path)):,} characters)") from None
+        if exc.errno == errno.ENXIO:  # a socket, or a device with nothing behind it
+            raise refuse("is not a regular file (a device, FIFO or socket)",
+                         hint="give a scenario file (.yaml)") from None
         raise refuse(f"cannot read file: {exc.strerror}") from None
     mode = os.fstat(descriptor).st_mode
     if not stat.S_ISREG(mode):
@@ -327,9 +330,16 @@ def _short(name: str, limit: int = 200) -> str:
 def _syntax_problem(exc: yaml.MarkedYAMLError, name: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     where = SourceMark(name, mark.line + 1, mark.column + 1) if mark else SourceMark(name, 1, 1)
+    if isinstance(exc, yaml.constructor.ConstructorError) and "merging" in str(exc.problem):
+        return Problem(f"unsupported YAML value: {exc.problem}", mark=where,
+                       hint="`<<: *name` merges a mapping: the anchor `&name` must be written on a mapping")
     if isinstance(exc, yaml.constructor.ConstructorError):
         return Problem(f"unsupported YAML value: {exc.problem}", mark=where,
                        hint="scenarios hold plain numbers, text, lists and mappings: remove the `!` tag")
+    if isinstance(exc, yaml.composer.ComposerError) and "another document" in str(exc.problem):
+        return Problem("the file holds a second YAML document (after `---`)", mark=where,
+                       hint="a scenario is one document: remove the `---` line and what follows, or make it "
+                            "another file")
     if isinstance(exc, yaml.composer.ComposerError):
         what = exc.problem
         if exc.context and "duplicate anchor" in exc.context and exc.context_mark is not None:
@@ -348,6 +358,7 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, name: str) -> Problem:
 
 
 _MAP_TAG, _SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_BINARY_TAG, _TIMESTAMP_TAG = "tag:yaml.org,2002:binary", "tag:yaml.org,2002:timestamp"
 
 
 class _Builder:
@@ -381,6 +392,11 @@ class _Builder:
                 self.sources.marks[path + (index,)] = self.mark(item)
                 items.append(self.build(item, path + (index,)))
             return items
+        if node.tag == _BINARY_TAG:
+            raise yaml.constructor.ConstructorError(None, None, "the tag '!!binary' is not supported",
+                                                    node.start_mark)
+        if node.tag == _TIMESTAMP_TAG:  # 2024-01-01 stays text as written; no field holds a date
+            return node.value
         return self.loader.construct_object(node, deep=True)
 
     def build_mapping(self, node: yaml.MappingNode, path: Path_) -> dict:

@@ -28,6 +28,9 @@ from .compose import SENTRA_ID, composition_problems
 from .layout import expand_firms
 from .loader import LoadedDocument, SourceMap, deep_merge, format_path, load_document
 
+MAX_IKM_PLOTS = 100_000
+"""Most IKM firms the land lever may create (as ``count`` of one firm entry): beyond, composing the
+park would take minutes and gigabytes."""
 BALANCE_TOLERANCE = 1e-6
 """Relative tolerance for a recipe's balance (values are typed by hand with few decimals)."""
 
@@ -91,11 +94,73 @@ def build_scenario(document: LoadedDocument) -> Scenario:
             found.extend(composition_problems(scenario))
     else:
         found.extend(uncertain_problems(_without_broken_uncertain(data)))
+        cross, levers = _check_the_rest(data, sources, materials, archetypes, firms, exchanges, events)
+        problems.extend(p for p in cross if (p.path, p.message) not in {(q.path, q.message) for q in problems})
+        found.extend(levers)
     problems.extend(_with_marks(found, sources))
     problems = _drop_inherited(problems, inherits)
     if problems:
         raise ScenarioError(problems)
     return scenario
+
+
+LEVER_SECTIONS = ("park", "policy", "sme", "sentra")
+"""Sections the lever checks read: when one of them is broken, those checks wait for its fix."""
+
+
+def _check_the_rest(data: dict, sources: SourceMap, materials, archetypes, firms, exchanges, events,
+                    ) -> tuple[list[Problem], list[tuple[tuple, str, str]]]:
+    """What a scenario with structural errors hides: the checks across fields (pydantic runs them
+    only on a scenario whose fields all pass) and the lever checks, both made on its sound parts,
+    the valid definitions and the other sections without their broken fields.
+
+    Returns (cross-field problems, lever problems); a check that reads a field that was broken is
+    left for after its fix.
+    """
+    rest = {**copy.deepcopy(data), "materials": dict(materials), "archetypes": dict(archetypes),
+            "firms": dict(firms), "exchanges": [item for _, item in exchanges],
+            "events": [item for _, item in events]}
+    dropped: list[tuple] = []
+    for _ in range(3):
+        try:
+            scenario = Scenario.model_validate(rest)
+            break
+        except pydantic.ValidationError as exc:
+            failure = exc
+        errors = failure.errors(include_url=False)
+        fields = [_clean_loc(tuple(e["loc"])) for e in errors if e["type"] != "value_error"]
+        if not fields:  # only checks across fields fail: those are problems of their own
+            gone = [format_path(loc) for loc in dropped]
+            cross = [p for p in _structure_problems(failure, rest, sources)
+                     if not any(name in f"{p.path} {p.message}" for name in gone)]
+            return cross, []
+        if any(len(loc) < 2 or not isinstance(rest.get(loc[0]), dict) for loc in fields):
+            return [], []
+        for loc in fields:
+            _drop_field(rest, loc)
+            dropped.append(loc)
+    else:
+        return [], []
+    if any(loc[0] in LEVER_SECTIONS for loc in dropped):
+        return [], []
+    declared = {name for section in ("archetypes", "firms") if isinstance(data.get(section), dict)
+                for name in data[section]}
+    return [], [(path, message, hint) for path, message, hint in lever_problems(scenario)
+                if not (message.startswith("unknown ") and path[-1] in declared or
+                        len(path) == 3 and path[:2] == ("sentra", "members") and
+                        scenario.sentra.members[path[2]] in declared)]
+
+
+def _drop_field(data: dict, loc: tuple) -> None:
+    """Remove the deepest field of ``loc`` that exists in ``data`` (below its section)."""
+    node, parent, key = data, None, None
+    for part in loc:
+        if not isinstance(node, (dict, list)) or (isinstance(node, dict) and part not in node) or (
+                isinstance(node, list) and not (isinstance(part, int) and part < len(node))):
+            break
+        parent, key, node = node, part, node[part]
+    if parent is not None and parent is not data:
+        del parent[key]
 
 
 def _drop_inherited(problems: list[Problem], inherits: Mapping[str, str]) -> list[Problem]:
@@ -112,28 +177,63 @@ def _drop_inherited(problems: list[Problem], inherits: Mapping[str, str]) -> lis
     return kept
 
 
+ESSENTIAL = {
+    Material: ("unit", "category", "mass_t_per_unit", "hazardous", "storable"),
+    FirmSpec: ("archetype", "count", "product", "inputs", "outputs", "b3_licence"),
+    ExchangeSpec: ("supplier", "consumer", "material", "mode"),
+}
+"""Fields the meaning checks (references, balances, B3) read. A definition broken elsewhere (a
+misspelt optional key, a negative wage) is still checked for meaning without the broken fields,
+so that every problem is listed at once; one broken in these is skipped, not guessed at."""
+_EVENT_ESSENTIAL = ("type", "firm", "material")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
+
+
+def _salvaged(value: Any, validate, essential: tuple[str, ...]):
+    """``value`` validated, else validated without its broken fields outside ``essential``; None
+    when that fails too (or a broken field, or an unknown key close to one, is essential)."""
+    try:
+        return validate(value)
+    except pydantic.ValidationError as exc:
+        if not isinstance(value, dict):
+            return None
+        broken = set()
+        for error in exc.errors(include_url=False):
+            loc = _clean_loc(tuple(error["loc"]))
+            if not loc or loc[0] in essential or (
+                    error["type"] == "extra_forbidden" and len(loc) == 1 and did_you_mean(loc[0], essential)):
+                return None
+            broken.add(loc[0])
+    try:
+        return validate({key: item for key, item in value.items() if key not in broken})
+    except pydantic.ValidationError:
+        return None
+
+
 def _valid_items(section: Any, model: type[BaseModel]) -> dict:
-    """Items of a mapping section that pass validation on their own (for partial checks)."""
+    """Items of a mapping section that pass validation on their own, or without their broken
+    non-essential fields (for partial checks); keys that are not valid names are left out."""
     valid = {}
     if isinstance(section, dict):
         for key, value in section.items():
-            try:
-                valid[key] = model.model_validate(value)
-            except pydantic.ValidationError:
-                pass
+            if not isinstance(key, str) or not _NAME.match(key):
+                continue
+            item = _salvaged(value, model.model_validate, ESSENTIAL.get(model, ()))
+            if item is not None:
+                valid[key] = item
     return valid
 
 
 def _valid_list(section: Any, kind: Any) -> list:
-    """Items of a list section that pass validation, as (index, item) pairs."""
+    """Items of a list section that pass validation (as for :func:`_valid_items`), as (index, item) pairs."""
     adapter = pydantic.TypeAdapter(kind)
+    essential = ESSENTIAL.get(kind, _EVENT_ESSENTIAL)
     valid = []
     if isinstance(section, list):
         for index, value in enumerate(section):
-            try:
-                valid.append((index, adapter.validate_python(value)))
-            except pydantic.ValidationError:
-                pass
+            item = _salvaged(value, adapter.validate_python, essential)
+            if item is not None:
+                valid.append((index, item))
     return valid
 
 
@@ -292,6 +392,10 @@ def _explain(error: dict, loc: tuple) -> tuple[str, str]:
         return f"must be a list, got {_kind_of(value)}", ""
     if kind in ("too_short", "too_long") and isinstance(value, (list, tuple)):
         return f"has {len(value)} item(s); expected {error['msg'].split('have ')[-1]}", ""
+    if kind == "string_too_long":
+        return f"must have at most {ctx.get('max_length')} characters, got {len(value):,}", ""
+    if kind == "int_parsing_size":
+        return f"must be a whole number of usable size, got {value!r}", ""
     if kind == "too_short":
         return "must not be empty", ""
     if kind == "string_type":
@@ -383,6 +487,11 @@ def meaning_problems(materials: Mapping[str, Material], archetypes: Mapping[str,
 def lever_problems(scenario: Scenario) -> list[tuple[tuple, str, str]]:
     """Problems of the SME (IKM) and IKM-centre levers of a structurally valid scenario."""
     found = []
+    for field in ("landfill_tax_per_t", "exchange_subsidy_per_t"):  # levers: no schema ceiling (it sizes sliders)
+        value = getattr(scenario.policy, field)
+        if value > config.MAX_MONEY:
+            found.append((("policy", field), f"must be <= {config.MAX_MONEY}, got {value!r}",
+                          "1e15 currency per t is far above any real tax or subsidy"))
     sme = scenario.sme
     for name in sme.mix:
         if name not in scenario.archetypes:
@@ -392,7 +501,12 @@ def lever_problems(scenario: Scenario) -> list[tuple[tuple, str, str]]:
         found.append((("sme", "mix"), "IKM land is reserved but no archetype says what firms fill it",
                       "give a mix such as {paving_block_maker: 1}"))
     area = scenario.park.area_ha
-    if sme.land_share > 0 and area is not None and sme.land_share > max_land_share(scenario) + 1e-9:
+    plots = area * sme.land_share / sme.plot_ha if area is not None else 0.0
+    if plots > MAX_IKM_PLOTS:
+        found.append((("sme", "plot_ha"), f"IKM land of {area * sme.land_share:,.6g} ha in plots of "
+                      f"{sme.plot_ha:.6g} ha makes {plots:,.6g} IKM firms, more than the limit of {MAX_IKM_PLOTS:,}",
+                      "IKM plots are typically 0.1 to 2 ha"))
+    elif sme.land_share > 0 and area is not None and sme.land_share > max_land_share(scenario) + 1e-9:
         plots = _plots_ha(scenario)
         found.append((("sme", "land_share"),
                       f"IKM land ({area * sme.land_share:,.0f} ha) and the firms' plots ({plots:,.0f} ha) "
@@ -456,7 +570,8 @@ def _without_broken_uncertain(data: dict) -> Scenario | None:
 
 
 # How far out an unbounded end of a distribution is tried: beyond every bound of the schema except
-# the money ceiling (config.MAX_MONEY, 1e15), which a distribution fitted to a real price never reaches.
+# the money ceiling (config.MAX_MONEY, 1e15), which a distribution fitted to a real price never reaches,
+# and at the factor ceiling (config.MAX_FACTOR, 1e12).
 FAR = 1e12
 
 
@@ -692,5 +807,5 @@ def _event_problems(path: tuple, event, materials: Mapping[str, Material],
         _material(materials, material, path + ("material",), found)
     firm = getattr(event, "firm", None)
     if firm is not None and firm not in entries and firm not in by_id:
-        found.append((path + ("firm",), f"unknown firm '{firm}'", did_you_mean(firm, list(entries) + list(by_id))))
+        found.append((path + ("firm",), f"unknown firm '{firm}'", did_you_mean(firm, {*entries, *by_id})))
     return found

@@ -360,3 +360,51 @@ def test_ikm_land_must_fit_in_the_estate_with_the_firms_plots():
     (line,) = report_lines(path, overrides=["sme.land_share=0.9"])
     assert "sme.land_share: IKM land (450 ha) and the firms' plots (258 ha) do not fit in park.area_ha (500 ha)" in line
     assert line.startswith("--set:1:")
+
+
+# --------------------------------------------------------------------------- every problem at once (issue 14)
+
+
+@pytest.mark.parametrize("breaks, hidden", [
+    # a misspelt key beside an unbalanced recipe: the balance was reported only after the key was fixed
+    ((("    kind: anchor\n    location_km: [1.0", "    knid: anchor\n    location_km: [1.0"),
+      ("        per_unit: 1.0", "        per_unit: 0.9")), "firms.cement_works: recipe does not balance in t"),
+    # B3 to an unlicensed firm beside a broken field of the exchange, of the consumer, of the material
+    ((("disposal_cost_per_unit: 3.0e5}", "disposal_cost_per_unit: 3.0e5, hazardous: true}"),
+      ("known_from_day: 0}", "known_from_day: -1}")), "'fly_ash' is hazardous (B3)"),
+    ((("disposal_cost_per_unit: 3.0e5}", "disposal_cost_per_unit: 3.0e5, hazardous: true}"),
+      ("storage: {fly_ash: 50}", "storage: {fly_ash: 50}\n    employees: -3")), "'fly_ash' is hazardous (B3)"),
+    ((("disposal_cost_per_unit: 3.0e5}", "disposal_cost_per_unit: -3.0e5, hazardous: true}"),),
+     "'fly_ash' is hazardous (B3)"),
+    # a check across fields and a lever check beside a broken field elsewhere
+    ((("  seed: 7", "  seed: -7\n  warmup_days: 40"),), "run.warmup_days: must be shorter than run.horizon_days"),
+    ((("  seed: 7", "  seed: -7"), ("exchanges:", "region: {supplier_local_respend_share: 1, "
+                                                  "supplier_wage_share: 0}\nexchanges:")),
+     "region: with these shares no money ever leaves the region"),
+    ((("  seed: 7", "  seed: -7"), ("exchanges:", "park: {area_ha: 100}\nsme: {land_share: 0.1}\nexchanges:")),
+     "sme.mix: IKM land is reserved but no archetype says what firms fill it"),
+    ((("  seed: 7", "  seed: -7"), ("exchanges:", "sentra: {members: [power_plant, nobody]}\nexchanges:")),
+     "sentra.members[1]: unknown firm 'nobody'"),
+])
+def test_problems_behind_a_structure_error_are_listed_with_it(broken_scenario, breaks, hidden):
+    path, _ = broken_scenario(*breaks)
+    lines = report_lines(path)
+    assert len(lines) == 2 and any(hidden in line for line in lines), lines
+
+
+def test_a_misspelt_essential_field_is_not_guessed_at(broken_scenario):
+    """`ouputs` is not dropped and the recipe checked without outputs (a false 'add loss' problem)."""
+    path, text = broken_scenario(("outputs: {fly_ash: 0.05, loss: 0.45}", "ouputs: {fly_ash: 0.05, loss: 0.45}"))
+    lines = report_lines(path)
+    assert lines == [f"{at(path, text, 'ouputs')}: firms.power_plant.ouputs: unknown field 'ouputs' "
+                     "(did you mean 'outputs' or 'inputs'?)"]
+
+
+def test_a_rejected_material_name_is_never_suggested(broken_scenario):
+    path, text = broken_scenario(("  fly_ash: {category", "  fly ash: {category"))
+    lines = report_lines(path)
+    assert lines[0].endswith("materials.fly ash: 'fly ash' is not a valid name (start with a letter or digit; "
+                             "use only letters, digits, '_' and '-')")
+    assert all("did you mean 'fly ash'" not in line for line in lines)
+    assert lines[1].endswith("firms.power_plant.outputs.fly_ash: unknown material 'fly_ash' "
+                             "(declare it under `materials:`)")

@@ -186,7 +186,13 @@ def lhs_points(ranges: dict[str, tuple[float, float]], n: int, seed: int) -> lis
 
 def point_arms(path: str | Path, variant: str | None, overrides: Sequence[str],
                points: list[dict[str, Any]]) -> list[Arm]:
-    """One arm per parameter point: the point's values applied as ``--set`` overrides."""
+    """One arm per parameter point: the point's values applied as ``--set`` overrides.
+
+    Raises
+    ------
+    EipsimError
+        When every point is invalid (an unknown field, a value no point may take).
+    """
     from ..loader import dump_yaml
 
     width = max(3, len(str(len(points))))
@@ -194,4 +200,6 @@ def point_arms(path: str | Path, variant: str | None, overrides: Sequence[str],
     for k, point in enumerate(points):
         sets = [f"{name}={dump_yaml(value).strip().removesuffix('...').strip()}" for name, value in point.items()]
         arms.append(load_arm(f"p{k:0{width}d}", path, variant, [*overrides, *sets], point))
+    if arms and all(arm.error for arm in arms):  # nothing would run: bad input, refused before any work
+        raise EipsimError(f"every point of the experiment is invalid; the first ({arms[0].label}): {arms[0].error}")
     return arms
