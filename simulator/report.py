@@ -27,7 +27,7 @@ from .plotting.charts import folder_figures, run_figures
 from .result_reader import ResultReader
 from .levers import active as active_levers
 from .metrics.registry import REGISTRY, metric_label
-from .vocabulary import format_value, not_available, number, unit_text
+from .vocabulary import format_change, format_value, not_available, number, unit_text
 from .plotting.sankey import KIND_NAMES
 
 TEXT = {
@@ -266,8 +266,9 @@ def _difference_rows(reader: ResultReader, lang: str) -> list[dict]:
     for r in reader.table("differences.csv"):
         if r["metric"] not in REGISTRY or not REGISTRY[r["metric"]].headline:
             continue
-        value = {key: format_value(r[key], r["unit"], lang)
-                 for key in ("baseline_mean", "variant_mean", "diff_mean", "diff_ci_low", "diff_ci_high")}
+        value = {key: format_value(r[key], r["unit"], lang) for key in ("baseline_mean", "variant_mean")}
+        value.update(zip(("diff_mean", "diff_ci_low", "diff_ci_high"), format_change(
+            r["diff_mean"], r["diff_ci_low"], r["diff_ci_high"], r["unit"], lang)))
         rows.append({"variant": r["variant"], "metric": r["metric"], "label": metric_label(r["metric"], lang),
                      "baseline": value["baseline_mean"], "value": value["variant_mean"],
                      "difference": value["diff_mean"], "low": value["diff_ci_low"], "high": value["diff_ci_high"],

@@ -1,7 +1,8 @@
 """Words, units and numbers as people read them: one units table and one number formatter.
 
 The command line, the HTML report, the charts and the explorer all write values through
-:func:`format_value` (and its building block :func:`number`), and units through
+:func:`format_value` (and its building block :func:`number`), changes through
+:func:`format_difference` and :func:`format_change` (percentage points for shares), and units through
 :func:`unit_text`, so ``1,234.5 million IDR`` and ``1.234,5 juta IDR`` have one definition.
 Indicator names live in :mod:`simulator.metrics.registry`; scenario fields declare their unit
 in :mod:`simulator.config`; lever texts live in :mod:`simulator.levers`.
@@ -128,6 +129,54 @@ def format_value(value: float | None, unit: str, lang: str = "en", change: bool 
     if abs(value) >= 100 or value == int(value):
         return f"{value:,.0f} {unit}"
     return f"{value:,.3g} {unit}"
+
+
+MAX_DECIMALS = 12
+
+
+def _digits(size: float, significant: int) -> int:
+    """Decimals that show ``significant`` digits of ``size`` (> 0)."""
+    return significant - 1 - math.floor(math.log10(size))
+
+
+def difference_decimals(value: float | None, low: float | None = None, high: float | None = None,
+                        minimum: int = 0) -> int:
+    """Decimals of a difference: two significant digits of the difference, and one of the half-width
+    of its CI (``low``, ``high``), whichever needs more; so +0.0022 [+0.0020, +0.0024] is not
+    written 0.00 [0.00, 0.00]."""
+    needed = [minimum]
+    if value is not None and math.isfinite(value) and value != 0:
+        needed.append(_digits(abs(value), 2))
+    if low is not None and high is not None and math.isfinite(low) and math.isfinite(high) and high > low:
+        needed.append(_digits((high - low) / 2, 1))
+    return min(MAX_DECIMALS, max(needed))
+
+
+def format_difference(value: float | None, unit: str, lang: str = "en", decimals: int | None = None) -> str:
+    """A change of a value, always signed: of a share in percentage points (``+2.1 pp``), of money in
+    its scale word, of anything else in its unit with ``decimals`` (default
+    :func:`difference_decimals` of the value)."""
+    if value is None or not math.isfinite(value):
+        return NOT_AVAILABLE.get(lang, NOT_AVAILABLE["en"])
+    if is_currency(unit):
+        text = format_value(value, unit, lang).replace("-", "−")
+        return "+" + text if value > 0 else text
+    if unit in SHARE_UNITS:
+        shown = 100 * value
+        places = difference_decimals(shown, minimum=1) if decimals is None else decimals
+        return f"{number(shown, lang, places, sign=True)} pp"
+    places = difference_decimals(value) if decimals is None else decimals
+    text = number(value, lang, places, sign=True)
+    return f"{text} {'' if unit in UNITLESS else unit_text(unit, lang)}".strip()
+
+
+def format_change(value: float | None, low: float | None, high: float | None, unit: str,
+                  lang: str = "en") -> tuple[str, str, str]:
+    """A difference and the bounds of its CI, written alike (:func:`format_difference`)."""
+    scale = 100.0 if unit in SHARE_UNITS else 1.0
+    shown = [None if v is None else scale * v for v in (value, low, high)]
+    places = difference_decimals(*shown, minimum=1 if unit in SHARE_UNITS else 0)
+    return tuple(format_difference(v, unit, lang, places) for v in (value, low, high))
 
 
 def _format_local(value: float, unit: str, lang: str) -> str:

@@ -195,8 +195,24 @@ def test_failures_are_summarised_by_cause(tmp_path, capsys):
     assert manifest_of(folder)["runs_failed"] == 4
 
 
-def test_an_experiment_whose_every_run_failed_exits_1(tmp_path, capsys):
+def test_a_sweep_whose_every_point_is_invalid_exits_2_before_any_work(tmp_path, capsys):
     code = main(["sweep", str(DEMO), "--grid", "park.truck_fleet.trucks=0,-1", "--set", SHORT[0],
+                 "--engine", "serial", "--out", str(tmp_path), "--quiet"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err.startswith("eipsim: every point of the experiment is invalid; the first (p000): --set:")
+    assert "park.truck_fleet.trucks: must be >= 1, got 0" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_experiment_whose_every_run_failed_exits_1(tmp_path, capsys, monkeypatch):
+    import simulator.model.park
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a run that fails")
+
+    monkeypatch.setattr(simulator.model.park, "run_scenario", broken)
+    code = main(["sweep", str(DEMO), "--grid", "park.truck_fleet.trucks=1,2", "--set", SHORT[0],
                  "--engine", "serial", "--out", str(tmp_path), "--quiet"])
     out, err = capsys.readouterr()
     folder = next(tmp_path.glob("demo/*"))

@@ -115,6 +115,13 @@ def test_validate_and_run_print_warnings_and_exit_0(write_yaml, tmp_path, capsys
     assert f"{path}:{line}:{col}: warning: firms.paper_mill.inputs.pulp" in err
     assert ("  Warning: 1 firm(s) produced nothing in 30 days: paper_mill (`eipsim validate` warns about firms "
             "that can never produce)") in out.splitlines()
+    # a sector without output has no multipliers (not 1.00 and an income multiplier of 0)
+    assert "    paper_mill n/a / n/a" in out.splitlines()
+    from simulator.result_reader import read_table
+
+    (row,) = [r for r in read_table(next((tmp_path / "out").glob("*/*/io_multipliers.csv")))
+              if r["sector"] == "paper_mill"]
+    assert all(row[k] is None for k in row if k != "sector"), row
 
 
 def test_quiet_run_prints_no_warnings(write_yaml, tmp_path, capsys):

@@ -188,3 +188,30 @@ def test_the_missing_value_text_has_one_home():
              and any(text in p.read_text(encoding="utf-8") for text in ('"n/a"', '"t/a"', "'n/a'", "'t/a'"))}
     assert homes == {"vocabulary.py"}
     assert format_value(None, "t", "id") == "t/a" and format_value(float("nan"), "share") == "n/a"
+
+
+@pytest.mark.parametrize("value, low, high, unit, texts", [
+    (0.0022, 0.0020, 0.0024, "ratio", ("+0.0022", "+0.0020", "+0.0024")),   # LM3: was 0.00 [0.00, 0.00]
+    (0.02584, -0.00076, 0.05244, "ratio", ("+0.026", "−0.001", "+0.052")),
+    (-0.15, None, None, "ratio 1-3", ("−0.15", "n/a", "n/a")),
+    (0.083, 0.065, 0.101, "share", ("+8.3 pp", "+6.5 pp", "+10.1 pp")),      # a change of a rate: pp
+    (0.0004, None, None, "share", ("+0.040 pp", "n/a", "n/a")),
+    (-0.12, -0.2, -0.04, "share", ("−12.0 pp", "−20.0 pp", "−4.0 pp")),
+    (1150.0, 717.0, 1583.0, "t", ("+1,150 t", "+717 t", "+1,583 t")),
+    (-2.5, None, None, "jobs", ("−2.5 jobs", "n/a", "n/a")),
+    (0.0, 0.0, 0.0, "t", ("0 t", "0 t", "0 t")),
+    (1.5e9, 1.0e9, 2.0e9, "IDR", ("+1.50 billion IDR", "+1.00 billion IDR", "+2.00 billion IDR")),
+    (-2.0e6, -3.0e6, -1.0e6, "IDR", ("−2.00 million IDR", "−3.00 million IDR", "−1.00 million IDR")),
+    (float("nan"), None, None, "share", ("n/a", "n/a", "n/a")),
+])
+def test_differences_are_signed_with_their_significant_digits(value, low, high, unit, texts):
+    from simulator.vocabulary import format_change
+
+    assert format_change(value, low, high, unit) == texts
+
+
+def test_a_difference_in_indonesian():
+    from simulator.vocabulary import format_difference
+
+    assert format_difference(0.0833, "share", "id") == "+8,3 pp"
+    assert format_difference(1234.5, "t", "id") == "+1.234 t"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..metrics.registry import REGISTRY
 from ..result_reader import ResultReader, read_table
-from ..vocabulary import format_value
+from ..vocabulary import format_change, format_value
 from .drivers import MOSTLY, SIGNIFICANCE, describe, is_driver, top_drivers
 
 MAX_POINTS_SHOWN = 20
@@ -75,10 +75,11 @@ def _difference_lines(folder: Path) -> list[str]:
                   *(["difference driven by"] if drivers else [])]]
         for r in (r for r in diffs if r["variant"] == variant):
             unit = r["unit"]
-            ci = (f"[{format_value(r['diff_ci_low'], unit)}, {format_value(r['diff_ci_high'], unit)}]"
-                  if r["n"] > 1 else "")
+            replicated = r["n"] > 1
+            diff, low, high = format_change(r["diff_mean"], r["diff_ci_low"] if replicated else None,
+                                            r["diff_ci_high"] if replicated else None, unit)
             table.append([REGISTRY[r["metric"]].label, format_value(r["baseline_mean"], unit), "->",
-                          format_value(r["variant_mean"], unit), format_value(r["diff_mean"], unit), ci,
+                          format_value(r["variant_mean"], unit), diff, f"[{low}, {high}]" if replicated else "",
                           *([describe(top_drivers(drivers, f"{variant} - {baseline}", r["metric"]))]
                             if drivers else [])])
         lines += _aligned(table, left=1, right=6)

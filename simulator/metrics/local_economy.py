@@ -245,14 +245,20 @@ def multipliers(table: IOTable) -> dict[str, np.ndarray]:
 
 def sector_multipliers(table: IOTable) -> dict[str, list]:
     """Type I and Type II output, income and employment multipliers of every sector, as columns
-    (empty values when the table has no Leontief solution)."""
+    (empty values when the table has no Leontief solution). A sector without output has none
+    (not 1 and 0), nor has one without local income or jobs its income or employment multipliers:
+    they are ratios to a direct effect of zero."""
     names = ("output_type1", "output_type2", "income_type1", "income_type2", "employment_type1",
              "employment_type2")
     try:
         values = multipliers(table)
     except ValueError:
         values = {name: np.full(len(table.sectors), np.nan) for name in names}
-    return {"sector": list(table.sectors), **{name: values[name].tolist() for name in names}}
+    idle = table.output <= 0
+    undefined = {"output": idle, "income": idle | (table.coefficients(table.household_income) <= 0),
+                 "employment": idle | (table.coefficients(table.employment) <= 0)}
+    return {"sector": list(table.sectors),
+            **{name: np.where(undefined[name.split("_")[0]], np.nan, values[name]).tolist() for name in names}}
 
 
 def park_wide(table: IOTable, values: dict[str, np.ndarray]) -> dict[str, float]:
