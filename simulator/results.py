@@ -224,23 +224,26 @@ class RunResult:
                 "subject": [subject[i] for i in order], "event": [str(event[i]) for i in order]}
 
     def links_table(self) -> dict[str, np.ndarray]:
-        """Candidate links: supplier, consumer, material, mode, distance, when found, how much moved,
-        investment and each side's gain over the run (money, against its outside of disposal or
-        virgin purchase; the consumer's net of transport and investment)."""
+        """Candidate links: supplier, consumer, material, mode, distance, when found (inf: not within
+        the run), how much moved, investment and each side's gain over the run (money, against its
+        outside of disposal or virgin purchase; the consumer's net of transport and investment).
+        Distances are rounded to the metre and days to a minute and a half (0.001 day): finer
+        digits are noise of the random draws, not information."""
         ln, m = self.links, self.materials
+        found = np.where(ln.found_day < self.horizon_days, np.round(ln.found_day, 3), np.inf)
         return {
             "supplier": [self.firms.ids[s] for s in ln.supplier],
             "consumer": [self.firms.ids[c] for c in ln.consumer],
             "material": [m.ids[i] for i in ln.material],
             "mode": np.where(ln.pipeline, "pipeline", "truck"),
-            "distance_km": ln.distance_km,
-            "found_day": ln.found_day,
+            "distance_km": np.round(ln.distance_km, 3),
+            "found_day": found,
             "quantity": ln.quantity,
             "unit": [m.units[i] for i in ln.material],
             "value": ln.value,
             "benefit_per_unit": ln.benefit_per_unit,
             "state_at_end": np.array(["unknown", "known", "contract"])[ln.state],
-            "first_delivery_day": ln.first_delivery_day,
+            "first_delivery_day": np.round(ln.first_delivery_day, 3),
             "investment": ln.investment,
             "supplier_gain": ln.supplier_gain,
             "consumer_gain": ln.consumer_gain,

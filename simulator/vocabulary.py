@@ -37,6 +37,8 @@ SCALES: tuple[tuple[float, dict[str, str]], ...] = (
 NOT_AVAILABLE = {"en": "n/a", "id": "t/a"}
 POINTS = {"en": "pp", "id": "poin %"}
 """A change of a share, in percentage points."""
+DAY_OF_RUN = {"en": "day {}", "id": "hari ke-{}"}
+"""A day of the run (unit ``day``), not a duration (unit ``days``)."""
 
 
 def not_available(lang: str = "en") -> str:
@@ -115,6 +117,8 @@ def format_value(value: float | None, unit: str, lang: str = "en", change: bool 
         return not_available(lang)
     if change:
         return _format_change(value, unit, lang)
+    if unit == "day":  # a day of the run, not a duration: "day 152" (a duration's unit is "days")
+        return DAY_OF_RUN.get(lang, DAY_OF_RUN["en"]).format(number(value, lang, 0))
     if lang != "en":
         return _format_local(value, unit, lang)
     if unit in SHARE_UNITS:
