@@ -50,6 +50,16 @@ SHARE_UNITS = ("share",)
 UNITLESS = ("ratio", "ratio 1-3", "index 0-1", "relative")
 
 
+def readable(name: str) -> str:
+    """An id as people read it where no label was given: ``power_plant`` -> ``Power plant``
+    (a name with spaces or capitals is someone's label and stays as written)."""
+    name = str(name)
+    if " " in name or name != name.lower():
+        return name
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
 def is_currency(unit: str) -> bool:
     """A 3-letter upper-case unit is an ISO 4217 currency code."""
     return len(unit) == 3 and unit.isupper()

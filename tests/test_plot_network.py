@@ -93,8 +93,8 @@ def test_network_far_firm_at_the_edge_and_labels_do_not_overlap(kalundborg):
     assert x1 - x0 < 50 and y1 - y0 < 50  # the cement works 200 km away does not set the frame
     labels = [t for t in ax.texts if t.get_gid() == "firm-label"]
     words = [t.get_text() for t in labels]
-    assert any(w.startswith("cement\n") and "km" in w and "off the map" in w for w in words)
-    assert {"asnaes", "statoil", "novo", "gyproc", "farms"} <= {w.split("\n")[0] for w in words}
+    assert any(w.startswith("Cement\n") and "km" in w and "off the map" in w for w in words)
+    assert {"Asnaes", "Statoil", "Novo", "Gyproc", "Farms"} <= {w.split("\n")[0] for w in words}
     fig.draw_without_rendering()
     boxes = [t.get_window_extent() for t in labels]
     for i, a in enumerate(boxes):
@@ -174,3 +174,15 @@ def test_invalid_dpi_is_a_user_error(dpi):
 
 def test_valid_dpi_passes():
     assert check_dpi(150) == 150
+
+
+def test_the_demo_map_is_not_stretched_by_its_far_brickworks(demo):
+    """Issue 14, item 8: the brickworks 12 km east squeezed the park so that labels overlapped; and
+    firms were named by their ids (power_plant) instead of words."""
+    fig = plot_network(demo)
+    ax = fig.axes[0]
+    x0, x1 = ax.get_xlim()
+    assert x1 - x0 < 6
+    words = [t.get_text() for t in ax.texts if t.get_gid() == "firm-label"]
+    assert "Power plant" in words and not any("_" in w for w in words)
+    assert any(w.startswith("Brickworks\n") and "off the map" in w for w in words)

@@ -230,7 +230,9 @@ def test_comparison_chosen_indicators_numbers_and_indonesian():
 def test_comparison_of_one_arm_and_of_failed_runs():
     one = [row for row in SUMMARY if row["arm"] == "base"]
     fig = plot_comparison(one, META)
-    assert [len(errorbars(ax)) for ax in data_axes(fig) if errorbars(ax)] == [1, 1]
+    # one panel, one row per indicator (CI as % of its mean), no baseline to cite (issue 14, item 8)
+    assert [len(errorbars(ax)) for ax in data_axes(fig) if errorbars(ax)] == [2]
+    assert not any("baseline" in t for t in texts(fig))
     failed = [{**row, "mean": "nan", "ci_low": "", "ci_high": ""} for row in SUMMARY]
     fig = plot_comparison(failed, META)  # a figure that says why it is empty, not an error
     assert any("failures.csv" in t for t in texts(fig))
@@ -416,3 +418,8 @@ def test_demo_experiment_tables(demo_experiments, tmp_path):
     assert len([line for line in data_axes(fig)[0].get_lines() if len(line.get_xdata()) > 2]) == 6
     fig.savefig(tmp_path / "discovery_arms.png", dpi=60)
 
+
+def test_a_zoomed_axis_is_marked_as_not_starting_at_zero():
+    """Issue 14, item 8: LM3 zoomed to 1.153-1.158 made +0.004 look steep; the axis now says so."""
+    fig = plot_comparison(SUMMARY, META)
+    assert any("≈" in t for t in texts(fig))  # the mark on a zoomed panel and its legend entry

@@ -7,6 +7,7 @@ import numpy as np
 from ..config import Scenario
 from ..errors import SimulationError
 from ..network import ParkNetwork
+from ..vocabulary import readable
 from ..results import FirmInfo, LinkInfo, MaterialInfo, RegionInfo, RunResult
 
 MASS_BALANCE_TOLERANCE = 1e-9
@@ -54,7 +55,7 @@ def assemble_result(scenario: Scenario, seed: int, replication: int | None, netw
             "household_local_spending_share", "supplier_local_respend_share", "supplier_wage_share",
             "supplier_jobs_per_million", "government_local_respend_share"})),
         materials=MaterialInfo(
-            ids=net.materials, labels=tuple(m.label or mid for m, mid in zip(mats, net.materials)),
+            ids=net.materials, labels=tuple(m.label or readable(mid) for m, mid in zip(mats, net.materials)),
             units=tuple(m.unit for m in mats), categories=tuple(m.category for m in mats),
             co2e_t_per_unit=np.array([m.co2e_t_per_unit for m in mats]),
             disposal_co2e_t_per_unit=np.array([m.disposal_co2e_t_per_unit for m in mats]),

@@ -19,13 +19,16 @@ from matplotlib.lines import Line2D
 
 from ..metrics.registry import REGISTRY, metric_label
 from ..vocabulary import SHARE_UNITS, UNITLESS, display_unit, number, scale_word, share_factor
-from .style import bottom_legend, colour_cycle, footer, label, new_figure
+from ..vocabulary import format_value
+from .style import BROKEN_AXIS, bottom_legend, colour_cycle, footer, label, mark_broken_axis, new_figure
 
 LABELS = {
     "en": {"title": "Indicators by scenario arm: mean and 95 % CI", "title_of": "{title} — {scenario}",
            "mean": "mean of the replications", "ci": "95 % confidence interval",
            "imprecise": "hollow: imprecise (CI half-width > 10 % of the mean)",
            "baseline_line": "mean of the baseline ({arm})",
+           "one_title": "Indicators: mean and 95 % CI over the replications",
+           "one_axis": "95 % CI around the mean (% of the mean)",
            "diff_title": "Change against the baseline: paired differences with 95 % CI",
            "diff_title_base": "Change against the baseline ({arm}): paired differences with 95 % CI",
            "diff_axis": "variant − baseline (% of baseline)",
@@ -39,6 +42,8 @@ LABELS = {
            "mean": "rata-rata replikasi", "ci": "selang kepercayaan (SK) 95 %",
            "imprecise": "kosong: kurang presisi (setengah lebar SK > 10 % rata-rata)",
            "baseline_line": "rata-rata skenario dasar ({arm})",
+           "one_title": "Indikator: rata-rata dan SK 95 % atas replikasi",
+           "one_axis": "SK 95 % di sekitar rata-rata (% dari rata-rata)",
            "diff_title": "Perubahan terhadap skenario dasar: selisih berpasangan dengan SK 95 %",
            "diff_title_base": "Perubahan terhadap skenario dasar ({arm}): selisih berpasangan dengan SK 95 %",
            "diff_axis": "varian − skenario dasar (% dari skenario dasar)",
@@ -179,6 +184,8 @@ def plot_comparison(summary_rows, meta: dict | None, metrics=None, lang: str = "
     if not metrics:
         return _message_figure(_title("title", meta, lang), label(LABELS, "no_values", lang), meta, lang)
     arms = list(dict.fromkeys(str(r["arm"]) for r in rows))
+    if len(arms) == 1:
+        return _plot_one_arm(rows, metrics, arms[0], meta, lang)
     colours = dict(zip(arms, colour_cycle(len(arms))))
     by_key = {(str(r["arm"]), r["metric"]): r for r in rows}
     ncols = min(3, len(metrics))
@@ -213,6 +220,7 @@ def plot_comparison(summary_rows, meta: dict | None, metrics=None, lang: str = "
         ax.tick_params(labelsize=8)
         ax.grid(axis="x", alpha=0.3)
         ax.margins(x=0.12)
+    broken = [mark_broken_axis(ax) for ax in axes[:len(metrics)]]
     for ax in axes[len(metrics):]:
         ax.set_visible(False)
     axes[0].set_yticks(y, arms)
@@ -221,8 +229,53 @@ def plot_comparison(summary_rows, meta: dict | None, metrics=None, lang: str = "
                Line2D([], [], marker="|", ms=12, ls="-", color="#333333", label=text("ci")),
                Line2D([], [], marker="o", ls="", mfc="white", mec="#333333", label=text("imprecise")),
                Line2D([], [], ls="--", color=BASELINE_GREY, label=text("baseline_line", arm=arms[0]))]
-    main.legend(handles=handles, ncols=4, frameon=False, **bottom_legend(8))
+    if any(broken):
+        handles.append(Line2D([], [], ls="", label=BROKEN_AXIS.get(lang, BROKEN_AXIS["en"])))
+    main.legend(handles=handles, ncols=min(len(handles), 3), frameon=False, **bottom_legend(8))
     main.suptitle(_title("title", meta, lang))
+    footer(fig, meta, lang)
+    return fig
+
+
+def _plot_one_arm(rows: list[dict], metrics: list[str], arm: str, meta: dict, lang: str) -> Figure:
+    """The replications of one scenario: per indicator, its 95 % CI around the mean as % of the
+    mean (so indicators of different units share one axis, and the width reads as precision),
+    with the mean and CI in the indicator's own unit written beside it. No baseline: there is
+    nothing to compare with."""
+    text = lambda key, **kw: label(LABELS, key, lang, **kw)  # noqa: E731
+    by_metric = {r["metric"]: r for r in rows}
+    fig, main = framed(10.0, 1.7 + 0.36 * len(metrics))
+    ax = main.subplots()
+    extent = [0.0]
+    for j, metric in enumerate(metrics):
+        row = by_metric[metric]
+        mean, low, high = num(row["mean"]), num(row.get("ci_low")), num(row.get("ci_high"))
+        unit = row.get("unit", "")
+        relative = np.isfinite(mean) and mean != 0 and np.isfinite(low) and np.isfinite(high)
+        err = [[(mean - low) * 100 / abs(mean)], [(high - mean) * 100 / abs(mean)]] if relative else [[0.0], [0.0]]
+        hollow = flag(row.get("imprecise"))
+        ax.errorbar([0.0], [j], xerr=err, fmt="o", color="#0072B2", mfc="white" if hollow else "#0072B2",
+                    mec="#0072B2", mew=1.5, ms=6, capsize=3, elinewidth=1.5, zorder=3)
+        extent += [-err[0][0], err[1][0]]
+        shown = format_value(mean, unit, lang)
+        if np.isfinite(low) and np.isfinite(high):
+            shown += f"  [{format_value(low, unit, lang)}, {format_value(high, unit, lang)}]"
+        ax.annotate(shown, (err[1][0], j), xytext=(6, 0), textcoords="offset points", va="center", fontsize=7.5,
+                    color="#333333")
+    ax.axvline(0, color="#222222", lw=0.8, zorder=1)
+    ax.set_yticks(np.arange(len(metrics)), ["\n".join(textwrap.wrap(metric_label(m, lang), 40)) for m in metrics],
+                  fontsize=8.5)
+    ax.set_ylim(len(metrics) - 0.5, -0.5)
+    reach = max(abs(v) for v in extent) or 1.0
+    ax.set_xlim(-1.15 * reach, 3.2 * reach)  # room for the values right of the whiskers
+    ax.xaxis.set_major_formatter(NumberFormatter(lang, suffix=" %"))
+    ax.set_xlabel(text("one_axis"))
+    ax.grid(axis="x", alpha=0.3)
+    handles = [Line2D([], [], marker="o", ls="", color="#333333", label=text("mean")),
+               Line2D([], [], marker="|", ms=12, ls="-", color="#333333", label=text("ci")),
+               Line2D([], [], marker="o", ls="", mfc="white", mec="#333333", label=text("imprecise"))]
+    main.legend(handles=handles, ncols=3, frameon=False, **bottom_legend(8))
+    main.suptitle(_title("one_title", {"scenario": arm, **meta}, lang))
     footer(fig, meta, lang)
     return fig
 

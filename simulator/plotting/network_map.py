@@ -22,13 +22,13 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..vocabulary import number, unit_name
+from ..vocabulary import number, readable, unit_name
 from .style import KIND_MARKERS, OKABE_ITO, footer, label, material_colours, new_figure
 
 MAX_WIDTH_PT = 8.0
 MAX_LABELLED_FIRMS = 24
 """Firm entries labelled at most, largest output first (labels that would overlap are left out)."""
-FAR_FACTOR, FAR_MIN_KM = 10.0, 20.0
+FAR_FACTOR, FAR_MIN_KM = 4.0, 5.0
 """A firm is 'far' (drawn at the frame's edge) when it is more than FAR_FACTOR times the typical
 distance of the firms from the park's centre (75th percentile) and more than FAR_MIN_KM away."""
 DASHES = ("solid", (0, (4, 2)), (0, (1, 1.5)))
@@ -210,7 +210,7 @@ def _label_firms(ax: Axes, firms: list[dict], xy: np.ndarray, xy_true: np.ndarra
             break
         mid = xy[members].mean(axis=0)
         at = members[int(np.argmin(np.hypot(*(xy[members] - mid).T)))]
-        words = entry if len(members) == 1 else f"{entry} ×{len(members)}"
+        words = readable(entry) if len(members) == 1 else f"{readable(entry)} ×{len(members)}"
         if is_far:
             dx, dy = xy_true[at] - centre
             km = number(float(np.hypot(dx, dy)), lang, 0)

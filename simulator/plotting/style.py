@@ -85,3 +85,17 @@ def material_colours(materials) -> dict:
 
 def colour_cycle(n: int) -> list[str]:
     return [OKABE_ITO[i % len(OKABE_ITO)] for i in range(n)]
+
+
+BROKEN_AXIS = {"en": "≈ axis does not start at 0", "id": "≈ sumbu tidak mulai dari 0"}
+
+
+def mark_broken_axis(ax, axis: str = "x") -> bool:
+    """Mark the lower end of an axis whose range leaves out 0 with a ``≈`` (a zoomed axis makes a
+    small change look steep); True when marked."""
+    low, high = ax.get_xlim() if axis == "x" else ax.get_ylim()
+    if low <= 0 <= high or high <= 0 <= low:
+        return False
+    ax.annotate("≈", (0.0, 0.0), xycoords="axes fraction", ha="center", va="center", fontsize=11, color="#222222",
+                annotation_clip=False, bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none"})
+    return True

@@ -18,7 +18,7 @@ from ..levers import BY_PATH
 from ..metrics.registry import metric_label
 from ..vocabulary import display_unit, number, share_factor, unit_text
 from .compare import SUMMARY_COLUMNS, NumberFormatter, as_rows, exact_decimals, flag, framed, num, scale_for
-from .style import bottom_legend, colour_cycle, footer, label
+from .style import BROKEN_AXIS, bottom_legend, colour_cycle, footer, label, mark_broken_axis
 
 LOG_SPAN = 10.0
 """Positive settings spanning at least this factor are placed on a logarithmic axis."""
@@ -148,7 +148,9 @@ def plot_sweep(summary_rows, parameter: str, meta: dict | None,
     handles = [Line2D([], [], marker="o", color="#333333", label=n_text),
                Patch(color="#333333", alpha=0.22, lw=0, label=text("ci")),
                Line2D([], [], marker="o", ls="", mfc="white", mec="#333333", label=text("imprecise"))]
-    main.legend(handles=handles, ncols=3, frameon=False, **bottom_legend(8))
+    if any([mark_broken_axis(ax, "y") for ax in axes]):  # a zoomed axis makes a small change look steep
+        handles.append(Line2D([], [], ls="", label=BROKEN_AXIS.get(lang, BROKEN_AXIS["en"])))
+    main.legend(handles=handles, ncols=2 if len(handles) > 3 else 3, frameon=False, **bottom_legend(8))
     title = text("title", parameter=name)
     main.suptitle(text("title_of", title=title, scenario=meta["scenario"]) if meta.get("scenario") else title)
     footer(fig, meta, lang)
