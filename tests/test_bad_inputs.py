@@ -580,3 +580,13 @@ def test_the_corpus_is_large():
                 "command-line values": len(COMMAND_LINE), "interrupts": 2 * len(INTERRUPT_POINTS) + 1}
     assert all(count >= 8 for count in families.values()), families
     assert sum(families.values()) >= 150, families
+
+
+def test_a_landfill_tax_of_5e7_on_the_demo_runs(tmp_path, capsys):
+    """Issue 14: `--set policy.landfill_tax_per_t=5e7` on the demo crashed after the whole run
+    ('round2 ... cannot exceed round1'); a high but finite tax is a question, not bad input."""
+    code = main(["run", str(DEMO), "--set", "policy.landfill_tax_per_t=5e7", "--set", "run.horizon_days=120",
+                 "--out", str(tmp_path), "--no-figures"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Traceback" not in err and "LM3 of the park" in out
