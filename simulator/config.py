@@ -202,7 +202,7 @@ class Substitute(Strict):
 class InputSpec(Strict):
     """One recipe input: how much per unit of product, and what may replace it."""
 
-    per_unit: NonNegative = Field(description="Units of this input per unit of product.",
+    per_unit: NonNegative = Field(le=MAX_FACTOR, description="Units of this input per unit of product.",
         unit="input units / product unit")
     substitutes: dict[Identifier, Substitute] = Field(
         default_factory=dict, description="Secondary materials that may replace part of this input.")
@@ -297,7 +297,7 @@ class FirmSpec(Strict):
     product: ProductSpec = Field(description="Main product and capacity.")
     inputs: dict[Identifier, InputSpec] = Field(
         default_factory=dict, description="Inputs per unit of product; a number is shorthand for {per_unit: n}.")
-    outputs: dict[str, NonNegative] = Field(
+    outputs: dict[str, Annotated[NonNegative, Field(le=MAX_FACTOR)]] = Field(
         default_factory=dict, description="By-products and wastes per unit of product; `loss` (t) and "
                                           "`loss_m3` close the mass and water balances.",
         unit="units / product unit")
@@ -375,11 +375,11 @@ class TruckFleet(Strict):
     cost_per_km: NonNegative = Field(0.0, le=MAX_MONEY, description="Cost per km driven, loaded or empty (currency per km).",
         unit="currency / km")
     cost_per_trip: NonNegative = Field(
-        0.0, description="Fixed cost of every trip, full or part-loaded: dispatch, weighing, paperwork "
+        0.0, le=MAX_MONEY, description="Fixed cost of every trip, full or part-loaded: dispatch, weighing, paperwork "
                          "(currency per trip; depends on the currency, so no general default).",
         unit="currency / trip")
     cost_per_hour: NonNegative = Field(
-        0.0, description="Cost of each hour a truck is out on a trip, driving or loading and unloading: driver "
+        0.0, le=MAX_MONEY, description="Cost of each hour a truck is out on a trip, driving or loading and unloading: driver "
                          "and hire (currency per hour; depends on the currency, so no general default).",
         unit="currency / h")
     loading_hours: NonNegative = Field(1.0, description="Hours to load and unload one trip (illustrative).",
@@ -388,7 +388,7 @@ class TruckFleet(Strict):
         1.0, description="A lot is shipped only when it fills at least this share of a truck.",
         unit="fraction 0-1")
     co2e_kg_per_km: NonNegative = Field(
-        0.9, description="Emissions per truck-km driven (kg CO2e); ~0.9 for an average laden diesel HGV "
+        0.9, le=MAX_FACTOR, description="Emissions per truck-km driven (kg CO2e); ~0.9 for an average laden diesel HGV "
                          "(UK DESNZ/DEFRA GHG conversion factors 2023), illustrative for Indonesia.",
         unit="kg CO2e / km")
 
@@ -428,7 +428,7 @@ class NetworkSpec(Strict):
                          "Ballou, Rahardja & Sakai 2002, Transp. Res. A 36:843).",
         unit="ratio")
     pipeline_cost_per_unit_km: NonNegative = Field(
-        0.0, description="Cost of moving one unit one km by pipeline (currency per unit per km).",
+        0.0, le=MAX_MONEY, description="Cost of moving one unit one km by pipeline (currency per unit per km).",
         unit="currency / (unit km)")
     known_from_day: Day | None = Field(
         None, description="Day all generated links are known (existing ties); left out: each link is "
@@ -490,14 +490,14 @@ class LinkEconomics(Strict):
     """What a link costs to set up and how two firms decide to sign (see docs/concepts.md)."""
 
     pipeline_fixed_cost: NonNegative = Field(
-        0.0, description="Investment in a pipeline regardless of length: connections, pumps, metering "
+        0.0, le=MAX_MONEY, description="Investment in a pipeline regardless of length: connections, pumps, metering "
                          "(currency; depends on the currency, so no general default).",
         unit="currency")
     pipeline_cost_per_km: NonNegative = Field(
         0.0, le=MAX_MONEY, description="Investment per km of pipeline (currency per km; no general default).",
         unit="currency / km")
     truck_link_setup_cost: NonNegative = Field(
-        0.0, description="Investment to start a trucked exchange: storage, pre-treatment, testing "
+        0.0, le=MAX_MONEY, description="Investment to start a trucked exchange: storage, pre-treatment, testing "
                          "(currency per link; no general default).",
         unit="currency")
     pipeline_lead_days: NonNegative = Field(
@@ -611,15 +611,15 @@ class Sentra(Strict):
         True, description="Members' storable by-products are collected into the centre's shared store and "
                           "shipped from it in truckloads.")
     storage_per_material: Positive = Field(
-        200.0, description="Capacity of the shared store for each pooled material (material units).",
+        200.0, le=MAX_STOCK, description="Capacity of the shared store for each pooled material (material units).",
         unit="material units")
     collection_cost_per_unit: NonNegative = Field(
-        0.0, description="Cost of collecting members' small lots, paid by the centre to regional services "
+        0.0, le=MAX_MONEY, description="Cost of collecting members' small lots, paid by the centre to regional services "
                          "(currency per unit).",
         unit="currency / unit")
     truck_fleet: TruckFleet | None = Field(
         None, description="The centre's own trucks for exchanges of its members; null: the park fleet.")
-    staff: NonNegative = Field(3.0, description="Facilitator and store staff (jobs).",
+    staff: NonNegative = Field(3.0, le=MAX_JOBS, description="Facilitator and store staff (jobs).",
         unit="jobs")
     wage_per_year: NonNegative = Field(0.0, le=MAX_MONEY, description="Wage per staff member (currency per "
                                                                       "year, at most 1e15).",
@@ -740,7 +740,7 @@ class Region(Strict):
                          "(illustrative; at most supplier_local_respend_share).",
         unit="fraction 0-1")
     supplier_jobs_per_million: NonNegative = Field(
-        0.0, description="Jobs in regional suppliers per million currency units of their yearly sales. Default 0: "
+        0.0, le=MAX_FACTOR, description="Jobs in regional suppliers per million currency units of their yearly sales. Default 0: "
                          "employment multipliers then count park jobs only; no general default exists "
                          "(it depends on the currency and the region).",
         unit="jobs / million currency")
