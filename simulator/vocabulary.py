@@ -167,21 +167,16 @@ def difference_decimals(value: float | None, low: float | None = None, high: flo
 
 
 def format_difference(value: float | None, unit: str, lang: str = "en", decimals: int | None = None) -> str:
-    """A change of a value, always signed: of a share in percentage points (``+2.1 pp``), of money in
-    its scale word, of anything else in its unit with ``decimals`` (default
-    :func:`difference_decimals` of the value)."""
-    if value is None or not math.isfinite(value):
-        return NOT_AVAILABLE.get(lang, NOT_AVAILABLE["en"])
-    if is_currency(unit):
-        text = format_value(value, unit, lang).replace("-", "−")
-        return "+" + text if value > 0 else text
+    """A change of a value, always signed, a share's in percentage points: with ``decimals`` given
+    (:func:`format_change`, so that a difference and its CI are written alike), else as
+    ``format_value(..., change=True)`` writes it; money always in its scale word."""
+    if decimals is None or is_currency(unit) or value is None or not math.isfinite(value):
+        return format_value(value if value is None or math.isfinite(value) else math.nan, unit, lang, change=True)
     if unit in SHARE_UNITS:
-        shown = 100 * value
-        places = difference_decimals(shown, minimum=1) if decimals is None else decimals
-        return f"{number(shown, lang, places, sign=True)} pp"
-    places = difference_decimals(value) if decimals is None else decimals
-    text = number(value, lang, places, sign=True)
-    return f"{text} {'' if unit in UNITLESS else unit_text(unit, lang)}".strip()
+        shown = POINTS.get(lang, POINTS["en"])
+    else:
+        shown = "" if unit in UNITLESS else unit_text(unit, lang)
+    return f"{number(value * share_factor(unit), lang, decimals, sign=True)} {shown}".strip()
 
 
 def format_change(value: float | None, low: float | None, high: float | None, unit: str,

@@ -200,8 +200,8 @@ def test_the_missing_value_text_has_one_home():
     (1150.0, 717.0, 1583.0, "t", ("+1,150 t", "+717 t", "+1,583 t")),
     (-2.5, None, None, "jobs", ("−2.5 jobs", "n/a", "n/a")),
     (0.0, 0.0, 0.0, "t", ("0 t", "0 t", "0 t")),
-    (1.5e9, 1.0e9, 2.0e9, "IDR", ("+1.50 billion IDR", "+1.00 billion IDR", "+2.00 billion IDR")),
-    (-2.0e6, -3.0e6, -1.0e6, "IDR", ("−2.00 million IDR", "−3.00 million IDR", "−1.00 million IDR")),
+    (1.5e9, 1.0e9, 2.0e9, "IDR", ("+1.50 billion IDR", "+1 billion IDR", "+2 billion IDR")),
+    (-2.5e6, -3.5e6, -1.5e6, "IDR", ("−2.50 million IDR", "−3.50 million IDR", "−1.50 million IDR")),
     (float("nan"), None, None, "share", ("n/a", "n/a", "n/a")),
 ])
 def test_differences_are_signed_with_their_significant_digits(value, low, high, unit, texts):
@@ -211,7 +211,8 @@ def test_differences_are_signed_with_their_significant_digits(value, low, high, 
 
 
 def test_a_difference_in_indonesian():
-    from simulator.vocabulary import format_difference
+    from simulator.vocabulary import format_change, format_difference
 
-    assert format_difference(0.0833, "share", "id") == "+8,3 pp"
+    assert format_difference(0.0833, "share", "id") == "+8,33 poin %"
+    assert format_change(0.0833, 0.07, 0.09, "share", "id") == ("+8,3 poin %", "+7,0 poin %", "+9,0 poin %")
     assert format_difference(1234.5, "t", "id") == "+1.234 t"
