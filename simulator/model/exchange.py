@@ -97,6 +97,7 @@ class Contracts:
         self.realised_supplier = np.zeros(n)            # gains over the run (currency)
         self.realised_consumer = np.zeros(n)
         self.first_delivery = np.full(n, np.nan)
+        self._delivering: set[int] = set()               # links with a first delivery
         self._by_supplier = _groups(links.supplier, links.material)
         self._by_consumer = _groups(links.consumer, links.material)
         self.benefit = np.zeros(n)
@@ -119,6 +120,7 @@ class Contracts:
         subsidy = p.subsidy * p.is_tonnes[material]
         self.disposal_avoided = disposal_avoided
         self.consumer_value = value + subsidy - self.handling   # per unit, before price and transport
+        self._delivery_terms = (disposal_avoided.tolist(), self.consumer_value.tolist())   # read per delivery
         self.benefit = value + disposal_avoided + subsidy - self.transport_per_unit - self.handling
         self._split()
         self._sort_active()
@@ -202,11 +204,13 @@ class Contracts:
 
     def delivered(self, link: int, quantity: float, trip_cost: float, now: float) -> None:
         """Book the gains of a delivery: each side's money against its outside of disposal or virgin purchase."""
-        if np.isnan(self.first_delivery[link]):
+        if link not in self._delivering:
+            self._delivering.add(link)
             self.first_delivery[link] = now
         price = self.price_list[link]
-        self.realised_supplier[link] += quantity * (price + self.disposal_avoided[link])
-        self.realised_consumer[link] += quantity * (self.consumer_value[link] - price) - trip_cost
+        disposal_avoided, consumer_value = self._delivery_terms
+        self.realised_supplier[link] += quantity * (price + disposal_avoided[link])
+        self.realised_consumer[link] += quantity * (consumer_value[link] - price) - trip_cost
 
     # ---------------------------------------------------------------- contract state
 
