@@ -90,6 +90,20 @@ def test_pipeline_is_built_only_within_its_break_even_distance(distance, built):
         assert result.links.consumer_gain[0] < result.links.quantity[0] * 30  # paid for the pipe
 
 
+@pytest.mark.parametrize("life", [1, 30])
+def test_renewals_keep_the_investment_charge_during_the_assets_life(life):
+    # a 7 km pipe (450,000) pays within one contract; signed on day ~0, renewed for certain on days
+    # ~375 and ~740: within a 30-year life the renewed price still recovers 450,000 / (a(30) x
+    # 18,250) per MWh, after a one-year life nothing
+    data = steam_dict(7.0, run={"horizon_days": 800}, link_economics={"pipeline_life_years": life},
+                      discovery={"renewal_probability": 1.0})
+    model = ParkModel(compose(scenario(data)), 1)
+    result = model.run()
+    assert list(result.link_events["event"]).count("renewed") == 2
+    expected = (1e5 + 5e4 * 7) / (annuity_factor(0.10, 30.0) * 18250) if life == 30 else 0.0
+    assert model.market.contracts.invest_per_unit[0] == pytest.approx(expected)
+
+
 def test_pipeline_length_has_no_fixed_cap():
     # the old 3 km constant is gone: a 7 km pipe is a candidate and, when it pays, it is built
     result = run_scenario(scenario(steam_dict(7.0)))

@@ -3,7 +3,8 @@
 A link needs an investment ``I`` before its first delivery (a pipeline: fixed cost + cost per km;
 a trucked exchange: a set-up cost such as storage or pre-treatment). The consumer builds and owns
 it; it is ready a lead time after signing and is not paid again when the two firms sign later
-contracts. Two firms weigh a link over the life ``L`` of its asset (``pipeline_life_years``,
+contracts, whose price keeps the investment charge per unit ``i`` (below) until the asset's life
+ends, as a capital charge in a supply tariff would: the consumer recovers what it counted on. Two firms weigh a link over the life ``L`` of its asset (``pipeline_life_years``,
 ``truck_link_life_years``), not over one contract: contracts of ``T`` years follow each other and
 each is renewed with probability ``p`` (``discovery.renewal_probability``), so at the discount rate
 ``r`` a unit of yearly volume is worth the expected annuity factor

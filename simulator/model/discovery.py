@@ -249,7 +249,7 @@ class LinkLifecycle:
         if self._closed(link):
             self.busy[link] = False
             return
-        if not contracts.negotiate(link):
+        if not contracts.negotiate(link, self.env.now):
             self.log(self.env.now, link, "no_deal")
             self.busy[link] = False
             return
@@ -257,7 +257,7 @@ class LinkLifecycle:
         if contracts.built[link]:
             self._start(link)
             return
-        self.invest(link, contracts.pay_investment(link))
+        self.invest(link, contracts.pay_investment(link, self.env.now))
         self._after(float(contracts.lead_days[link]), self._ready, link)
 
     def _ready(self, link: int) -> None:
@@ -280,7 +280,7 @@ class LinkLifecycle:
         self.renewals[link] += 1
         draw = self.draws.uniform("renewal", link, int(self.renewals[link]))
         if draw < self.spec.renewal_probability and not self._closed(link):
-            if self.contracts.negotiate(link):
+            if self.contracts.negotiate(link, self.env.now):
                 self.log(self.env.now, link, "renewed")
                 self._after(self.spec.contract_days, self._contract_ends, link)
                 return

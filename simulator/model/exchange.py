@@ -22,7 +22,7 @@ import numpy as np
 
 from ..config import Scenario
 from ..network import ParkNetwork
-from .deals import expected_volume_per_year, link_annuity, link_investment, nash_split
+from .deals import DAYS_PER_YEAR, expected_volume_per_year, link_annuity, link_investment, nash_split
 from .production import RecipeTables, Slots
 
 UNKNOWN, KNOWN, ACTIVE = 0, 1, 2
@@ -89,6 +89,9 @@ class Contracts:
                                                self.consumer_slot, self.point, self.out_entry)
         self.built = ~np.isnan(links.known_from_day)   # existing ties need no new investment
         self.invested = np.zeros(n)                     # investment paid (currency)
+        self.life_days = np.where(links.pipeline, self.economics.pipeline_life_years,
+                                  self.economics.truck_link_life_years) * DAYS_PER_YEAR
+        self.recover_until = np.full(n, -np.inf)        # day the investment charge leaves the price
         # terms of the last deal, per unit: investment recovered, outside options (nan: never signed)
         self.invest_per_unit = np.zeros(n)
         self.outside = np.full((n, 2), np.nan)
@@ -142,15 +145,18 @@ class Contracts:
         self.handling[:] = self.base_handling * factor   # in place: the link accounts read this array
         self.reprice()
 
-    def negotiate(self, link: int) -> bool:
-        """Bargain over ``link`` now (module :mod:`model.deals`): True and the terms are set when both
-        sides gain more than their outside option, False when negotiation fails."""
+    def negotiate(self, link: int, now: float) -> bool:
+        """Bargain over ``link`` on day ``now`` (module :mod:`model.deals`): True and the terms are set
+        when both sides gain more than their outside option, False when negotiation fails. A link
+        built in this run keeps its investment charge per unit in the price of later contracts until
+        its asset's life ends (the consumer recovers what it counted on); an existing tie has none."""
         volume, surplus = float(self.volume[link]), float(self.benefit[link])
         if volume <= 0.0 or surplus <= 0.0:
             return False
-        investment = 0.0 if self.built[link] else float(self.investment[link])
+        new = not self.built[link]
+        investment = float(self.investment[link]) if new or now < self.recover_until[link] else 0.0
         spec = self.economics
-        if spec.decision == "payback" and investment > spec.payback_limit_years * surplus * volume:
+        if new and spec.decision == "payback" and investment > spec.payback_limit_years * surplus * volume:
             return False
         per_unit = investment / (self.annuity[link] * volume)
         outside_s = outside_c = 0.0
@@ -194,12 +200,13 @@ class Contracts:
             return 0.0
         return max(0.0, float(gain[others].max()))
 
-    def pay_investment(self, link: int) -> float:
-        """The consumer pays the link's investment (at signing); returns the amount."""
+    def pay_investment(self, link: int, now: float) -> float:
+        """The consumer pays the link's investment (at signing, on day ``now``); returns the amount."""
         amount = float(self.investment[link])
         self.invested[link] += amount
         self.realised_consumer[link] -= amount
         self.built[link] = True
+        self.recover_until[link] = now + self.life_days[link]
         return amount
 
     def delivered(self, link: int, quantity: float, trip_cost: float, now: float) -> None:
