@@ -135,12 +135,22 @@ def compare_folder(tmp_path_factory):
     return next(out.glob("compare-demo/*"))
 
 
-def test_experiment_flags_each_arms_mean_multipliers(compare_folder, capsys):
+@pytest.fixture(scope="module")
+def compare_reports(compare_folder):
+    """The comparison's reports in English (report.html) and Indonesian (report_id.html), rendered
+    once for the tests that read them."""
+    for lang in ("en", "id"):
+        assert main(["report", str(compare_folder), "--lang", lang]) == 0
+    return compare_folder
+
+
+def test_experiment_flags_each_arms_mean_multipliers(compare_reports, capsys):
     """A comparison checks each arm's mean multipliers (names from its representative run): the
     table printed after it and its report carry the warnings, one per arm."""
     from simulator.experiment.terminal_tables import experiment_table
     from simulator.result_reader import ResultReader
 
+    compare_folder = compare_reports
     found = json.loads((compare_folder / "plausibility.json").read_text())
     assert set(found) == {"demo", "platform"}
     summary = {(r["arm"], r["metric"]): float(r["mean"]) for r in csv.DictReader(open(compare_folder / "summary.csv"))}
@@ -150,7 +160,6 @@ def test_experiment_flags_each_arms_mean_multipliers(compare_folder, capsys):
     experiment = type("E", (), {"folder": compare_folder, "kind": "compare", "runs_done": 4, "runs_total": 4})()
     assert "  Warning (platform): Employment multipliers, Type I / Type II" in experiment_table(experiment)
     assert ("platform", employment["text"]) in ResultReader(compare_folder).plausibility()
-    assert main(["report", str(compare_folder)]) == 0
     assert "platform: Employment multipliers" in (compare_folder / "report.html").read_text()
 
 
@@ -161,19 +170,18 @@ def _parsed(path) -> _Collector:
     return parser
 
 
-def test_experiment_report_has_differences(compare_folder, capsys):
-    folder = compare_folder
+def test_experiment_report_has_differences(compare_reports):
+    folder = compare_reports
     assert {p.name for p in (folder / "figures").glob("*.png")} >= {"comparison.png", "differences.png",
                                                                      "discovery.png"}
-    assert main(["report", str(folder)]) == 0
     text = (folder / "report.html").read_text()
     assert "Differences from the baseline" in text and "platform" in text
     rows = np.array([line.count("<tr>") for line in text.splitlines()]).sum()
     assert rows > 20
 
 
-def test_experiment_report_embeds_the_figures_of_every_arm_under_its_heading(compare_folder):
-    assert main(["report", str(compare_folder)]) == 0
+def test_experiment_report_embeds_the_figures_of_every_arm_under_its_heading(compare_reports):
+    compare_folder = compare_reports
     path = compare_folder / "report.html"
     parser = _parsed(path)
     arms = sorted(ResultReader(compare_folder).arms_with_charts())
@@ -193,14 +201,14 @@ def test_experiment_report_embeds_the_figures_of_every_arm_under_its_heading(com
 
 
 @pytest.mark.parametrize("lang", ["en", "id"])
-def test_every_figure_has_a_caption_and_alt_text_of_its_own(run_folder, compare_folder, lang):
+def test_every_figure_has_a_caption_and_alt_text_of_its_own(run_folder, compare_reports, lang):
     expected = {"en": ("Local economy of the park", "Indicators by scenario arm",
                        "Change against the baseline"),
                 "id": ("Ekonomi lokal kawasan", "Indikator per skenario", "Perubahan terhadap skenario dasar")}[lang]
     name = "report.html" if lang == "en" else "report_id.html"
     captions = []
-    for folder in (run_folder, compare_folder):
-        assert main(["report", str(folder), "--lang", lang]) == 0
+    assert main(["report", str(run_folder), "--lang", lang]) == 0
+    for folder in (run_folder, compare_reports):
         text = (folder / name).read_text()
         parser = _parsed(folder / name)
         assert parser.images
@@ -232,10 +240,10 @@ def test_caption_prefers_the_suptitle_then_a_single_panel_title_then_the_chart_k
     assert figure_caption(Figure(), "local_economy") == "local economy"
 
 
-def test_indonesian_report_translates_tables_units_and_numbers(compare_folder):
+def test_indonesian_report_translates_tables_units_and_numbers(compare_reports):
     from simulator.vocabulary import format_value
 
-    assert main(["report", str(compare_folder), "--lang", "id"]) == 0
+    compare_folder = compare_reports
     parser = _parsed(compare_folder / "report_id.html")
     body = " ".join(parser.text)
     for word in ("skenario", "deskripsi", "perusahaan", "periode", "tuas kebijakan", "60 hari", "jangkar",
@@ -258,12 +266,12 @@ def test_indonesian_report_translates_tables_units_and_numbers(compare_folder):
     assert format_value(1234567.5, "t", "en") == "1,234,568 t"   # English as the command line prints it
 
 
-def test_compare_report_shows_each_arm_with_its_own_indicators(compare_folder):
+def test_compare_report_shows_each_arm_with_its_own_indicators(compare_reports):
     """Before, an experiment report showed the first arm's indicators only, without saying so."""
     from simulator.result_reader import read_table
     from simulator.vocabulary import format_value
 
-    assert main(["report", str(compare_folder)]) == 0
+    compare_folder = compare_reports
     text = (compare_folder / "report.html").read_text()
     start = text.index("<h2>Indicators")
     table = text[start:text.index("</table>", start)]
