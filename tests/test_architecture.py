@@ -187,3 +187,35 @@ def test_no_two_modules_share_a_name():
         if path.name != "__init__.py":
             names.setdefault(path.stem, []).append(path.relative_to(PACKAGE).as_posix())
     assert not {n: p for n, p in names.items() if len(p) > 1}
+
+
+EVENT_PRIVATE = {"_ok", "_value", "_defused"}
+"""Attributes SimPy keeps private on its events; nothing of ours may read or set them."""
+
+
+def _is_environment(node: ast.expr) -> bool:
+    """``env``, ``self.env``, ``fleet.env``...: an expression that names a SimPy environment."""
+    return (isinstance(node, ast.Name) and node.id == "env") or (isinstance(node, ast.Attribute) and node.attr == "env")
+
+
+def test_no_private_simpy_attributes():
+    """Only SimPy's public API (``schedule``, ``timeout``, ``process``, ``run``, ``now``...): a
+    SimPy release that changes its internals must not change a run silently (issue 11, step 5)."""
+    import simpy
+
+    environment_private = {name for name in vars(simpy.Environment()) if name.startswith("_")}
+    offenders = []
+    for path in modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and (
+                    node.attr in EVENT_PRIVATE
+                    or (node.attr in environment_private and _is_environment(node.value))):
+                offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: .{node.attr}")
+    assert not offenders, offenders
+
+
+def test_the_private_attribute_check_sees_an_offender():
+    tree = ast.parse("env._now\nself.env._eid\nstop._ok = True\nfleet._queue")
+    found = [n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+             and (n.attr in EVENT_PRIVATE or (n.attr in {"_now", "_eid", "_queue"} and _is_environment(n.value)))]
+    assert sorted(found) == ["_eid", "_now", "_ok"]

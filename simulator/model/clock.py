@@ -10,11 +10,8 @@ as their own SimPy processes in continuous time between the clock's ticks.
 
 from __future__ import annotations
 
-from heapq import heappop, heappush
-
 import simpy
-from simpy.core import StopSimulation
-from simpy.events import NORMAL, URGENT, Event
+from simpy.events import NORMAL
 
 from ..config import Scenario
 
@@ -22,8 +19,10 @@ from ..config import Scenario
 class CountingEnvironment(simpy.Environment):
     """A SimPy environment that counts the events it schedules (``RunResult.sim_events``).
 
-    Every SimPy event (timeout, process step, resource request, ...) passes through
+    Every SimPy event (timeout, process step, truck phase, ...) passes through
     :meth:`simpy.Environment.schedule`, SimPy's public hook for it; ``scheduled`` is their number.
+    Only SimPy's public API is used, so a SimPy release that changes its internals cannot change
+    a run silently.
     """
 
     def __init__(self, initial_time: float = 0):
@@ -32,42 +31,7 @@ class CountingEnvironment(simpy.Environment):
 
     def schedule(self, event, priority=NORMAL, delay=0) -> None:
         self.scheduled += 1
-        heappush(self._queue, (self._now + delay, priority, next(self._eid), event))   # SimPy's own schedule
-
-    def run(self, until=None):
-        """SimPy's :meth:`simpy.Environment.run` with its ``step`` inlined for a numeric ``until``
-        (the same events in the same order; one Python call less per event)."""
-        if until is None or isinstance(until, Event):
-            return super().run(until)
-        at = until if isinstance(until, int) else float(until)
-        if at <= self._now:
-            raise ValueError(f"until ({at}) must be greater than the current simulation time")
-        stop = Event(self)
-        stop._ok = True
-        stop._value = None
-        self.schedule(stop, URGENT, at - self._now)
-        stop.callbacks.append(StopSimulation.callback)
-        queue = self._queue
-        try:
-            while True:
-                try:
-                    self._now, _, _, event = heappop(queue)
-                except IndexError:
-                    raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {stop}') from None
-                callbacks, event.callbacks = event.callbacks, None
-                try:
-                    for callback in callbacks:
-                        callback(event)
-                except StopSimulation:
-                    event.callbacks = callbacks[callbacks.index(callback) + 1:]
-                    self.schedule(event, URGENT - 1)
-                    raise
-                if not event._ok and not hasattr(event, "_defused"):
-                    exc = type(event._value)(*event._value.args)
-                    exc.__cause__ = event._value
-                    raise exc
-        except StopSimulation as exc:
-            return exc.args[0]
+        super().schedule(event, priority, delay)
 
 
 class DailyClock:

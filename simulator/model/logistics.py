@@ -6,12 +6,13 @@ speed; loading and unloading add ``loading_hours``. The fleet logs every wait so
 behaviour can be checked against M/M/c theory (``tests/test_queueing.py``).
 
 The fleet is a counter of trucks in use and a first-come-first-served queue of trips, not a
-``simpy.Resource``: a trip is one small object that SimPy's event loop processes four times
-(truck granted, arrival, return, truck handed on), with no request or release object and no
-linear ``list.remove`` over the trucks in use. It reproduces ``simpy.Resource``'s order of events
+``simpy.Resource``: a trip is one small object whose four phases (truck granted, arrival, return,
+truck handed on) are each one SimPy timeout, with no request or release object and no linear
+``list.remove`` over the trucks in use. It reproduces ``simpy.Resource``'s order of events
 exactly (a granted truck and a released one each take one zero-delay event, a release hands the
 truck to the head of the queue), so runs are identical to those with the resource, event for
-event (``RunResult.sim_events`` counts the same four events per trip).
+event (``RunResult.sim_events`` counts the same four events per trip). Only SimPy's public API
+is used.
 """
 
 from __future__ import annotations
@@ -20,24 +21,17 @@ from collections import deque
 from typing import Callable
 
 import simpy
-from simpy.events import NORMAL
 
 HOURS_PER_DAY = 24.0
 
 
 class _Trip:
-    """One trip, scheduled on SimPy's event queue as its own event, one phase at a time.
+    """One trip; each of its phases is a SimPy timeout whose callback is the next phase."""
 
-    ``Environment.step`` needs only ``callbacks`` and ``_ok`` of what it pops; a trip is in the
-    queue at most once at a time, so the same object carries its four events.
-    """
-
-    __slots__ = ("callbacks", "_ok", "fleet", "loaded", "empty", "pickup", "dropoff", "requested", "started",
+    __slots__ = ("fleet", "loaded", "empty", "pickup", "dropoff", "requested", "started",
                  "wait", "payload")
 
     def __init__(self, fleet: Fleet, loaded: float, empty: float, pickup, dropoff, requested: float, payload):
-        self.callbacks = None
-        self._ok = True
         self.fleet, self.loaded, self.empty = fleet, loaded, empty
         self.pickup, self.dropoff, self.requested, self.payload = pickup, dropoff, requested, payload
 
@@ -51,22 +45,19 @@ class _Trip:
         self.started = now
         if self.pickup is not None:
             self.pickup(self)
-        self.callbacks = [self.arrive]
-        env.schedule(self, NORMAL, self.loaded)
+        env.timeout(self.loaded).callbacks.append(self.arrive)
 
     def arrive(self, _event) -> None:
         """Unload at the consumer, drive back empty."""
         if self.dropoff is not None:
             self.dropoff(self)
-        self.callbacks = [self.back]
-        self.fleet.env.schedule(self, NORMAL, self.empty)
+        self.fleet.env.timeout(self.empty).callbacks.append(self.back)
 
     def back(self, _event) -> None:
         """The truck is back: release it (the head of the queue gets it one event later)."""
         fleet = self.fleet
         fleet.in_use -= 1
-        self.callbacks = [fleet.serve]
-        fleet.env.schedule(self, NORMAL, 0)
+        fleet.env.timeout(0).callbacks.append(fleet.serve)
         fleet.busy_days += fleet.env.now - self.started
 
 
@@ -114,5 +105,4 @@ class Fleet:
         if queue and self.in_use < self.trucks:
             self.in_use += 1
             trip = queue.popleft()
-            trip.callbacks = [trip.start]
-            self.env.schedule(trip, NORMAL, 0)
+            self.env.timeout(0).callbacks.append(trip.start)
