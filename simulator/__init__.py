@@ -20,6 +20,7 @@ _PUBLIC = {
     "sweep": ("simulator.experiment.api", "sweep"),
     "sensitivity": ("simulator.experiment.api", "sensitivity"),
     "resume": ("simulator.experiment.api", "resume"),
+    "read_table": ("simulator.experiment.api", "read_table"),
 }
 
 __all__ = ["__version__", *_PUBLIC]

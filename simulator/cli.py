@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from .errors import EipsimError, ScenarioError, SimulationError, warnings_report
+from .storage import AUTO_PARQUET_ROWS, TABLE_FORMATS, check_table_format
 from .vocabulary import format_value
 
 EXIT_OK, EXIT_CRASH, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
@@ -237,6 +238,10 @@ def _experiment_options(parser: argparse.ArgumentParser, replications: int) -> N
     parser.add_argument("--out", type=Path, default=Path("results"), help="results folder (default: results)")
     parser.add_argument("--resume", type=Path, metavar="DIR", help="finish an interrupted experiment in DIR")
     parser.add_argument("--no-figures", action="store_true", help="skip the charts (faster)")
+    parser.add_argument("--format", choices=TABLE_FORMATS, default="auto",
+                        help="result tables (flows, stocks, ledger, links, events, io_multipliers) as csv or "
+                             "parquet; auto (default): parquet for a table of more than "
+                             f"{AUTO_PARQUET_ROWS:,} rows when pyarrow is installed, else csv")
     parser.add_argument("--quiet", action="store_true",
                         help="print only the result folder (no tables, no progress bar); errors still show")
 
@@ -310,6 +315,7 @@ def cmd_run(args, argv) -> int:
     overrides = list(args.overrides) + ([f"run.seed={args.seed}"] if args.seed is not None else [])
     scenario, document = load_scenario(_need_file(args.file), variant=args.variant, overrides=overrides)
     check_out(args.out)
+    check_table_format(args.format)
     if not args.quiet:
         which = f", replication {args.replication}" if args.replication is not None else ""
         print(f"Running {scenario.name}: {scenario.run.horizon_days} days, seed {scenario.run.seed}{which} ...\n"
@@ -322,8 +328,8 @@ def cmd_run(args, argv) -> int:
             print(f"  {uncertain} uncertain parameter(s): this run uses {used}", file=sys.stderr)
         if warnings := scenario_warnings(scenario, document.sources):
             print(warnings_report(warnings), file=sys.stderr)
-    saved = run_and_save(scenario, document, out=args.out, argv=["eipsim", *argv],
-                         figures=not args.no_figures, dpi=args.dpi, replication=args.replication)
+    saved = run_and_save(scenario, document, out=args.out, argv=["eipsim", *argv], figures=not args.no_figures,
+                         dpi=args.dpi, replication=args.replication, table_format=args.format)
     if not args.quiet:
         print(kpi_table(saved.metrics, scenario.currency))
         print(sector_multiplier_table(saved.folder / "io_multipliers.csv"))
@@ -381,7 +387,8 @@ def _engine(args, argv, with_out: bool = True) -> dict:
     if with_out:
         check_out(args.out)
     options = {"engine": args.engine, "jobs": args.jobs, "scheduler": args.scheduler,
-               "figures": not args.no_figures, "progress": False if args.quiet else None}
+               "figures": not args.no_figures, "progress": False if args.quiet else None,
+               "table_format": check_table_format(args.format)}
     if with_out:
         options.update(out=args.out, argv=["eipsim", *argv])
     return options

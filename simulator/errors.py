@@ -65,6 +65,10 @@ def warnings_report(warnings: Sequence[Problem]) -> str:
     return "\n".join(lines)
 
 
+PARQUET_HINT = "install the optional extra: pip install 'eipsim[parquet]' (or pip install pyarrow)"
+"""What to do when a Parquet table is asked for (``--format parquet``) or met without pyarrow."""
+
+
 class EipsimError(Exception):
     """Base class of errors caused by user input (exit code 2), not by a bug."""
 

@@ -6,11 +6,14 @@ experiment folder only through this module (the layout is described in ``results
 * :func:`read_json` reads ``metrics.json``, ``manifest.json``, ``plan.json``, ``chart_data.json``
   or a run record, and says which file is missing or damaged (an :class:`EipsimError`, never a
   bare ``JSONDecodeError``);
-* :func:`read_table` reads a CSV table as typed rows: a column whose every filled cell is a
-  number holds numbers (``int`` where the text is an integer, else ``float``), a column of
-  ``True``/``False`` holds booleans, and in these an empty cell (NaN or nothing when written, see
-  :func:`storage.csv_text`) is ``None``; other columns keep their text, empty cells as ``""``;
-  a column with no filled cell holds ``None``;
+* :func:`read_table` reads a table, CSV or Parquet (:func:`table_path` finds which), as typed
+  rows: a column whose every filled cell is a number holds numbers (``int`` where the text is an
+  integer, else ``float``), a column of ``True``/``False`` holds booleans, and in these an empty
+  cell (NaN or nothing when written, see :func:`storage.csv_text`) is ``None``; other columns
+  keep their text, empty cells as ``""``; a column with no filled cell holds ``None``. A Parquet
+  table's rows read the same, typed as written;
+* :func:`read_columns` and :func:`read_chunks` read a table as numpy columns, whole or chunk by
+  chunk (bounded memory);
 * :class:`ResultReader` knows the files of a folder: its kind, indicators, provenance, plan,
   tables and chart data (of the run, or of each arm's representative run), and the run folders
   of an experiment (``runs/<run_id>/``, each in the layout of a single run).
@@ -21,9 +24,11 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-from .errors import EipsimError
+import numpy as np
+
+from .errors import PARQUET_HINT, EipsimError
 
 BOOLEANS = {"True": True, "False": False}
 
@@ -44,29 +49,145 @@ def read_json(path: str | Path) -> Any:
                           "it was probably cut short: run again to write it anew") from None
 
 
+TABLE_ENDINGS = (".csv", ".parquet")
+"""A table is ``<name>.csv`` or ``<name>.parquet`` (written by :class:`storage.TableWriter`)."""
+
+CHUNK_ROWS = 100_000
+"""Rows per chunk of :func:`read_chunks` from a CSV table (a Parquet table: one row group)."""
+
+
+def table_path(path: str | Path) -> Path | None:
+    """The file of the table at ``path``, whichever of ``.csv`` and ``.parquet`` it was written as
+    (``path``'s own ending, or none, does not matter: ``flows.csv`` finds ``flows.parquet``); None
+    when the folder has neither. Both at once is an error: which one is the table would be a guess."""
+    path = Path(path)
+    if path.suffix not in ("", *TABLE_ENDINGS):
+        return path if path.is_file() else None
+    found = [path.with_suffix(ending) for ending in TABLE_ENDINGS if path.with_suffix(ending).is_file()]
+    if len(found) > 1:
+        raise EipsimError(f"{path.parent} holds the table {path.stem} twice, as {found[0].name} and {found[1].name}; "
+                          "remove the one that is not the run's (eipsim writes one format of each table)")
+    return found[0] if found else None
+
+
 def read_table(path: str | Path) -> list[dict[str, Any]]:
-    """The rows of the CSV table in ``path``, typed (see the module text); ``[]`` if it is absent."""
+    """The rows of the table in ``path`` (CSV or Parquet), typed (see the module text); ``[]`` if absent."""
     return read_table_with_header(path)[1]
 
 
 def read_table_with_header(path: str | Path) -> tuple[list[str], list[dict[str, Any]]]:
-    """The column names and the typed rows of a CSV table (``([], [])`` if it is absent)."""
-    path = Path(path)
-    if not path.is_file():
+    """The column names and the typed rows of a table (``([], [])`` if it is absent).
+
+    Rows of a CSV and of a Parquet table read alike: numbers as ``int`` or ``float``, missing
+    numbers (NaN) as ``None``, text as ``str``."""
+    found = table_path(path)
+    if found is None:
         return [], []
+    if found.suffix == ".parquet":
+        header, rows = [], []
+        for chunk in _parquet_chunks(found):
+            header = list(chunk)
+            rows.extend(dict(zip(header, values)) for values in zip(*(_python(c) for c in chunk.values())))
+        return header, rows
+    header, cells = [], []
+    for header, part in _csv_cells(found, None):
+        cells = part
+    columns = [_typed_column([row[k] for row in cells]) for k in range(len(header))]
+    return header, [dict(zip(header, values)) for values in zip(*columns)] if header else []
+
+
+def read_columns(path: str | Path) -> dict[str, np.ndarray]:
+    """The whole table in ``path`` as typed numpy columns (``{}`` if absent); see :func:`read_chunks`."""
+    chunks = list(read_chunks(path))
+    if not chunks:
+        return {}
+    return {name: np.concatenate([c[name] for c in chunks]) if len(chunks) > 1 else chunks[0][name]
+            for name in chunks[0]}
+
+
+def read_chunks(path: str | Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[dict[str, np.ndarray]]:
+    """The table in ``path`` chunk by chunk (bounded memory) as typed numpy columns.
+
+    Parquet columns keep the type they were written with; NaN stays NaN. A CSV column is typed
+    from its text: ``int64`` when every cell is an integer, ``float64`` when every filled cell is
+    a number (an empty cell is NaN; the writer gives every float a decimal point, so a float
+    column never reads as integers), ``bool`` for ``True``/``False``, else text (``object``
+    arrays of ``str``, empty cells ``""``); a column with no filled cell is NaN. Floats in CSV
+    carry 12 significant digits, in Parquet all of them."""
+    found = table_path(path)
+    if found is None:
+        return
+    if found.suffix == ".parquet":
+        yield from _parquet_chunks(found)
+        return
+    for header, cells in _csv_cells(found, chunk_rows):
+        yield {name: _array([row[k] for row in cells]) for k, name in enumerate(header)}
+
+
+def _csv_cells(path: Path, chunk_rows: int | None) -> Iterator[tuple[list[str], list[list[str]]]]:
+    """(header, rows of cells) of a CSV table, ``chunk_rows`` rows at a time (None: all); always
+    at least one (possibly empty) chunk. A row of the wrong length is an EipsimError naming its line."""
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle)
             header = next(reader, [])
-            cells = list(reader)
+            cells, line, sent = [], 1, False
+            for row in reader:
+                line += 1
+                if len(row) != len(header):
+                    raise EipsimError(f"{path}:{line}: damaged table (row of {len(row)} cells under a header of "
+                                      f"{len(header)}); it was probably cut short: run again to write it anew")
+                cells.append(row)
+                if chunk_rows is not None and len(cells) == chunk_rows:
+                    yield header, cells
+                    cells, sent = [], True
+            if cells or not sent:
+                yield header, cells
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise EipsimError(f"{path}: cannot be read as a table ({exc})") from None
-    for line, row in enumerate(cells, start=2):
-        if len(row) != len(header):
-            raise EipsimError(f"{path}:{line}: damaged table (row of {len(row)} cells under a header of "
-                              f"{len(header)}); it was probably cut short: run again to write it anew")
-    columns = [_typed_column([row[k] for row in cells]) for k in range(len(header))]
-    return header, [dict(zip(header, values)) for values in zip(*columns)] if header else []
+
+
+def _parquet_chunks(path: Path) -> Iterator[dict[str, np.ndarray]]:
+    """A Parquet table's row groups as numpy columns (an EipsimError when pyarrow is missing)."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise EipsimError(f"{path} is a Parquet table; reading it needs pyarrow, which is not installed: "
+                          f"{PARQUET_HINT}") from None
+    try:
+        table = pq.ParquetFile(path)
+        names = table.schema_arrow.names
+        if table.num_row_groups == 0:
+            empty = table.schema_arrow.empty_table()
+            yield {name: empty.column(name).to_numpy() for name in names}
+        for group in range(table.num_row_groups):
+            part = table.read_row_group(group)
+            yield {name: part.column(name).to_numpy() for name in names}
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise EipsimError(f"{path}: cannot be read as a Parquet table ({exc}); it was probably cut short: "
+                          "run again to write it anew") from None
+
+
+def _python(column: np.ndarray) -> list:
+    """A numpy column as row values: NaN as None, as the CSV reader gives an empty cell."""
+    values = column.tolist()
+    if column.dtype.kind == "f":
+        return [None if v != v else v for v in values]
+    return values
+
+
+def _array(texts: list[str]) -> np.ndarray:
+    """A CSV column as a typed numpy array (see :func:`read_chunks`)."""
+    values = _typed_column(texts)
+    if values is texts:
+        return np.array(texts, dtype=object)
+    if all(v is None for v in values):
+        return np.full(len(values), np.nan)
+    if any(isinstance(v, bool) for v in values):
+        return np.array(values, dtype=bool if None not in values else object)
+    if None not in values and all(isinstance(v, int) for v in values):
+        return np.array(values, dtype=np.int64)
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
 def _typed_column(texts: list[str]) -> list[Any]:

@@ -17,7 +17,7 @@ from .metrics.plausibility import driving_parameters, plausibility_warnings
 from .metrics.registry import describe
 from .model.park import run_scenario
 from .results import RunResult
-from .storage import ResultFolder, digest, manifest, run_folder, utc_now
+from .storage import ResultFolder, check_table_format, digest, manifest, run_folder, utc_now
 from .uncertainty import locate, sample
 from .validation import sampled_scenario
 
@@ -80,16 +80,19 @@ def provenance(document: LoadedDocument | None) -> dict:
 
 
 def write_run_tables(folder: ResultFolder, result: RunResult, currency: str, *, figures: bool = True,
-                     dpi: int = 150, replications: int = 1, geo_origin: tuple | None = None) -> None:
-    """The tables (flows, stocks, ledger, links, events, IO table) and figures of one run into ``folder``."""
-    folder.write_csv("flows.csv", result.flows_table())
-    folder.write_csv("stocks.csv", result.stocks_table())
-    folder.write_csv("ledger.csv", result.ledger_table())
-    folder.write_csv("links.csv", result.links_table())
-    folder.write_csv("events.csv", result.events_table())
+                     dpi: int = 150, replications: int = 1, geo_origin: tuple | None = None,
+                     table_format: str = "auto") -> None:
+    """The tables (flows, stocks, ledger, links, events, IO table) and figures of one run into
+    ``folder``; the tables of rows as CSV or Parquet by ``table_format`` (see
+    :class:`simulator.storage.TableWriter`), the IO table as CSV (pymrio's layout)."""
+    folder.write_table("flows", result.flows_table(), table_format)
+    folder.write_table("stocks", result.stocks_table(), table_format)
+    folder.write_table("ledger", result.ledger_table(), table_format)
+    folder.write_table("links", result.links_table(), table_format)
+    folder.write_table("events", result.events_table(), table_format)
     table = io_table(result)
     folder.write_text("io_table.csv", io_table_csv(table))
-    folder.write_csv("io_multipliers.csv", sector_multipliers(table))
+    folder.write_table("io_multipliers", sector_multipliers(table), table_format)
     for name, text in pymrio_files(table, currency).items():
         folder.write_text(f"io/{name}", text)
     data = run_chart_data(result, replications, geo_origin)
@@ -103,10 +106,12 @@ def write_run_tables(folder: ResultFolder, result: RunResult, currency: str, *, 
 
 def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, out: str | Path = RESULTS_DIR,
                  argv: list[str] | None = None, figures: bool = True, dpi: int = 150,
-                 replication: int | None = None) -> SavedRun:
+                 replication: int | None = None, table_format: str = "auto") -> SavedRun:
     """Simulate ``scenario`` once (seed ``scenario.run.seed``; replication ``replication`` of an
     experiment when given, with the values that replication draws for the uncertain parameters;
-    otherwise their point values) and write its result folder."""
+    otherwise their point values) and write its result folder, its tables in ``table_format``
+    (``auto``, ``csv`` or ``parquet``: :data:`simulator.storage.TABLE_FORMATS`)."""
+    check_table_format(table_format)
     started = utc_now()
     drawn = sample(scenario, scenario.run.seed, replication) if replication is not None else {}
     text = resolved_yaml(scenario, document, drawn)
@@ -123,7 +128,7 @@ def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, 
         folder.write_text("scenario.composed.yaml", composed_yaml(simulated))
         folder.write_json("metrics.json", describe(values, scenario.currency))
         write_run_tables(folder, result, scenario.currency, figures=figures, dpi=dpi,
-                         geo_origin=scenario.park.geo_origin)
+                         geo_origin=scenario.park.geo_origin, table_format=table_format)
         folder.write_json("manifest.json", manifest(
             scenario_digest=scenario_digest, seed=result.seed, argv=argv or [], started=started,
             finished=utc_now(), sources=provenance(document),

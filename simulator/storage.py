@@ -9,7 +9,8 @@ Layout of a run folder (see ``results/README.md``)::
 
     results/<scenario>/<UTC time>_<hash8>/
         scenario.resolved.yaml  scenario.composed.yaml  manifest.json  metrics.json
-        flows.csv  stocks.csv  ledger.csv  links.csv  events.csv
+        flows  stocks  ledger  links  events  io_multipliers  (.csv or .parquet: TableWriter)
+        io_table.csv  io/
         figures/<name>.png  figures/<name>.svg
 
 An experiment folder holds its plan and one run folder of that layout per replication
@@ -32,15 +33,12 @@ import io
 import json
 import math
 import os
-import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -118,7 +116,11 @@ def _cell(value: Any) -> Any:
     if isinstance(value, float):
         if math.isnan(value):
             return ""
-        return "inf" if math.isinf(value) and value > 0 else format(value, ".12g")
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        text = format(value, ".12g")
+        # a float keeps a decimal point (20.0, not 20), so the reader types its column as floats
+        return text if any(c in text for c in ".en") else f"{text}.0"
     return value
 
 
@@ -137,6 +139,234 @@ def _json_safe(value: Any) -> Any:
     if hasattr(value, "tolist"):
         return _json_safe(value.tolist())
     return value
+
+
+# --------------------------------------------------------------------------- tables: CSV or Parquet
+
+
+TABLE_FORMATS = ("auto", "csv", "parquet")
+"""``--format`` of the result tables: ``csv``, ``parquet``, or ``auto`` (the default)."""
+
+AUTO_PARQUET_ROWS = 1_000_000
+"""``auto`` writes a table of more than this many rows as Parquet (when pyarrow is installed),
+a smaller one as CSV. Excel opens at most 1,048,576 rows, so a larger CSV is of no use to the
+people who open CSV files, and it takes some 60 to 100 bytes a row."""
+
+Chunk = Mapping[str, Any]
+"""Equal-length columns of a table: column name -> numpy array (or list) of one chunk of rows."""
+
+
+def parquet_available() -> bool:
+    """Whether pyarrow is installed (Parquet tables can be written and read)."""
+    from importlib.util import find_spec
+
+    return find_spec("pyarrow") is not None
+
+
+def check_table_format(table_format: str) -> str:
+    """``table_format`` if eipsim can write it here; an EipsimError (exit 2) naming what to install
+    when Parquet is asked for without pyarrow, or the format is unknown."""
+    from .errors import PARQUET_HINT, EipsimError
+
+    if table_format not in TABLE_FORMATS:
+        raise EipsimError(f"unknown table format {table_format!r}; formats: {', '.join(TABLE_FORMATS)}")
+    if table_format == "parquet" and not parquet_available():
+        raise EipsimError(f"--format parquet needs pyarrow, which is not installed: {PARQUET_HINT}")
+    return table_format
+
+
+class TableWriter:
+    """One result table written chunk by chunk (bounded memory), atomically, as CSV or Parquet.
+
+    Each :meth:`write` takes a chunk of rows as equal-length columns (``dict[str, np.ndarray]``;
+    lists are accepted); every chunk has the columns of the first, in its order. CSV appends the
+    chunk's rows; Parquet writes it as one row group (``pyarrow.parquet.ParquetWriter``, zstd),
+    the column types fixed by the first chunk. The table is written to a hidden temporary file
+    and renamed to ``<folder>/<name>.csv`` or ``.parquet`` by :meth:`close`; used as a context
+    manager, an exception removes it instead (nothing half-written is left).
+
+    Parameters
+    ----------
+    folder, name : where, and the table's name without its ending (``"flows"``).
+    table_format : ``"csv"``, ``"parquet"`` or ``"auto"`` (Parquet above
+        :data:`AUTO_PARQUET_ROWS` rows when pyarrow is installed, else CSV).
+    rows : the table's number of rows when known in advance: ``auto`` then decides at once;
+        otherwise ``auto`` writes both formats until the table passes the threshold, and keeps one.
+    """
+
+    def __init__(self, folder: str | Path, name: str, table_format: str = "auto", rows: int | None = None):
+        check_table_format(table_format)
+        self.folder, self.name = Path(folder), name
+        self.rows = 0
+        self.columns: list[str] | None = None
+        if table_format == "auto":
+            if (rows is not None and rows <= AUTO_PARQUET_ROWS) or not parquet_available():
+                table_format = "csv"
+            elif rows is not None:
+                table_format = "parquet"
+        self.format = table_format  # "auto" until the rows written decide it
+        self._sinks: dict[str, _TableSink] = {}
+        for kind in (("csv", "parquet") if table_format == "auto" else (table_format,)):
+            self._sinks[kind] = (_CsvSink if kind == "csv" else _ParquetSink)(self.folder / f"{name}.{kind}")
+
+    def write(self, chunk: Chunk) -> None:
+        """Append a chunk of rows (equal-length columns, the same columns as the first chunk)."""
+        names = list(chunk)
+        if self.columns is None:
+            self.columns = names
+        elif names != self.columns:
+            raise ValueError(f"table {self.name}: a chunk with columns {names}, not {self.columns}")
+        lengths = {len(chunk[n]) for n in names}
+        if len(lengths) > 1:
+            raise ValueError(f"table {self.name}: columns of unequal length in a chunk ({sorted(lengths)})")
+        for sink in self._sinks.values():
+            sink.write(chunk)
+        self.rows += lengths.pop() if lengths else 0
+        if self.format == "auto" and self.rows > AUTO_PARQUET_ROWS:
+            self._sinks.pop("csv").abort()
+            self.format = "parquet"
+
+    def close(self) -> Path:
+        """Finish the table and publish it under its final name; returns its path."""
+        if self.format == "auto":
+            self._sinks.pop("parquet").abort()
+            self.format = "csv"
+        return self._sinks.pop(self.format).close(self.columns or [])
+
+    def abort(self) -> None:
+        """Remove what was written (the final name is never touched)."""
+        for sink in self._sinks.values():
+            sink.abort()
+        self._sinks.clear()
+
+    def __enter__(self) -> "TableWriter":
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def write_table(folder: str | Path, name: str, chunks: Chunk | Iterable[Chunk], table_format: str = "auto",
+                rows: int | None = None) -> Path:
+    """Write the table ``name`` into ``folder`` from one chunk (a mapping of columns) or an
+    iterable of chunks (see :class:`TableWriter`); returns the path written. A whole table given
+    as one mapping sets ``rows`` itself, so ``auto`` decides without writing twice."""
+    if isinstance(chunks, Mapping):
+        if rows is None:
+            rows = len(next(iter(chunks.values()), ()))
+        chunks = (chunks,)
+    with TableWriter(folder, name, table_format, rows) as writer:
+        for chunk in chunks:
+            writer.write(chunk)
+    return writer.folder / f"{name}.{writer.format}"
+
+
+class _TableSink:
+    """A table's hidden temporary file, renamed to its final path on :meth:`close`."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(descriptor)
+        self.temporary = Path(temporary)
+
+    def write(self, chunk: Chunk) -> None:
+        raise NotImplementedError
+
+    def finish(self, columns: list[str]) -> None:
+        raise NotImplementedError
+
+    def close(self, columns: list[str]) -> Path:
+        try:
+            self.finish(columns)
+            os.chmod(self.temporary, FILE_MODE)
+            os.replace(self.temporary, self.path)
+        except BaseException:
+            self.abort()
+            raise
+        return self.path
+
+    def abort(self) -> None:
+        self.temporary.unlink(missing_ok=True)
+
+
+class _CsvSink(_TableSink):
+    """CSV as :func:`csv_text` writes it, one chunk of rows appended at a time."""
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        self.handle = self.temporary.open("w", newline="", encoding="utf-8")
+        self.writer = csv.writer(self.handle, lineterminator="\n")
+        self.header = False
+
+    def write(self, chunk: Chunk) -> None:
+        if not self.header:
+            self.writer.writerow(list(chunk))
+            self.header = True
+        self.writer.writerows(zip(*(_plain(column) for column in chunk.values())))
+
+    def finish(self, columns: list[str]) -> None:
+        if not self.header and columns:
+            self.writer.writerow(columns)
+        self.handle.close()
+
+    def abort(self) -> None:
+        self.handle.close()
+        super().abort()
+
+
+class _ParquetSink(_TableSink):
+    """Parquet, one row group per chunk; column types fixed by the first chunk with rows."""
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        self.writer = self.schema = None
+        self.empty: Chunk | None = None
+
+    def write(self, chunk: Chunk) -> None:
+        if not len(next(iter(chunk.values()), ())):
+            self.empty = self.empty or chunk  # an empty chunk gives the types only if no rows come
+            return
+        table = self._arrow(chunk)
+        if self.writer is None:
+            import pyarrow.parquet as pq
+
+            self.schema = table.schema
+            self.writer = pq.ParquetWriter(self.temporary, self.schema, compression="zstd")
+        self.writer.write_table(table, row_group_size=max(table.num_rows, 1))
+
+    def _arrow(self, chunk: Chunk):
+        import pyarrow as pa
+
+        arrays = []
+        for name, column in chunk.items():
+            kind = self.schema.field(name).type if self.schema is not None else None
+            array = pa.array(column if hasattr(column, "dtype") else list(column), type=kind, from_pandas=False)
+            if kind is None and pa.types.is_null(array.type):
+                array = array.cast(pa.string())
+            arrays.append(array)
+        return pa.Table.from_arrays(arrays, names=list(chunk))
+
+    def finish(self, columns: list[str]) -> None:
+        if self.writer is None:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = self._arrow(self.empty) if self.empty is not None else pa.table({c: pa.array([], pa.string())
+                                                                                     for c in columns})
+            pq.write_table(table, self.temporary, compression="zstd")
+        else:
+            self.writer.close()
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        super().abort()
 
 
 class ResultFolder:
@@ -186,6 +416,15 @@ class ResultFolder:
 
     def write_csv(self, name: str, table: Mapping[str, Iterable]) -> None:
         self.write_text(name, csv_text(table))
+
+    def write_table(self, name: str, chunks: Chunk | Iterable[Chunk], table_format: str = "auto",
+                    rows: int | None = None) -> Path:
+        """The table ``name`` (no ending) as ``<name>.csv`` or ``<name>.parquet``: see :func:`write_table`."""
+        return write_table(self.tmp, name, chunks, table_format, rows)
+
+    def table_writer(self, name: str, table_format: str = "auto", rows: int | None = None) -> "TableWriter":
+        """A :class:`TableWriter` of the table ``name`` in this folder, to stream chunks into."""
+        return TableWriter(self.tmp, name, table_format, rows)
 
     def write_json(self, name: str, data: Any) -> None:
         self.write_text(name, json_text(data))
@@ -344,6 +583,9 @@ def manifest(*, scenario_digest: str, seed: int, argv: list[str], started: datet
 
     No user or host names: paths under the home folder are written with ``~``.
     """
+    import platform
+    from importlib import metadata
+
     from . import __version__
 
     versions = {}
@@ -385,6 +627,8 @@ def _anonymise(value: Any) -> Any:
 def _git_state() -> dict:
     """The package's git commit, and whether its files differ from that commit (``None`` when the
     package is not in a git checkout)."""
+    import subprocess
+
     package_dir = Path(__file__).resolve().parent
 
     def git(*args: str) -> subprocess.CompletedProcess | None:

@@ -56,9 +56,11 @@ class Experiment:
         return read_table(self.folder / "failures.csv")
 
 
-def read_table(path: Path):
-    """A CSV table as a DataFrame (with pandas) or a list of dicts, typed by
-    :func:`simulator.result_reader.read_table` (missing values: NaN in a DataFrame, None in a list)."""
+def read_table(path: str | Path):
+    """A result table as a DataFrame (with pandas) or a list of dicts, typed by
+    :func:`simulator.result_reader.read_table` (missing values: NaN in a DataFrame, None in a list).
+    ``path`` names it with or without its ending (``RUN/flows.csv`` reads ``RUN/flows.parquet`` of a
+    run written with ``--format parquet``)."""
     header, rows = read_table_with_header(path)
     pandas = _pandas()
     if pandas is None:

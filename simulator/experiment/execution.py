@@ -43,7 +43,8 @@ from ..compose import compose
 from ..metrics.plausibility import driving_parameters, plausibility_warnings
 from ..metrics.registry import REGISTRY, describe, unit_of
 from ..single_run import composed_yaml, resolved_yaml, uncertain_record, write_run_tables
-from ..storage import ExperimentStore, csv_text, digest, json_text, manifest, run_folder, utc_now
+from ..storage import (ExperimentStore, check_table_format, csv_text, digest, json_text, manifest, run_folder,
+                       utc_now)
 from ..validation import load_scenario, sampled_scenario
 from .drivers import rank_drivers
 from .executors import EngineLost, make_engine
@@ -78,22 +79,25 @@ class ExperimentInterrupted(KeyboardInterrupt):
 
 def run_plan(plan: Plan, *, out: str | Path = "results", engine: str = "process", jobs: int | None = None,
              scheduler: str | None = None, argv: list[str] | None = None, progress: bool | None = None,
-             figures: bool = True) -> ExperimentOutcome:
-    """Create the store of ``plan`` and run all its tasks."""
+             figures: bool = True, table_format: str = "auto") -> ExperimentOutcome:
+    """Create the store of ``plan`` and run all its tasks; ``table_format``: of the tables of the runs
+    kept in full (:data:`simulator.storage.TABLE_FORMATS`)."""
+    check_table_format(table_format)
     if progress is not False:
         print(cost_line(plan, engine, jobs), file=sys.stderr, flush=True)
     store = create_store(plan, out, argv or [], {"engine": engine, "jobs": jobs, "scheduler": scheduler})
     return execute_plan(plan, store, engine=engine, jobs=jobs, scheduler=scheduler, progress=progress,
-                        figures=figures)
+                        figures=figures, table_format=table_format)
 
 
 def resume(path: str | Path, *, engine: str = "process", jobs: int | None = None, scheduler: str | None = None,
-           progress: bool | None = None, figures: bool = True) -> ExperimentOutcome:
+           progress: bool | None = None, figures: bool = True, table_format: str = "auto") -> ExperimentOutcome:
     """Finish the missing runs of an interrupted experiment and write its tables."""
+    check_table_format(table_format)
     resumed = utc_now()
     store = ExperimentStore.open(path)
     return execute_plan(plan_from_store(store), store, engine=engine, jobs=jobs, scheduler=scheduler,
-                        progress=progress, figures=figures, resumed=resumed)
+                        progress=progress, figures=figures, resumed=resumed, table_format=table_format)
 
 
 def cost_line(plan: Plan, engine: str, jobs: int | None) -> str:
@@ -162,18 +166,19 @@ def plan_from_store(store: ExperimentStore) -> Plan:
 
 def execute_plan(plan: Plan, store: ExperimentStore, *, engine: str = "process", jobs: int | None = None,
                  scheduler: str | None = None, progress: bool | None = None, figures: bool = True,
-                 resumed: datetime | None = None) -> ExperimentOutcome:
+                 resumed: datetime | None = None, table_format: str = "auto") -> ExperimentOutcome:
     """Run the tasks not done yet, write the tables (and Sobol indices, figures), then complete
     the manifest; ``resumed`` is when ``--resume`` started. Raises :class:`ExperimentInterrupted`,
     or an EipsimError when another process runs the same folder."""
     with store.locked():
-        return _execute_locked(plan, store, engine, jobs, scheduler, progress, figures, resumed)
+        return _execute_locked(plan, store, engine, jobs, scheduler, progress, figures, resumed, table_format)
 
 
 def _execute_locked(plan: Plan, store: ExperimentStore, engine: str, jobs: int | None, scheduler: str | None,
-                    progress: bool | None, figures: bool, resumed: datetime | None) -> ExperimentOutcome:
+                    progress: bool | None, figures: bool, resumed: datetime | None,
+                    table_format: str) -> ExperimentOutcome:
     try:
-        _run_missing(plan, store, engine, jobs, scheduler, progress, figures)
+        _run_missing(plan, store, engine, jobs, scheduler, progress, figures, table_format)
         outcome = finalise(plan, store)
         if plan.kind == "sensitivity":
             from .sensitivity import analyse
@@ -192,7 +197,7 @@ def _execute_locked(plan: Plan, store: ExperimentStore, engine: str, jobs: int |
 
 
 def _run_missing(plan: Plan, store: ExperimentStore, engine: str, jobs: int | None, scheduler: str | None,
-                 progress: bool | None, figures: bool) -> None:
+                 progress: bool | None, figures: bool, table_format: str) -> None:
     done = store.done(t.run_id for t in plan.tasks)
     for path in store.set_aside:
         print(f"eipsim: {path.name.removesuffix('.damaged')} in {path.parent} was damaged (a file missing or not "
@@ -203,7 +208,7 @@ def _run_missing(plan: Plan, store: ExperimentStore, engine: str, jobs: int | No
     # uncertain parameters is composed per draw by the worker (a drawn land share is another park)
     scenarios = {a.label: a.scenario if a.scenario is None or a.scenario.uncertain else compose(a.scenario)
                  for a in plan.arms}
-    writer = _RunWriter(plan, store, figures)
+    writer = _RunWriter(plan, store, figures, table_format)
     for task in tasks:
         if scenarios[task.arm] is None:  # invalid configuration: a failed run, reported with its params
             writer.save({"run_id": task.run_id, "arm": task.arm, "replication": task.replication,
@@ -231,8 +236,8 @@ def _run_missing(plan: Plan, store: ExperimentStore, engine: str, jobs: int | No
 class _RunWriter:
     """Publishes each finished run as its run folder ``runs/<run_id>/`` (see the module text)."""
 
-    def __init__(self, plan: Plan, store: ExperimentStore, figures: bool):
-        self.plan, self.store, self.figures = plan, store, figures
+    def __init__(self, plan: Plan, store: ExperimentStore, figures: bool, table_format: str = "auto"):
+        self.plan, self.store, self.figures, self.table_format = plan, store, figures, table_format
         now = utc_now()
         # versions and git state once per experiment (asking git per run would cost more than a run)
         self.base = manifest(scenario_digest="", seed=plan.root_seed, argv=[], started=now, finished=now, sources={})
@@ -261,7 +266,7 @@ class _RunWriter:
             if result is not None:
                 folder.write_text("scenario.resolved.yaml", resolved_yaml(arm.scenario, None, drawn))
                 folder.write_text("scenario.composed.yaml", composed_yaml(compose(sampled_scenario(arm.scenario, drawn))))
-                write_run_tables(folder, result, result.currency, figures=self.figures,
+                write_run_tables(folder, result, result.currency, figures=self.figures, table_format=self.table_format,
                                  replications=self.plan.replications, geo_origin=arm.scenario.park.geo_origin)
             folder.commit(unique=False)
 

@@ -1,0 +1,76 @@
+"""Result tables as CSV and as Parquet: file size, write and read time, for a park of N firms.
+
+Runs the synthetic park of :mod:`scaling` (default 1,000 firms, 365 days) once, then writes its
+flows table (one row per truck shipment and per accounting-period flow) and its stocks table
+(one row per store and day) through :func:`simulator.storage.write_table` as CSV and as Parquet,
+in chunks of ``--chunk-rows`` rows (as a streamed run writes them), and reads each back with
+:func:`simulator.result_reader.read_columns`. Both formats are timed in this one process, one
+after the other, so their ratio holds on a busy machine better than either time alone::
+
+    python benchmarks/table_formats.py --firms 1000 --days 365
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scaling import generate_park, validate_park  # noqa: E402
+
+from simulator.compose import compose  # noqa: E402
+from simulator.model.park import run_scenario  # noqa: E402
+from simulator.result_reader import read_columns  # noqa: E402
+from simulator.storage import write_table  # noqa: E402
+
+
+def chunks(table: dict, size: int):
+    """The table's rows, ``size`` at a time, as column chunks."""
+    rows = len(next(iter(table.values())))
+    for start in range(0, rows, size):
+        yield {name: column[start:start + size] for name, column in table.items()}
+
+
+def measure(table: dict, name: str, folder: Path, chunk_rows: int) -> list[dict]:
+    rows = len(next(iter(table.values())))
+    found = []
+    for table_format in ("csv", "parquet"):
+        start = time.perf_counter()
+        path = write_table(folder, f"{name}_{table_format}", chunks(table, chunk_rows), table_format)
+        written = time.perf_counter() - start
+        start = time.perf_counter()
+        read_columns(path)
+        read = time.perf_counter() - start
+        found.append({"table": name, "format": table_format, "rows": rows, "bytes": path.stat().st_size,
+                      "write_s": written, "read_s": read})
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--firms", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--seed", type=int, default=20241006)
+    parser.add_argument("--chunk-rows", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    scenario = compose(validate_park(generate_park(args.firms, args.seed, args.days)))
+    result = run_scenario(scenario, args.seed)
+    tables = {"flows": result.flows_table(), "stocks": result.stocks_table()}
+    del result
+    with tempfile.TemporaryDirectory() as folder:
+        rows = [row for name, table in tables.items() for row in measure(table, name, Path(folder), args.chunk_rows)]
+    print(f"{args.firms} firms x {args.days} days, chunks of {args.chunk_rows:,} rows\n")
+    print("| table | format | rows | size MB | bytes/row | write s | read s |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['table']} | {r['format']} | {r['rows']:,} | {r['bytes'] / 1e6:.1f} | {r['bytes'] / r['rows']:.1f} "
+              f"| {r['write_s']:.2f} | {r['read_s']:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
