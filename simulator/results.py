@@ -12,10 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .model.ledger import CATEGORIES, LedgerTable
-from .model.recorder import BOUNDARY_CODES
+from .model.recorder import BOUNDARY_CODES, DAILY_MATERIAL_SERIES
 
-DAILY_SERIES = ("generated", "exchanged", "disposed", "stock", "in_transit", "virgin_purchased",
-                "secondary_used", "virgin_avoided", "energy_recovered")
+DAILY_SERIES = DAILY_MATERIAL_SERIES
 """Per (day, material) series: by-products generated, exchanged (delivered), disposed,
 held in storage at the end of the day, on trucks, inputs bought from outside the park (virgin
 materials and products), secondary inputs used, virgin inputs replaced by secondary ones, and
@@ -120,7 +119,6 @@ class RunResult:
     losses: np.ndarray               # (firms, conserved units)
     mass_balance: dict
     ledger: LedgerTable
-    truck_waits: np.ndarray          # days each trip waited for a truck
     fleet_trucks: int                # trucks of the park and of the IKM centre
     link_co2e_kg_per_km: np.ndarray  # per link: emissions per km of the trucks that serve it
     value_disposal_avoided: np.ndarray  # (days,) disposal cost of exchanged by-products, at the day's fees

@@ -120,10 +120,11 @@ def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, 
         simulated = compose(sampled_scenario(scenario, drawn))
     except ValueError as exc:
         raise EipsimError(str(exc)) from None
-    result = run_scenario(simulated, replication=replication)
-    values = compute_metrics(result)
-    warnings = plausibility_warnings(values, simulated, driving_parameters(result, simulated))
     with ResultFolder(run_folder(out, scenario.name, scenario_digest, started)) as folder:
+        # the run streams its series to disk: memory stays bounded whatever the horizon
+        result = run_scenario(simulated, replication=replication, sink=folder.series())
+        values = compute_metrics(result)
+        warnings = plausibility_warnings(values, simulated, driving_parameters(result, simulated))
         folder.write_text("scenario.resolved.yaml", text)
         folder.write_text("scenario.composed.yaml", composed_yaml(simulated))
         folder.write_json("metrics.json", describe(values, scenario.currency))

@@ -369,6 +369,10 @@ class _ParquetSink(_TableSink):
         super().abort()
 
 
+SERIES_SCRATCH = ".series"
+"""Scratch folder of a run's streamed chunks inside its temporary result folder (never published)."""
+
+
 class ResultFolder:
     """A folder written under a temporary name and published by :meth:`commit`.
 
@@ -433,6 +437,12 @@ class ResultFolder:
         """Save a matplotlib Figure as ``figures/<name>.png`` and ``.svg``."""
         return save_figures(self.tmp, {name: figure}, dpi)
 
+    def series(self) -> "SeriesFiles":
+        """A sink for a run's chunks (``run_scenario(..., sink=folder.series())``) in the scratch
+        folder ``.series/``, removed when the folder is committed or abandoned (memory maps of
+        its files stay readable after that on POSIX systems)."""
+        return SeriesFiles(self.tmp / SERIES_SCRATCH)
+
     def commit(self, unique: bool = True) -> Path:
         """Publish the folder under its final name, never replacing or merging into an existing one.
 
@@ -444,6 +454,7 @@ class ResultFolder:
         """
         from .errors import EipsimError
 
+        shutil.rmtree(self.tmp / SERIES_SCRATCH, ignore_errors=True)
         os.chmod(self.tmp, FOLDER_MODE)
         for candidate in _names(self.final) if unique else (self.final,):
             if unique and candidate.exists():
@@ -461,6 +472,68 @@ class ResultFolder:
             self._release()
             return candidate
         raise AssertionError("unreachable: _names never ends")
+
+
+class SeriesFiles:
+    """A run's sink (:class:`simulator.model.recorder.Sink`) that appends each record's chunks to
+    ``<folder>/<name>.npy`` while the run goes, so they are on disk, not in memory.
+
+    Each file is written with a header sized for any row count and completed by :meth:`arrays`,
+    which returns the records memory-mapped read-only (pages are read from disk when used and
+    may be dropped again by the operating system). The folder is a scratch area: put it inside
+    the run's temporary :class:`ResultFolder` (:meth:`ResultFolder.series`), which removes it.
+    """
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._files: dict[str, Any] = {}
+        self._shapes: dict[str, tuple] = {}
+
+    def append(self, name: str, rows) -> None:
+        import numpy as np
+
+        rows = np.ascontiguousarray(rows)
+        if name not in self._files:
+            handle = open(self.folder / f"{name}.npy", "wb")
+            handle.write(_npy_header(rows.dtype, (_MAX_ROWS, *rows.shape[1:])))
+            self._files[name], self._shapes[name] = handle, (0, *rows.shape[1:], rows.dtype)
+        count, *tail, dtype = self._shapes[name]
+        if rows.dtype != dtype or list(rows.shape[1:]) != tail:
+            raise ValueError(f"{name}: a chunk of {rows.dtype} {rows.shape[1:]} after chunks of {dtype} {tuple(tail)}")
+        self._files[name].write(rows.tobytes())
+        self._shapes[name] = (count + len(rows), *tail, dtype)
+
+    def arrays(self) -> dict:
+        """Close the files and return every record, memory-mapped."""
+        import numpy as np
+
+        out = {}
+        for name, handle in self._files.items():
+            count, *tail, dtype = self._shapes[name]
+            size = len(_npy_header(dtype, (_MAX_ROWS, *tail)))
+            handle.seek(0)
+            handle.write(_npy_header(dtype, (count, *tail), size))
+            handle.close()
+            path = self.folder / f"{name}.npy"
+            out[name] = np.load(path, mmap_mode="r") if count else np.zeros((0, *tail), dtype=dtype)
+        self._files.clear()
+        return out
+
+
+_MAX_ROWS = 10 ** 15
+"""Row count the provisional header of a :class:`SeriesFiles` file is sized for."""
+
+
+def _npy_header(dtype, shape: tuple, size: int | None = None) -> bytes:
+    """An ``.npy`` (version 1.0) header for a C-ordered array, padded to ``size`` bytes (default:
+    the next multiple of 64)."""
+    import numpy as np
+
+    text = repr({"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": tuple(shape)})
+    size = size or -(-(len(text) + 11) // 64) * 64
+    body = text.ljust(size - 11) + "\n"
+    return b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body.encode("latin1")
 
 
 def save_figures(folder: str | Path, figures: dict, dpi: int = 150, suffix: str = "") -> list[Path]:

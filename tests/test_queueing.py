@@ -27,15 +27,16 @@ def mean_wait(arrival_rate: float, servers: int, service, seed: int) -> float:
     rng = np.random.default_rng(seed)
     env = simpy.Environment()
     fleet = Fleet(env, trucks=servers)
+    waits = []
 
     def arrivals():
         for _ in range(CUSTOMERS):
             yield env.timeout(rng.exponential(1 / arrival_rate))
-            fleet.send(service(rng), 0.0)
+            fleet.send(service(rng), 0.0, pickup=lambda trip: waits.append(trip.wait))
 
     env.process(arrivals())
     env.run()
-    waits = np.array(fleet.waits)
+    waits = np.array(waits)
     return float(waits[CUSTOMERS // 10:].mean())
 
 

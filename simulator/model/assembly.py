@@ -9,6 +9,7 @@ from ..errors import SimulationError
 from ..network import ParkNetwork
 from ..vocabulary import readable
 from ..results import FirmInfo, LinkInfo, MaterialInfo, RegionInfo, RunResult
+from .recorder import DAILY_MATERIAL_SERIES
 
 MASS_BALANCE_TOLERANCE = 1e-9
 """Largest relative residual of any balance before a run is stopped as wrong."""
@@ -25,6 +26,7 @@ def assemble_result(scenario: Scenario, seed: int, replication: int | None, netw
         If a mass balance residual exceeds :data:`MASS_BALANCE_TOLERANCE` (a bug in eipsim).
     """
     rec = recorder
+    records = rec.finish()
     totals = rec.totals(bank)
     losses = rec.losses()
     balance = rec.mass_balance(totals, losses, np.array(rec.in_transit_now))
@@ -70,16 +72,13 @@ def assemble_result(scenario: Scenario, seed: int, replication: int | None, netw
             first_delivery_day=market.contracts.first_delivery.copy(),
             supplier_gain=market.contracts.realised_supplier.copy(),
             consumer_gain=market.contracts.realised_consumer.copy()),
-        daily={name: getattr(rec, name) for name in
-               ("generated", "exchanged", "disposed", "stock", "in_transit", "virgin_purchased",
-                "secondary_used", "virgin_avoided", "energy_recovered")},
-        output=rec.output, links_known=rec.links_known, links_active=rec.links_active,
+        daily={name: records[name] for name in DAILY_MATERIAL_SERIES},
+        output=records["output"], links_known=rec.links_known, links_active=rec.links_active,
         trucks_busy=rec.trucks_busy,
         slot_firm=rec.slot_firm, slot_material=rec.slot_material, slot_capacity=bank.capacity.copy(),
-        slot_level=rec.slot_level, shipments=rec.shipments.array(), link_events=rec.link_events.array(),
-        firm_events=rec.firm_events.array(), flows=rec.flows.array(), pooled=rec.pooled_rows(), totals=totals,
-        losses=losses, mass_balance=balance, ledger=booking.ledger.table(),
-        truck_waits=fleets.waits(),
+        slot_level=records["slot_level"], shipments=records["shipments"], link_events=records["link_events"],
+        firm_events=records["firm_events"], flows=records["flows"], pooled=rec.pooled_rows(), totals=totals,
+        losses=losses, mass_balance=balance, ledger=booking.ledger.table(records),
         fleet_trucks=fleets.trucks(),
         link_co2e_kg_per_km=fleets.co2e_kg_per_km,
         value_disposal_avoided=rec.value_disposal_avoided, value_virgin_avoided=rec.value_virgin_avoided,

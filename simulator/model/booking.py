@@ -30,7 +30,8 @@ class Booking:
     scenario, network : the realised scenario and its network.
     firms : the firm table (ids; who is present pays wages and fixed costs).
     recipes, slots : recipe tables and stores (who buys, emits and stores what).
-    recorder : the recorder (which by-product entries are pooled into the IKM centre's store).
+    recorder : the recorder (which by-product entries are pooled into the IKM centre's store; its
+        sink receives the ledger's rows).
     product_material : material index of each firm's product.
     prices : the market prices (read when booking).
     """
@@ -39,7 +40,8 @@ class Booking:
                  slots: Slots, recorder, product_material: np.ndarray, prices):
         region = scenario.region
         self.ledger = led = LedgerBook(parties(list(firms.ids), region.landfill_operator, region.transport_operator,
-                                               region.tax_authority), scenario.run.ledger_period_days)
+                                               region.tax_authority), scenario.run.ledger_period_days,
+                                       recorder.sink)
         self.firms, self.recipes, self.slots, self.prices = firms, recipes, slots, prices
         self.product_material = product_material
         specs = [f.spec for f in network.firms]

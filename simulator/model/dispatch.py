@@ -50,10 +50,6 @@ class LinkFleets:
         """Truck-days of service completed so far, all fleets."""
         return sum(f.busy_days for f in self.fleets)
 
-    def waits(self) -> np.ndarray:
-        """Days each trip waited for a truck, fleet by fleet."""
-        return np.concatenate([np.array(f.waits, dtype=float) for f in self.fleets])
-
     def trucks(self) -> int:
         return sum(f.trucks for f in self.fleets)
 

@@ -2,8 +2,10 @@
 
 Every physical flow and every wage of a run is booked here. Flows are summed per accounting
 period (``run.ledger_period_days``; 1 = daily rows) and per (payer, payee, category, material),
-then written as rows of preallocated arrays. The local-economy indicators (LM3, the
-input-output table) are computed from these rows, not estimated separately.
+then handed to the run's sink one block per period, column by column (``ledger_<column>``, typed
+as in :data:`LEDGER_COLUMNS`). The
+local-economy indicators (LM3, the input-output table) are computed from these rows, not
+estimated separately.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import numpy as np
 CATEGORIES = ("product_sale", "input_purchase", "byproduct_sale", "disposal_fee", "transport", "wage",
               "fixed_cost", "handling", "subsidy", "investment", "tax")
 LOCATIONS = ("park", "region", "outside")
+LEDGER_COLUMNS = {"time_days": np.float64, "payer": np.int32, "payee": np.int32, "category": np.int8,
+                  "material": np.int32, "quantity": np.float64, "amount": np.float64}
 
 MARKET, REGION_BUYERS = "market", "region_buyers"
 REGION_SUPPLIERS, REGION_HOUSEHOLDS = "region_suppliers", "region_households"
@@ -73,18 +77,21 @@ class LedgerTable:
 
 
 class LedgerBook:
-    """Accumulates flows during a period and closes them into rows."""
+    """Accumulates flows during a period and closes them into rows, handed to ``sink``
+    (``sink.append("ledger_amount", amounts)`` ..., see :class:`.recorder.Sink`)."""
 
-    def __init__(self, located_parties: dict[str, str], period_days: int):
+    def __init__(self, located_parties: dict[str, str], period_days: int, sink):
         self.parties = tuple(located_parties)
         self.locations = tuple(located_parties.values())
         self.index = {p: i for i, p in enumerate(self.parties)}
         self.period_days = period_days
+        self.sink = sink
         self.channels: list[Channel] = []
         self._single: dict[tuple[int, int, int, int], list[float]] = {}
         self._pending: list[tuple[np.ndarray, ...]] = []
-        self._chunks: list[tuple[np.ndarray, ...]] = []
         self.period_net = np.zeros(len(self.parties))
+        for name, dtype in LEDGER_COLUMNS.items():
+            sink.append(f"ledger_{name}", np.zeros(0, dtype=dtype))
 
     def channel(self, payer, payee, category: str, material) -> Channel:
         """Register a vectorised channel; ``payer``/``payee`` are party names or indices."""
@@ -128,43 +135,39 @@ class LedgerBook:
     def close_period(self, start_day: float) -> None:
         """Turn everything booked since the last close into rows dated ``start_day``;
         ``period_net`` then holds each party's receipts minus payments of that period."""
-        first = len(self._chunks)
+        chunks = []
         for payer, payee, category, material, quantity, amount in self._pending:
-            self._chunks.append((np.full(len(amount), start_day), payer, payee, category, material, quantity, amount))
+            chunks.append((np.full(len(amount), start_day), payer, payee, category, material, quantity, amount))
         self._pending.clear()
         for ch in self.channels:
             nz = np.flatnonzero(ch.amount != 0.0)
             if len(nz):
-                self._chunks.append((np.full(len(nz), start_day), ch.payer[nz], ch.payee[nz],
-                                     np.full(len(nz), ch.category), ch.material[nz],
-                                     ch.quantity[nz].copy(), ch.amount[nz].copy()))
+                chunks.append((np.full(len(nz), start_day), ch.payer[nz], ch.payee[nz],
+                               np.full(len(nz), ch.category), ch.material[nz],
+                               ch.quantity[nz].copy(), ch.amount[nz].copy()))
             ch.quantity[:] = 0.0
             ch.amount[:] = 0.0
         if self._single:
             keys = np.array(list(self._single), dtype=np.int64).reshape(-1, 4)
             values = np.array(list(self._single.values()), dtype=float).reshape(-1, 2)
             keep = values[:, 1] != 0.0
-            self._chunks.append((np.full(int(keep.sum()), start_day), keys[keep, 0], keys[keep, 1],
-                                 keys[keep, 2], keys[keep, 3], values[keep, 0], values[keep, 1]))
+            chunks.append((np.full(int(keep.sum()), start_day), keys[keep, 0], keys[keep, 1],
+                           keys[keep, 2], keys[keep, 3], values[keep, 0], values[keep, 1]))
             self._single.clear()
         net = np.zeros(len(self.parties))
-        for chunk in self._chunks[first:]:
+        for chunk in chunks:
             payer, payee, amount = chunk[1], chunk[2], chunk[6]
             net -= np.bincount(payer, amount, len(net))
             net += np.bincount(payee, amount, len(net))
         self.period_net = net
+        if chunks:
+            for k, (name, dtype) in enumerate(LEDGER_COLUMNS.items()):
+                self.sink.append(f"ledger_{name}", np.concatenate([c[k] for c in chunks]).astype(dtype))
 
-    def table(self) -> LedgerTable:
-        """All closed rows."""
-        if self._chunks:
-            cols = [np.concatenate([c[k] for c in self._chunks]) for k in range(7)]
-        else:
-            cols = [np.zeros(0)] * 7
-        return LedgerTable(
-            time_days=cols[0].astype(float), payer=cols[1].astype(np.int32), payee=cols[2].astype(np.int32),
-            category=cols[3].astype(np.int8), material=cols[4].astype(np.int32),
-            quantity=cols[5].astype(float), amount=cols[6].astype(float),
-            parties=self.parties, locations=self.locations)
+    def table(self, arrays: dict[str, np.ndarray]) -> LedgerTable:
+        """The closed rows, from the sink's ``arrays()`` (every block of each ``ledger_`` column)."""
+        return LedgerTable(**{name: arrays[f"ledger_{name}"] for name in LEDGER_COLUMNS},
+                           parties=self.parties, locations=self.locations)
 
 
 class LinkAccounts:

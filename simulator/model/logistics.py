@@ -2,8 +2,9 @@
 
 A trip is: wait for a free truck (queueing emerges when the fleet is short), load at the
 supplier, drive loaded, unload at the consumer, drive back empty. Travel time is distance /
-speed; loading and unloading add ``loading_hours``. The fleet logs every wait so the queueing
-behaviour can be checked against M/M/c theory (``tests/test_queueing.py``).
+speed; loading and unloading add ``loading_hours``. Each trip carries its wait (the recorder
+keeps it in the shipment's row), so the queueing behaviour can be checked against M/M/c theory
+(``tests/test_queueing.py``).
 
 The fleet is a counter of trucks in use and a first-come-first-served queue of trips, not a
 ``simpy.Resource``: a trip is one small object whose four phases (truck granted, arrival, return,
@@ -36,12 +37,11 @@ class _Trip:
         self.pickup, self.dropoff, self.requested, self.payload = pickup, dropoff, requested, payload
 
     def start(self, _event) -> None:
-        """A truck is granted: log the wait, load, drive."""
+        """A truck is granted: note the wait, load, drive."""
         fleet = self.fleet
         env = fleet.env
         now = env.now
-        wait = self.wait = now - self.requested
-        fleet.waits.append(wait)
+        self.wait = now - self.requested
         self.started = now
         if self.pickup is not None:
             self.pickup(self)
@@ -79,7 +79,6 @@ class Fleet:
         self._queue: deque[_Trip] = deque()   # trips waiting for a truck, first come first served
         self.speed_km_per_h = speed_km_per_h
         self.loading_hours = loading_hours
-        self.waits: list[float] = []      # days each trip waited for a truck
         self.busy_days = 0.0              # truck-days of service completed
 
     def loaded_days(self, distance_km: float) -> float:

@@ -30,7 +30,7 @@ from .exchange import MarketPrices
 from .firm import FirmTable, breakdowns_process, firm_seed
 from .market import Market
 from .production import Production, build_recipes, build_slots
-from .recorder import Recorder
+from .recorder import Recorder, Sink
 from .stores import StorageBank
 from .viability import ParkDecisions, mark_dormant_entrants
 
@@ -42,7 +42,7 @@ draws by plot identity (:mod:`.viability`)."""
 
 
 def run_scenario(scenario: Scenario, seed: int | None = None, network: ParkNetwork | None = None,
-                 replication: int | None = None) -> RunResult:
+                 replication: int | None = None, sink: Sink | None = None) -> RunResult:
     """Simulate a scenario once.
 
     Parameters
@@ -53,9 +53,14 @@ def run_scenario(scenario: Scenario, seed: int | None = None, network: ParkNetwo
     network : :func:`park_network` of this scenario, to skip rebuilding it across replications.
     replication : replication number i of an experiment: its streams come from the child
         ``SeedSequence(seed, spawn_key=(i,))``, i.e. ``SeedSequence(seed).spawn(n)[i]``.
+    sink : receives the daily series and row tables chunk by chunk while the run goes
+        (:class:`.recorder.Sink`, e.g. :class:`simulator.storage.SeriesFiles`, which writes them to
+        disk), so the run holds its live state and one open chunk, whatever its horizon; the
+        result's series are then the sink's ``arrays()``. Default: everything is kept in memory.
+        Either way the numbers are identical.
     """
     scenario = compose(scenario)
-    model = ParkModel(scenario, scenario.run.seed if seed is None else seed, network, replication)
+    model = ParkModel(scenario, scenario.run.seed if seed is None else seed, network, replication, sink)
     return model.run()
 
 
@@ -95,7 +100,7 @@ class ParkModel:
     """One simulation of a park; build it, call :meth:`run` once."""
 
     def __init__(self, scenario: ComposedScenario, seed: int, network: ParkNetwork | None = None,
-                 replication: int | None = None):
+                 replication: int | None = None, sink: Sink | None = None):
         if not isinstance(scenario, ComposedScenario):
             raise TypeError("ParkModel runs a composed scenario: pass simulator.compose.compose(scenario)")
         self.scenario = scenario
@@ -118,7 +123,7 @@ class ParkModel:
         self.production = Production(recipes, len(slots.point_firm), self.product_material, len(materials))
         self.recorder = Recorder(horizon, len(net.firms), net.materials, recipes, slots, net.links,
                                  [m.unit for m in materials], np.array([m.mass_t for m in materials]),
-                                 self.product_material, np.array([m.fuel for m in materials]))
+                                 self.product_material, np.array([m.fuel for m in materials]), sink)
         self.events = ScheduledEvents(scenario, net, firms, env, self.recorder.firm_events.append)
         entrants = mark_dormant_entrants(net, firms, self.events.entry_day)
         firms.present_at_start = firms.active().copy()
@@ -138,6 +143,7 @@ class ParkModel:
             decisions = ParkDecisions(scenario, net, firms, self.events.entry_day, entrants, self.recorder,
                                       self.booking, self.market, self.fleets, slots, self.bank, key)
             self.clock.decisions = decisions
+            self.recorder.daily.keep_days = decisions.rules.window_days   # the entrants' look back
             self.events.on_exit = decisions.vacated
 
     def run(self) -> RunResult:

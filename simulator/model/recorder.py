@@ -1,13 +1,22 @@
-"""Records a run into preallocated arrays and typed row buffers, and checks its mass balance.
+"""Records a run into chunks of typed arrays handed to a sink, and checks its mass balance.
 
-Daily series are (day, material) or (day, firm) arrays allocated once. Event-like records
-(shipments, link events, breakdowns, boundary flows per accounting period) go into
-:class:`RowBuffer` s: typed numpy arrays filled block by block, never lists of dicts.
+Daily series are (day, material), (day, firm) or (day, store) arrays filled one chunk of days at
+a time (:class:`DailyChunks`). Event-like records (shipments, link events, breakdowns, boundary
+flows per accounting period) go into :class:`RowBuffer` s: typed numpy arrays filled block by
+block, never lists of dicts. Each finished chunk or block goes to the run's sink: a
+:class:`MemorySink` (the default: the chunks stay in memory and are joined at the end, so a run
+keeps everything, as before) or a caller's sink that writes them to disk
+(:class:`simulator.storage.SeriesFiles`), so a run holds its live state plus one open chunk,
+whatever its horizon. A (day,) series (links known, trucks busy, values avoided) costs 8 bytes a
+day and stays whole in memory.
 Cumulative flows are kept per recipe entry and folded into (firm, material) totals at the end,
 where the mass balance of every firm, material and the park is checked.
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
+from typing import Protocol
 
 import numpy as np
 
@@ -24,23 +33,57 @@ FLOW_DTYPE = np.dtype([("time_days", "f8"), ("source", "i8"), ("target", "i8"), 
 """Boundary and pipeline flows per accounting period; source/target index firms, or are
 negative for boundary nodes (see ``BOUNDARY_CODES``)."""
 BOUNDARY_CODES = {"environment": -1, "market": -2, "region": -3}
+DAILY_MATERIAL_SERIES = ("generated", "exchanged", "disposed", "stock", "in_transit", "virgin_purchased",
+                         "secondary_used", "virgin_avoided", "energy_recovered")
+CHUNK_BYTES = 1 << 20
+"""Largest open chunk of one daily series, in bytes, when a run streams to a sink: 1 MiB is
+71 days of the 1,834 stores of a 1,091-firm park."""
+
+
+class Sink(Protocol):
+    """Receives a run's records chunk by chunk, in order, and gives them back whole at the end.
+
+    ``append(name, rows)``: the next rows of a daily series (a (days, width) array) or of a
+    table (a structured array); every name receives at least one (possibly empty) chunk.
+    ``arrays()``: after the run, every name's rows as one array (the sink may memory-map them).
+    """
+
+    def append(self, name: str, rows: np.ndarray) -> None: ...
+
+    def arrays(self) -> dict[str, np.ndarray]: ...
+
+
+class MemorySink:
+    """Keeps every chunk in memory and joins them at the end (a run without a sink)."""
+
+    def __init__(self):
+        self._chunks: dict[str, list[np.ndarray]] = defaultdict(list)
+
+    def append(self, name: str, rows: np.ndarray) -> None:
+        self._chunks[name].append(rows)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {name: chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+                for name, chunks in self._chunks.items()}
 
 
 class RowBuffer:
     """A growable typed array of rows, kept as fixed-size blocks: an append is O(1) and never
     copies the rows already written (growing one array by doubling copies them again and again,
-    a cost that grows faster than the run once the arrays outgrow the processor's caches)."""
+    a cost that grows faster than the run once the arrays outgrow the processor's caches).
+    With a ``sink``, every full block goes to ``sink.append(name, block)`` instead of being kept."""
 
-    def __init__(self, dtype: np.dtype, block_rows: int = 4096):
+    def __init__(self, dtype: np.dtype, block_rows: int = 4096, sink: Sink | None = None, name: str = ""):
         self._dtype = dtype
         self._block_rows = block_rows
-        self._full: list[np.ndarray] = []
+        self._sink = sink if sink is not None else MemorySink()
+        self._name = name
         self._block = np.zeros(block_rows, dtype=dtype)
         self._n = 0          # rows used in the current block
 
     def append(self, *values) -> None:
         if self._n == self._block_rows:
-            self._full.append(self._block)
+            self._sink.append(self._name, self._block)
             self._block = np.zeros(self._block_rows, dtype=self._dtype)
             self._n = 0
         self._block[self._n] = values
@@ -52,22 +95,86 @@ class RowBuffer:
         rows = np.zeros(n, dtype=self._dtype)
         for name, values in columns.items():
             rows[name] = values
-        if self._n:
-            self._full.append(self._block[:self._n].copy())
-            self._n = 0
-        self._full.append(rows)
+        self.flush()
+        self._sink.append(self._name, rows)
+
+    def flush(self) -> None:
+        """Hand the rows of the open block to the sink (an empty chunk when there are none)."""
+        self._sink.append(self._name, self._block[:self._n].copy())
+        self._n = 0
 
     def array(self) -> np.ndarray:
-        return np.concatenate([*self._full, self._block[:self._n]])
+        """All rows, when the buffer keeps them in memory (no sink given)."""
+        self.flush()
+        return self._sink.arrays()[self._name]
+
+
+class DailyChunks:
+    """(day, width) series filled one chunk of ``chunk_days`` days at a time.
+
+    ``self[name]`` is the open chunk of a series: row ``day - start`` is day ``day``. The open
+    chunk has one spare row for the next day, written before the day closes (a pile cleared at
+    midnight is disposed of on the next day); :meth:`close_day` hands the chunk to the sink when
+    its last day closes and carries the spare row over. The ``keep`` series also keep their
+    last ``keep_days`` closed days for :meth:`window`.
+    """
+
+    def __init__(self, widths: dict[str, int], horizon_days: int, chunk_days: int, sink: Sink,
+                 keep: tuple[str, ...] = ()):
+        self.widths, self.h, self.chunk_days, self.sink = widths, horizon_days, chunk_days, sink
+        self.keep, self.keep_days = keep, 0
+        self.start = 0
+        self._closed: dict[str, list[np.ndarray]] = {name: [] for name in keep}
+        self._arrays = self._open(None)
+
+    def _open(self, carried: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+        rows = min(self.chunk_days, self.h - self.start) + 1
+        arrays = {name: np.zeros((rows, width)) for name, width in self.widths.items()}
+        if carried is not None:
+            for name, array in arrays.items():
+                array[0] = carried[name][-1]
+        return arrays
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._arrays[name]
+
+    def close_day(self, day: int) -> None:
+        """Day ``day`` is complete: hand the chunk over when it was its last day (or the horizon's)."""
+        days = len(next(iter(self._arrays.values()))) - 1
+        if day + 1 < self.start + days:
+            return
+        for name, array in self._arrays.items():
+            self.sink.append(name, array[:days])
+            if name in self.keep:
+                self._closed[name].append(array[:days])
+        self.start += days
+        if self.start < self.h:
+            self._arrays = self._open(self._arrays)
+        kept = self._closed[self.keep[0]] if self.keep else []
+        while len(kept) > 1 and sum(len(a) for a in kept[1:]) >= self.keep_days:
+            for closed in self._closed.values():
+                closed.pop(0)
+
+    def window(self, name: str, start: int, stop: int) -> np.ndarray:
+        """Rows ``start`` to ``stop - 1`` of a ``keep`` series, within its open chunk and the
+        closed days kept (``keep_days``)."""
+        closed = self._closed[name]
+        first = self.start - sum(len(a) for a in closed)
+        if start < first:
+            raise IndexError(f"day {start} of {name} is no longer kept (from day {first})")
+        rows = np.concatenate([*closed, self._arrays[name][:-1]]) if closed else self._arrays[name][:-1]
+        return rows[start - first:stop - first]
 
 
 class Recorder:
-    """Collects everything a run produces; ``finish`` returns the arrays of a RunResult."""
+    """Collects everything a run produces, chunk by chunk into ``sink`` (default: a
+    :class:`MemorySink`); :meth:`finish` hands over the last chunks and returns ``sink.arrays()``."""
 
     def __init__(self, horizon_days: int, n_firms: int, materials: tuple[str, ...], recipes: RecipeTables,
                  slots: Slots, links, unit_of: list[str], mass_t: np.ndarray, product_material: np.ndarray,
-                 fuel: np.ndarray):
+                 fuel: np.ndarray, sink: Sink | None = None):
         h, m = horizon_days, len(materials)
+        self.sink = sink if sink is not None else MemorySink()
         self.h, self.n_firms, self.n_materials = h, n_firms, m
         self.r = recipes
         self.links = links
@@ -78,21 +185,13 @@ class Recorder:
         self.unit_of = unit_of
         self.mass_t = mass_t
         self.product_material = product_material
-        # daily series
-        self.output = np.zeros((h, n_firms))
-        self.generated = np.zeros((h, m))
-        self.exchanged = np.zeros((h, m))
-        self.disposed = np.zeros((h, m))
-        self.stock = np.zeros((h, m))
-        self.in_transit = np.zeros((h, m))
-        self.virgin_purchased = np.zeros((h, m))
-        self.secondary_used = np.zeros((h, m))
-        self.virgin_avoided = np.zeros((h, m))
-        self.energy_recovered = np.zeros((h, m))
+        # daily series: the whole horizon in one chunk in memory, or chunks of CHUNK_BYTES into a sink
+        widths = {"output": n_firms, **{name: m for name in DAILY_MATERIAL_SERIES}, "slot_level": len(self.slot_firm)}
+        chunk_days = h if sink is None else max(1, CHUNK_BYTES // (8 * max(1, *widths.values())))
+        self.daily = DailyChunks(widths, h, chunk_days, self.sink, keep=("disposed",))
         # secondary uses that are energy recovery (R1): in place of a fuel, or a fuel themselves
         self._fuel_subs = np.flatnonzero(fuel[recipes.in_material[recipes.sub_input]] | fuel[recipes.sub_material])
         self._fuel_inputs = np.flatnonzero((recipes.in_kind != 0) & fuel[recipes.in_material])
-        self.slot_level = np.zeros((h, len(self.slot_firm)))
         self.links_known = np.zeros(h, dtype=np.int64)
         self.links_active = np.zeros(h, dtype=np.int64)
         self.trucks_busy = np.zeros(h)
@@ -140,10 +239,10 @@ class Recorder:
         self._period_pipe = np.zeros(len(links))
         self._period_pipe_value = np.zeros(len(links))
         # rows
-        self.shipments = RowBuffer(SHIPMENT_DTYPE)
-        self.link_events = RowBuffer(LINK_EVENT_DTYPE)
-        self.firm_events = RowBuffer(FIRM_EVENT_DTYPE)
-        self.flows = RowBuffer(FLOW_DTYPE)
+        self.shipments = RowBuffer(SHIPMENT_DTYPE, sink=self.sink, name="shipments")
+        self.link_events = RowBuffer(LINK_EVENT_DTYPE, sink=self.sink, name="link_events")
+        self.firm_events = RowBuffer(FIRM_EVENT_DTYPE, sink=self.sink, name="firm_events")
+        self.flows = RowBuffer(FLOW_DTYPE, sink=self.sink, name="flows")
 
     # ---------------------------------------------------------------- during the run
 
@@ -152,7 +251,8 @@ class Recorder:
         """Fold one day of production into the series and the cumulative totals (values at the
         day's ``prices`` and ``disposal_cost`` per material)."""
         r, m = self.r, self.n_materials
-        self.output[day] = f.output
+        d, i = self.daily, day - self.daily.start
+        d["output"][i] = f.output
         self.cum_output += f.output
         self._period_output += f.output - f.sold_in_park
         self.cum_purchased += f.purchased
@@ -179,40 +279,48 @@ class Recorder:
             self._link_value[link] += quantity * pipe_price[link]
             self._period_pipe[link] += quantity
             self._period_pipe_value[link] += quantity * pipe_price[link]
-        self.generated[day] = np.bincount(r.out_material, f.generated, m)
-        self.disposed[day] += (np.bincount(r.out_material, f.disposed, m)
-                               + np.bincount(self.point_material, f.vented_in, m)
-                               + np.bincount(self.slot_material, f.spoiled, m))
-        self.exchanged[day] += np.bincount(self.point_material, f.delivered - f.vented_in, m)
-        self.virgin_purchased[day] = np.bincount(r.in_material, f.purchased - f.bought_in_park, m)
-        self.secondary_used[day] = (np.bincount(r.sub_material, f.sub_used, m)
-                                    + np.bincount(r.in_material, np.where(r.in_kind != 0, f.consumed, 0.0), m))
-        self.virgin_avoided[day] = np.bincount(r.in_material[r.sub_input], f.sub_replaced, m)
+        d["generated"][i] = np.bincount(r.out_material, f.generated, m)
+        d["disposed"][i] += (np.bincount(r.out_material, f.disposed, m)
+                             + np.bincount(self.point_material, f.vented_in, m)
+                             + np.bincount(self.slot_material, f.spoiled, m))
+        d["exchanged"][i] += np.bincount(self.point_material, f.delivered - f.vented_in, m)
+        d["virgin_purchased"][i] = np.bincount(r.in_material, f.purchased - f.bought_in_park, m)
+        d["secondary_used"][i] = (np.bincount(r.sub_material, f.sub_used, m)
+                                  + np.bincount(r.in_material, np.where(r.in_kind != 0, f.consumed, 0.0), m))
+        d["virgin_avoided"][i] = np.bincount(r.in_material[r.sub_input], f.sub_replaced, m)
         u, e = self._fuel_subs, self._fuel_inputs
-        self.energy_recovered[day] = (np.bincount(r.sub_material[u], f.sub_used[u], m)
-                                      + np.bincount(r.in_material[e], f.consumed[e], m))
-        self.value_virgin_avoided[day] = self.virgin_avoided[day] @ prices
+        d["energy_recovered"][i] = (np.bincount(r.sub_material[u], f.sub_used[u], m)
+                                    + np.bincount(r.in_material[e], f.consumed[e], m))
+        self.value_virgin_avoided[day] = d["virgin_avoided"][i] @ prices
         self.value_disposal_avoided[day] += (f.delivered - f.vented_in) @ disposal_cost[self.point_material]
 
     def end_of_day(self, day: int, bank, known: int, active: int, busy: float) -> None:
-        """Stocks, links and trucks at the end of a day (after the market round and the day's trips)."""
+        """Stocks, links and trucks at the end of a day (after the market round and the day's trips);
+        the day is then complete."""
+        d, i = self.daily, day - self.daily.start
         for material, quantity in self._day_exchanged.items():
-            self.exchanged[day, material] += quantity
+            d["exchanged"][i, material] += quantity
         self.value_disposal_avoided[day] += self._day_disposal_avoided
         self._day_exchanged.clear()
         self._day_disposal_avoided = 0.0
-        self.slot_level[day] = bank.level
-        self.stock[day] = np.bincount(self.slot_material, bank.level, self.n_materials)
-        self.in_transit[day] = self.in_transit_now
+        d["slot_level"][i] = bank.level
+        d["stock"][i] = np.bincount(self.slot_material, bank.level, self.n_materials)
+        d["in_transit"][i] = self.in_transit_now
         self.links_known[day] = known
         self.links_active[day] = active
         self.trucks_busy[day] = busy
+        d.close_day(day)
+
+    def disposed_window(self, start: int, stop: int) -> np.ndarray:
+        """Disposals per (day, material) on days ``start`` to ``stop - 1`` (at most
+        ``daily.keep_days`` before the open chunk)."""
+        return self.daily.window("disposed", start, stop)
 
     def slot_disposed(self, day: int, slot: int, quantity: float) -> None:
         """Stock disposed from a store (its last outlet ended)."""
         self.cum_slot_disposed[slot] += quantity
         self._period_disposed_slot[slot] += quantity
-        self.disposed[min(day, self.h - 1), self.slot_material[slot]] += quantity
+        self.daily["disposed"][min(day, self.h - 1) - self.daily.start, self.slot_material[slot]] += quantity
 
     def picked_up(self, slot: int, material: int, quantity: float) -> None:
         """A truck loaded ``quantity`` at store ``slot``."""
@@ -295,6 +403,14 @@ class Recorder:
         self._period_sold_park[:] = 0.0
 
     # ---------------------------------------------------------------- at the end
+
+    def finish(self) -> dict[str, np.ndarray]:
+        """Hand the open blocks of the row tables to the sink; every record of the run, by name
+        (the daily series, ``shipments``, ``link_events``, ``firm_events``, ``flows`` and what
+        others wrote to the sink, such as the ledger's rows)."""
+        for rows in (self.shipments, self.link_events, self.firm_events, self.flows):
+            rows.flush()
+        return self.sink.arrays()
 
     def totals(self, bank) -> dict[str, np.ndarray]:
         """(firm, material) totals over the run, for the mass balance and the metrics."""

@@ -330,7 +330,7 @@ class ParkDecisions:
             self.market.lifecycle.close_firm(f)
             self.vacated(f, now)
         window = slice(max(0, day - int(rules.window_days)), day)
-        offer = self.recorder.disposed[window].sum(axis=0) / max(1, window.stop - window.start)
+        offer = self.recorder.disposed_window(window.start, window.stop).sum(axis=0) / max(1, window.stop - window.start)
         for f, _plot in rules.entrants_now(now, offer, prices.price, prices.disposal_cost()):
             self.firms.entered[f] = True
             self.entry_day[f] = now
