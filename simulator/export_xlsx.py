@@ -17,8 +17,10 @@ import io
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
+
 from .errors import EipsimError
-from .result_reader import ResultReader, read_table, read_table_with_header
+from .result_reader import ResultReader, read_chunks, read_table, read_table_with_header
 
 HEADER_FILL = "1F4E79"
 MONEY, QUANTITY, RATIO, SHARE, DAY = "#,##0", "#,##0.0", "0.000", "0.0%", "0.0"
@@ -62,21 +64,22 @@ def workbook_bytes(folder: str | Path) -> bytes:
         ws = _sheet(book, "Flows by link", [*header[:7], f"value ({currency})", f"benefit per unit ({currency})",
                                             "found on day", "state at end"], rows)
         _formats(ws, {5: QUANTITY, 6: QUANTITY, 8: MONEY, 9: MONEY, 10: DAY}, len(rows))
-    flows = read_table(run / "flows.csv")
-    if flows:
-        totals: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0.0])
-        for row in flows:
-            key = (row["kind"], row["material"], row["unit"])
-            totals[key][0] += float(row["quantity"] or 0)
-            totals[key][1] += float(row["value"] or 0)
+    totals: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for chunk in read_chunks(run / "flows.csv"):  # chunk by chunk: a long run's flows need not fit in memory
+        for key, quantity, value in zip(zip(*(chunk[c].tolist() for c in ("kind", "material", "unit"))),
+                                        _numbers(chunk["quantity"]), _numbers(chunk["value"])):
+            totals[key][0] += quantity
+            totals[key][1] += value
+    if totals:
         rows = [[kind, material, q, unit, v] for (kind, material, unit), (q, v) in sorted(totals.items())]
         ws = _sheet(book, "Flows by material", ["kind", "material", "quantity", "unit", f"value ({currency})"], rows)
         _formats(ws, {3: QUANTITY, 5: MONEY}, len(rows))
-    ledger = read_table(run / "ledger.csv")
-    if ledger:
-        by: dict[tuple, float] = defaultdict(float)
-        for row in ledger:
-            by[(row["category"], row["payee_location"])] += float(row["amount"] or 0)
+    by: dict[tuple, float] = defaultdict(float)
+    for chunk in read_chunks(run / "ledger.csv"):
+        for key, amount in zip(zip(chunk["category"].tolist(), chunk["payee_location"].tolist()),
+                               _numbers(chunk["amount"])):
+            by[key] += amount
+    if by:
         locations = sorted({loc for _, loc in by})
         categories = sorted({cat for cat, _ in by})
         rows = [[cat, *(by.get((cat, loc), 0.0) for loc in locations), sum(by.get((cat, loc), 0.0) for loc in locations)]
@@ -117,6 +120,11 @@ def workbook_bytes(folder: str | Path) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _numbers(column) -> list[float]:
+    """A column's values as floats, a missing one (NaN) as 0."""
+    return np.nan_to_num(np.asarray(column, dtype=float), nan=0.0).tolist()
 
 
 def _currency(run: ResultReader) -> str:

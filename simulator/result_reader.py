@@ -112,8 +112,9 @@ def read_chunks(path: str | Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[dict
     from its text: ``int64`` when every cell is an integer, ``float64`` when every filled cell is
     a number (an empty cell is NaN; the writer gives every float a decimal point, so a float
     column never reads as integers), ``bool`` for ``True``/``False``, else text (``object``
-    arrays of ``str``, empty cells ``""``); a column with no filled cell is NaN. Floats in CSV
-    carry 12 significant digits, in Parquet all of them."""
+    arrays of ``str``, empty cells ``""``); a column with no filled cell is NaN. A CSV table is
+    typed chunk by chunk (a text column empty throughout one chunk reads as NaN there). Floats in
+    CSV carry 12 significant digits, in Parquet all of them."""
     found = table_path(path)
     if found is None:
         return
@@ -177,17 +178,24 @@ def _python(column: np.ndarray) -> list:
 
 
 def _array(texts: list[str]) -> np.ndarray:
-    """A CSV column as a typed numpy array (see :func:`read_chunks`)."""
-    values = _typed_column(texts)
-    if values is texts:
-        return np.array(texts, dtype=object)
-    if all(v is None for v in values):
-        return np.full(len(values), np.nan)
-    if any(isinstance(v, bool) for v in values):
-        return np.array(values, dtype=bool if None not in values else object)
-    if None not in values and all(isinstance(v, int) for v in values):
-        return np.array(values, dtype=np.int64)
-    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    """A CSV column as a typed numpy array (see :func:`read_chunks`); numbers are converted
+    by ``int`` and ``float`` as :func:`_typed_column` does, without a list of them first."""
+    filled = [t for t in texts if t != ""]
+    if not filled:
+        return np.full(len(texts), np.nan)
+    if len(filled) == len(texts):
+        try:
+            return np.fromiter(map(int, texts), dtype=np.int64, count=len(texts))
+        except (ValueError, OverflowError):
+            pass
+    try:
+        return np.fromiter((float(t) if t else np.nan for t in texts), dtype=np.float64, count=len(texts))
+    except ValueError:
+        pass
+    if set(filled) <= BOOLEANS.keys():
+        flags = [BOOLEANS.get(t) for t in texts]
+        return np.array(flags, dtype=bool if len(filled) == len(texts) else object)
+    return np.array(texts, dtype=object)
 
 
 def _typed_column(texts: list[str]) -> list[Any]:

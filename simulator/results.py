@@ -2,12 +2,14 @@
 
 A RunResult is immutable and picklable, so it travels between processes and machines. The
 ``*_table`` methods give tidy views (dicts of equal-length columns) that
-:mod:`simulator.storage` writes as CSV and that pandas turns into DataFrames directly.
+:mod:`simulator.storage` writes as CSV or Parquet (the long ones chunk by chunk: ``flows_chunks``,
+``stocks_table(days)``, ``ledger_table(rows)``) and that pandas turns into DataFrames directly.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
@@ -142,60 +144,79 @@ class RunResult:
     def flows_table(self) -> dict[str, np.ndarray]:
         """One row per truck shipment (at arrival) and per accounting period for pipeline,
         purchase, product and disposal flows: time_days, source, target, material, quantity,
-        unit, value, kind."""
-        m = self.materials
-        ship = self.shipments
-        link = ship["link"]
-        rows = {
-            "time_days": np.concatenate([ship["arrival_day"], self.flows["time_days"]]),
-            "source": [self.firms.ids[s] for s in self.links.supplier[link]]
-                      + [self.node_name(s) for s in self.flows["source"]],
-            "target": [self.firms.ids[c] for c in self.links.consumer[link]]
-                      + [self.node_name(t) for t in self.flows["target"]],
-            "material_index": np.concatenate([self.links.material[link], self.flows["material"]]),
-            "quantity": np.concatenate([ship["quantity"], self.flows["quantity"]]),
-            "value": np.concatenate([ship["quantity"] * ship["price_per_unit"], self.flows["value"]]),
-            "kind": ["truck"] * len(ship) + list(self.flows["kind"]),
-        }
-        order = np.argsort(rows["time_days"], kind="stable")
-        mat = rows.pop("material_index")[order]
-        return {
-            "time_days": rows["time_days"][order],
-            "source": [rows["source"][i] for i in order],
-            "target": [rows["target"][i] for i in order],
-            "material": [m.ids[i] for i in mat],
-            "quantity": rows["quantity"][order],
-            "unit": [m.units[i] for i in mat],
-            "value": rows["value"][order],
-            "kind": [rows["kind"][i] for i in order],
-        }
+        unit, value, kind; in time order (a shipment before a period's flow of the same time)."""
+        return next(self.flows_chunks(None))
 
-    def stocks_table(self) -> dict[str, np.ndarray]:
-        """End-of-day stock of every store: day, firm, material, level, unit, capacity."""
-        days, slots = self.slot_level.shape
-        day = np.repeat(np.arange(days), slots)
-        slot = np.tile(np.arange(slots), days)
+    def flows_chunks(self, chunk_rows: int | None) -> Iterator[dict[str, np.ndarray]]:
+        """:meth:`flows_table`, ``chunk_rows`` rows at a time (None: all in one chunk; always at
+        least one, possibly empty, chunk). Text columns are ``object`` arrays of ``str``."""
+        m, ship, flows, links = self.materials, self.shipments, self.flows, self.links
+        link = ship["link"]
+        time = np.concatenate([ship["arrival_day"], flows["time_days"]])
+        order = np.argsort(time, kind="stable")
+        shipped = len(ship)
+        firms = len(self.firms.ids)
+        boundary = sorted(BOUNDARY_CODES, key=lambda name: -BOUNDARY_CODES[name])  # codes -1, -2, -3 ...
+        nodes = np.array([*self.firms.ids, *boundary], dtype=object)
+        material_ids, units = np.array(m.ids, dtype=object), np.array(m.units, dtype=object)
+        step = chunk_rows or max(len(order), 1)
+        for start in range(0, max(len(order), 1), step):
+            rows = order[start:start + step]
+            by_truck = rows < shipped
+            s, f = rows[by_truck], rows[~by_truck] - shipped
+
+            def column(of_shipments, of_flows, dtype=object):
+                values = np.empty(len(rows), dtype=dtype)
+                values[by_truck], values[~by_truck] = of_shipments, of_flows
+                return values
+
+            material = column(links.material[link[s]], flows["material"][f], np.int64)
+            yield {
+                "time_days": time[rows],
+                "source": column(nodes[links.supplier[link[s]]], nodes[_node_index(flows["source"][f], firms)]),
+                "target": column(nodes[links.consumer[link[s]]], nodes[_node_index(flows["target"][f], firms)]),
+                "material": material_ids[material],
+                "quantity": column(ship["quantity"][s], flows["quantity"][f], np.float64),
+                "unit": units[material],
+                "value": column(ship["quantity"][s] * ship["price_per_unit"][s], flows["value"][f], np.float64),
+                "kind": column("truck", flows["kind"][f].astype(str).astype(object)),
+            }
+
+    def stocks_table(self, days: range | None = None) -> dict[str, np.ndarray]:
+        """End-of-day stock of every store: day, firm, material, level, unit, capacity; of the
+        ``days`` given (default: all; a long run's table is written a range of days at a time)."""
+        days = range(self.slot_level.shape[0]) if days is None else days
+        slots = self.slot_level.shape[1]
+        slot = np.tile(np.arange(slots), len(days))
+        firm = np.array(self.firms.ids, dtype=object)[self.slot_firm]
+        material = np.array(self.materials.ids, dtype=object)[self.slot_material]
+        unit = np.array(self.materials.units, dtype=object)[self.slot_material]
         return {
-            "day": day,
-            "firm": [self.firms.ids[self.slot_firm[s]] for s in slot],
-            "material": [self.materials.ids[self.slot_material[s]] for s in slot],
-            "level": self.slot_level.reshape(-1),
-            "unit": [self.materials.units[self.slot_material[s]] for s in slot],
+            "day": np.repeat(np.arange(days.start, days.stop), slots),
+            "firm": firm[slot],
+            "material": material[slot],
+            "level": self.slot_level[days.start:days.stop].reshape(-1),
+            "unit": unit[slot],
             "capacity": self.slot_capacity[slot],
         }
 
-    def ledger_table(self) -> dict[str, np.ndarray]:
-        """Ledger rows: time_days, payer, payee, payee_location, category, material, quantity, amount."""
+    def ledger_table(self, rows: range | None = None) -> dict[str, np.ndarray]:
+        """Ledger rows (of the ``rows`` given; default all): time_days, payer, payee,
+        payee_location, category, material, quantity, amount."""
         led = self.ledger
+        part = slice(None) if rows is None else slice(rows.start, rows.stop)
+        parties, locations = np.array(led.parties, dtype=object), np.array(led.locations, dtype=object)
+        materials = np.array([*self.materials.ids, ""], dtype=object)  # -1: no material
+        payee = led.payee[part]
         return {
-            "time_days": led.time_days,
-            "payer": [led.parties[p] for p in led.payer],
-            "payee": [led.parties[p] for p in led.payee],
-            "payee_location": [led.locations[p] for p in led.payee],
-            "category": [CATEGORIES[c] for c in led.category],
-            "material": [self.materials.ids[m] if m >= 0 else "" for m in led.material],
-            "quantity": led.quantity,
-            "amount": led.amount,
+            "time_days": led.time_days[part],
+            "payer": parties[led.payer[part]],
+            "payee": parties[payee],
+            "payee_location": locations[payee],
+            "category": np.array(CATEGORIES, dtype=object)[led.category[part]],
+            "material": materials[led.material[part]],
+            "quantity": led.quantity[part],
+            "amount": led.amount[part],
         }
 
     def platform_members(self) -> np.ndarray:
@@ -246,3 +267,8 @@ class RunResult:
             "supplier_gain": ln.supplier_gain,
             "consumer_gain": ln.consumer_gain,
         }
+
+
+def _node_index(codes: np.ndarray, firms: int) -> np.ndarray:
+    """Row of each node code in ``[*firm ids, *boundary nodes by code -1, -2 ...]``."""
+    return np.where(codes >= 0, codes, firms - codes - 1)

@@ -17,7 +17,7 @@ from .metrics.plausibility import driving_parameters, plausibility_warnings
 from .metrics.registry import describe
 from .model.park import run_scenario
 from .results import RunResult
-from .storage import ResultFolder, check_table_format, digest, manifest, run_folder, utc_now
+from .storage import TABLE_CHUNK_ROWS, ResultFolder, check_table_format, digest, manifest, run_folder, utc_now
 from .uncertainty import locate, sample
 from .validation import sampled_scenario
 
@@ -84,10 +84,17 @@ def write_run_tables(folder: ResultFolder, result: RunResult, currency: str, *, 
                      table_format: str = "auto") -> None:
     """The tables (flows, stocks, ledger, links, events, IO table) and figures of one run into
     ``folder``; the tables of rows as CSV or Parquet by ``table_format`` (see
-    :class:`simulator.storage.TableWriter`), the IO table as CSV (pymrio's layout)."""
-    folder.write_table("flows", result.flows_table(), table_format)
-    folder.write_table("stocks", result.stocks_table(), table_format)
-    folder.write_table("ledger", result.ledger_table(), table_format)
+    :class:`simulator.storage.TableWriter`), the long ones (flows, stocks, ledger) in chunks of
+    :data:`~simulator.storage.TABLE_CHUNK_ROWS` rows, the IO table as CSV (pymrio's layout)."""
+    rows = len(result.shipments) + len(result.flows)
+    folder.write_table("flows", result.flows_chunks(TABLE_CHUNK_ROWS), table_format, rows=rows)
+    days, stores = result.slot_level.shape
+    step = max(1, TABLE_CHUNK_ROWS // max(stores, 1))  # days of stocks a chunk
+    folder.write_table("stocks", (result.stocks_table(range(d, min(d + step, days))) for d in range(0, days, step)),
+                       table_format, rows=days * stores)
+    rows = len(result.ledger)
+    folder.write_table("ledger", (result.ledger_table(range(r, min(r + TABLE_CHUNK_ROWS, rows)))
+                                  for r in range(0, max(rows, 1), TABLE_CHUNK_ROWS)), table_format, rows=rows)
     folder.write_table("links", result.links_table(), table_format)
     folder.write_table("events", result.events_table(), table_format)
     table = io_table(result)

@@ -152,6 +152,9 @@ AUTO_PARQUET_ROWS = 1_000_000
 a smaller one as CSV. Excel opens at most 1,048,576 rows, so a larger CSV is of no use to the
 people who open CSV files, and it takes some 60 to 100 bytes a row."""
 
+TABLE_CHUNK_ROWS = 100_000
+"""Rows of a chunk when eipsim cuts a long table into chunks to write it (a run's flows, stocks, ledger)."""
+
 Chunk = Mapping[str, Any]
 """Equal-length columns of a table: column name -> numpy array (or list) of one chunk of rows."""
 

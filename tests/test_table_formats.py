@@ -177,3 +177,24 @@ def test_an_experiment_writes_its_kept_runs_tables_in_the_format_asked_for(tmp_p
     assert kept and all((p / "flows.parquet").is_file() and not (p / "flows.csv").exists() for p in kept)
     assert (the_run_folder(out) / "summary.csv").is_file()  # the experiment's own tables: one row per arm, CSV
     capsys.readouterr()
+
+
+def test_long_tables_are_written_in_chunks_that_join_into_the_whole_table(tmp_path, monkeypatch):
+    from simulator import single_run
+    from simulator.model.park import run_scenario
+    from simulator.storage import ResultFolder
+    from simulator.validation import load_scenario
+
+    scenario, _ = load_scenario(SCENARIOS / "demo.yaml", overrides=["run.horizon_days=20"])
+    result = run_scenario(scenario)
+    days, stores = result.slot_level.shape
+    monkeypatch.setattr(single_run, "TABLE_CHUNK_ROWS", 3 * stores)  # three days of stocks a chunk
+    with ResultFolder(tmp_path / "run") as folder:
+        single_run.write_run_tables(folder, result, result.currency, figures=False, table_format="parquet")
+        path = folder.commit()
+    assert [len(c["day"]) for c in read_chunks(path / "stocks.parquet")] == [3 * stores] * 6 + [2 * stores]
+    for name in ("flows", "stocks", "ledger"):
+        whole = {k: np.asarray(v) for k, v in getattr(result, f"{name}_table")().items()}
+        chunks = [len(next(iter(c.values()))) for c in read_chunks(path / f"{name}.parquet")]
+        assert len(chunks) > 1 and max(chunks) <= 3 * stores and sum(chunks) == len(next(iter(whole.values())))
+        assert_same_columns(read_columns(path / f"{name}.parquet"), whole, exact=True)
