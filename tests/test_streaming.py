@@ -107,3 +107,21 @@ def test_a_saved_run_streams_and_publishes_no_scratch_files(demo, tmp_path):
     assert not list(saved.folder.rglob("*.npy")) and not (saved.folder / ".series").exists()
     assert saved.metrics == pytest.approx(compute_metrics(in_memory), nan_ok=True)
     np.testing.assert_array_equal(saved.result.slot_level, in_memory.slot_level)
+
+
+def test_open_days_follow_each_firms_calendar(demo):
+    scenario, result = demo
+    from simulator.compose import compose
+
+    instances = {i.id: i for i in compose(scenario).instances}
+    days = np.arange(result.horizon_days)
+    closed_somewhere = 0
+    for f, firm in enumerate(result.firms.ids):
+        calendar = instances[firm].spec.calendar
+        expected = ~np.isin(days % 7, list(calendar.closed_weekdays))
+        for stop in calendar.shutdowns:
+            expected &= ~((days >= stop.start_day) & (days < stop.start_day + stop.days))
+        np.testing.assert_array_equal(result.firms.open_days[:, f], expected)
+        assert not result.output[~expected, f].any()
+        closed_somewhere += int((~expected).any())
+    assert closed_somewhere >= 2

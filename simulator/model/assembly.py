@@ -52,7 +52,7 @@ def assemble_result(scenario: Scenario, seed: int, replication: int | None, netw
             wage_per_year=np.array([s.wage_per_year for s in specs], dtype=float),
             local_staff_share=np.array([s.local_staff_share for s in specs], dtype=float),
             present_at_end=firms.active().copy(), present_at_start=firms.present_at_start.copy(),
-            idle_at_end=firms.idle & firms.active(), open_days=firms.calendar.copy()),
+            idle_at_end=firms.idle & firms.active(), open_days=records["open_days"]),
         region=RegionInfo(**sc.region.model_dump(include={
             "household_local_spending_share", "supplier_local_respend_share", "supplier_wage_share",
             "supplier_jobs_per_million", "government_local_respend_share"})),

@@ -74,7 +74,7 @@ class DailyClock:
             planned = self.firms.planned_output(day)
             flows = self.production.step(planned, self.bank, market.contracts.outlet(), market.pipelines)
             self.recorder.record_day(day, flows, market.contracts.price, market.prices.price,
-                                     market.prices.disposal_cost())
+                                     market.prices.disposal_cost(), self.firms.open_today)
             self.booking.book_day(flows, market.lifecycle.members)
             market.deliver_by_pipe(flows.pipe_flows)
             if day % self.interval == 0:

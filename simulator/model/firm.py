@@ -68,7 +68,15 @@ class FirmTable:
         self.utilisation = np.array([s.product.utilisation for s in specs], dtype=float)
         self.distribution = np.array([_DISTRIBUTIONS[s.variability.distribution] for s in specs])
         self.cv = np.array([s.variability.cv for s in specs], dtype=float)
-        self.calendar = _calendar(specs, horizon_days)
+        self.horizon_days = horizon_days
+        self._closed_weekday = np.zeros((7, n), dtype=bool)     # [weekday, firm]: closed that weekday
+        for i, spec in enumerate(specs):
+            self._closed_weekday[list(spec.calendar.closed_weekdays), i] = True
+        stops = [(i, stop.start_day, stop.start_day + stop.days) for i, spec in enumerate(specs)
+                 for stop in spec.calendar.shutdowns]
+        self._shutdown_firm, self._shutdown_start, self._shutdown_end = (
+            np.array(column, dtype=np.int64) for column in (zip(*stops) if stops else ([], [], [])))
+        self.open_today = self.open_on(0)
         self.entered = np.ones(n, dtype=bool)
         self.exited = np.zeros(n, dtype=bool)
         self.broken = np.zeros(n, dtype=bool)
@@ -80,6 +88,19 @@ class FirmTable:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def open_on(self, day: int) -> np.ndarray:
+        """Firms whose calendar lets them work on ``day`` (not a closed weekday, not in a shutdown)."""
+        open_ = ~self._closed_weekday[day % 7]
+        open_[self._shutdown_firm[(self._shutdown_start <= day) & (day < self._shutdown_end)]] = False
+        return open_
+
+    def open_share(self) -> np.ndarray:
+        """Share of the run's days on which each firm's calendar lets it work."""
+        count = np.zeros(len(self.ids), dtype=np.int64)
+        for day in range(self.horizon_days):
+            count += self.open_on(day)
+        return count / self.horizon_days
 
     def active(self) -> np.ndarray:
         """Firms in the park today (entered and not exited), operating or not."""
@@ -111,20 +132,9 @@ class FirmTable:
                 from scipy.special import ndtr   # only uniform noise needs it (a slow import)
 
                 factor[unif] = 1.0 + self.cv[unif] * np.sqrt(3.0) * (2.0 * ndtr(z[unif]) - 1.0)
-        operating = self.calendar[day] & self.entered & ~self.exited & ~self.broken & ~self.idle
+        self.open_today = self.open_on(day)
+        operating = self.open_today & self.entered & ~self.exited & ~self.broken & ~self.idle
         return np.minimum(self.capacity * self.utilisation * factor, self.capacity) * operating
-
-
-def _calendar(specs, horizon_days: int) -> np.ndarray:
-    """Boolean (day, firm) matrix: True where the firm's calendar lets it work that day."""
-    days = np.arange(horizon_days)
-    calendar = np.ones((horizon_days, len(specs)), dtype=bool)
-    for i, spec in enumerate(specs):
-        for weekday in spec.calendar.closed_weekdays:
-            calendar[days % 7 == weekday, i] = False
-        for stop in spec.calendar.shutdowns:
-            calendar[(days >= stop.start_day) & (days < stop.start_day + stop.days), i] = False
-    return calendar
 
 
 def breakdowns_process(env: simpy.Environment, table: FirmTable,

@@ -48,7 +48,7 @@ class Market:
         self.fleets = fleets
         self.prices = prices
         self.links = network.links
-        nominal = firms.capacity * firms.utilisation * firms.calendar.mean(axis=0)
+        nominal = firms.capacity * firms.utilisation * firms.open_share()
         self.contracts = Contracts(scenario, network, slots, recipes, self.prices, fleets.trip_cost, fleets.load,
                                    nominal)
         self.pipelines = Pipelines(self.contracts)

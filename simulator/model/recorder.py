@@ -110,7 +110,7 @@ class RowBuffer:
 
 
 class DailyChunks:
-    """(day, width) series filled one chunk of ``chunk_days`` days at a time.
+    """(day, width) series (float, or as ``dtypes`` says) filled one chunk of ``chunk_days`` days at a time.
 
     ``self[name]`` is the open chunk of a series: row ``day - start`` is day ``day``. The open
     chunk has one spare row for the next day, written before the day closes (a pile cleared at
@@ -120,8 +120,9 @@ class DailyChunks:
     """
 
     def __init__(self, widths: dict[str, int], horizon_days: int, chunk_days: int, sink: Sink,
-                 keep: tuple[str, ...] = ()):
+                 keep: tuple[str, ...] = (), dtypes: dict[str, type] | None = None):
         self.widths, self.h, self.chunk_days, self.sink = widths, horizon_days, chunk_days, sink
+        self.dtypes = {name: (dtypes or {}).get(name, np.float64) for name in widths}
         self.keep, self.keep_days = keep, 0
         self.start = 0
         self._closed: dict[str, list[np.ndarray]] = {name: [] for name in keep}
@@ -129,7 +130,7 @@ class DailyChunks:
 
     def _open(self, carried: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
         rows = min(self.chunk_days, self.h - self.start) + 1
-        arrays = {name: np.zeros((rows, width)) for name, width in self.widths.items()}
+        arrays = {name: np.zeros((rows, width), dtype=self.dtypes[name]) for name, width in self.widths.items()}
         if carried is not None:
             for name, array in arrays.items():
                 array[0] = carried[name][-1]
@@ -186,9 +187,10 @@ class Recorder:
         self.mass_t = mass_t
         self.product_material = product_material
         # daily series: the whole horizon in one chunk in memory, or chunks of CHUNK_BYTES into a sink
-        widths = {"output": n_firms, **{name: m for name in DAILY_MATERIAL_SERIES}, "slot_level": len(self.slot_firm)}
+        widths = {"output": n_firms, **{name: m for name in DAILY_MATERIAL_SERIES}, "slot_level": len(self.slot_firm),
+                  "open_days": n_firms}
         chunk_days = h if sink is None else max(1, CHUNK_BYTES // (8 * max(1, *widths.values())))
-        self.daily = DailyChunks(widths, h, chunk_days, self.sink, keep=("disposed",))
+        self.daily = DailyChunks(widths, h, chunk_days, self.sink, keep=("disposed",), dtypes={"open_days": bool})
         # secondary uses that are energy recovery (R1): in place of a fuel, or a fuel themselves
         self._fuel_subs = np.flatnonzero(fuel[recipes.in_material[recipes.sub_input]] | fuel[recipes.sub_material])
         self._fuel_inputs = np.flatnonzero((recipes.in_kind != 0) & fuel[recipes.in_material])
@@ -247,12 +249,14 @@ class Recorder:
     # ---------------------------------------------------------------- during the run
 
     def record_day(self, day: int, f: DayFlows, pipe_price: np.ndarray, prices: np.ndarray,
-                   disposal_cost: np.ndarray) -> None:
+                   disposal_cost: np.ndarray, open_firms: np.ndarray) -> None:
         """Fold one day of production into the series and the cumulative totals (values at the
-        day's ``prices`` and ``disposal_cost`` per material)."""
+        day's ``prices`` and ``disposal_cost`` per material; ``open_firms``: whose calendar let
+        them work)."""
         r, m = self.r, self.n_materials
         d, i = self.daily, day - self.daily.start
         d["output"][i] = f.output
+        d["open_days"][i] = open_firms
         self.cum_output += f.output
         self._period_output += f.output - f.sold_in_park
         self.cum_purchased += f.purchased
