@@ -1,9 +1,14 @@
-"""Small scenario builders shared by the model tests."""
+"""Small scenario builders shared by the model tests, and folders built once per test session."""
 
 from __future__ import annotations
 
 import copy
+import os
+import shutil
 from pathlib import Path
+from typing import Callable
+
+from filelock import FileLock
 
 from simulator.config import Scenario
 
@@ -70,3 +75,24 @@ def chain_dict(**patch) -> dict:
 
 def scenario(data: dict) -> Scenario:
     return Scenario.model_validate(data)
+
+
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """A folder ``build(folder)`` fills once per test session, shared by the xdist workers.
+
+    A module fixture runs once in each worker that runs one of its tests, and work stealing
+    spreads a module's tests over both workers: an expensive result folder (an experiment and its
+    reports) was built twice. The first worker that needs it builds it under a file lock; the
+    others wait for it and reuse it. Tests must only read the folder, or write files of their own.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent               # the session's folder, shared by its workers
+    folder = root / f"built-once-{name}"
+    with FileLock(str(root / f"built-once-{name}.lock")):
+        if not (folder / ".built").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            (folder / ".built").touch()
+    return folder

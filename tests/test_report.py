@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
-from helpers import SCENARIOS
+from helpers import SCENARIOS, built_once
 
 from simulator.cli import main
 from simulator.result_reader import ResultReader
@@ -127,21 +127,18 @@ def test_report_renders_in_headless_chromium(run_folder, tmp_path):
     assert (grey < 0.5).mean() > 0.005  # some dark text and lines
 
 
-@pytest.fixture(scope="module")
-def compare_folder(tmp_path_factory):
-    out = tmp_path_factory.mktemp("compare")
+def _compare_with_reports(out):
     assert main(["compare", str(SCENARIOS / "demo.yaml"), "--variant", "platform", "--replications", "2", "--set",
                  "run.horizon_days=60", "--engine", "serial", "--out", str(out), "--quiet"]) == 0
-    return next(out.glob("compare-demo/*"))
+    for lang in ("en", "id"):
+        assert main(["report", str(next(out.glob("compare-demo/*"))), "--lang", lang]) == 0
 
 
 @pytest.fixture(scope="module")
-def compare_reports(compare_folder):
-    """The comparison's reports in English (report.html) and Indonesian (report_id.html), rendered
-    once for the tests that read them."""
-    for lang in ("en", "id"):
-        assert main(["report", str(compare_folder), "--lang", lang]) == 0
-    return compare_folder
+def compare_reports(tmp_path_factory):
+    """A comparison with its reports in English (report.html) and Indonesian (report_id.html),
+    built once per session for the tests that read them."""
+    return next(built_once(tmp_path_factory, "compare-reports", _compare_with_reports).glob("compare-demo/*"))
 
 
 def test_experiment_flags_each_arms_mean_multipliers(compare_reports, capsys):
@@ -285,19 +282,23 @@ def test_compare_report_shows_each_arm_with_its_own_indicators(compare_reports):
     assert "platform" in " ".join(summary.text)
 
 
-@pytest.fixture(scope="module")
-def design_folders(tmp_path_factory):
-    """An LHS sweep and a Sobol sensitivity analysis over two parameters (short runs), with figures."""
-    pytest.importorskip("SALib")
-    out = tmp_path_factory.mktemp("designs")
+def _designs(out):
     ranges = ["--range", "discovery.base_rate_per_year=0.5:4", "--range", "policy.landfill_tax_per_t=0:500000"]
     common = ["--set", "run.horizon_days=60", "--engine", "serial", "--out", str(out), "--quiet"]
     assert main(["sweep", str(SCENARIOS / "demo.yaml"), "--lhs", "5", *ranges, *common]) == 0
     assert main(["sensitivity", str(SCENARIOS / "demo.yaml"), "--n", "4", *ranges, *common]) == 0
-    folders = next(out.glob("demo/*_sweep_*")), next(out.glob("demo/*_sensitivity_*"))
     assert main(["sensitivity", str(SCENARIOS / "demo.yaml"), "--method", "morris", "--n", "4", *ranges, *common,
                  "--out", str(out / "morris")]) == 0
-    return (*folders, next((out / "morris").glob("demo/*_sensitivity_*")))
+
+
+@pytest.fixture(scope="module")
+def design_folders(tmp_path_factory):
+    """An LHS sweep, a Sobol and a Morris sensitivity analysis over two parameters (short runs),
+    with figures, built once per session."""
+    pytest.importorskip("SALib")
+    out = built_once(tmp_path_factory, "designs", _designs)
+    return (next(out.glob("demo/*_sweep_*")), next(out.glob("demo/*_sensitivity_*")),
+            next((out / "morris").glob("demo/*_sensitivity_*")))
 
 
 def test_lhs_sweeps_and_sensitivity_write_charts_and_plot_draws_them(design_folders, capsys):
