@@ -234,7 +234,8 @@ def test_an_experiment_composes_each_arm_once(tmp_path, monkeypatch):
     counts = []
     for replications in (1, 4):
         calls.clear()
-        simulator.run(path, replications=replications, engine="serial", out=tmp_path / f"out{replications}")
+        simulator.run(path, replications=replications, engine="serial", out=tmp_path / f"out{replications}",
+                      figures=False)
         counts.append(len(calls))
     assert counts[0] == counts[1] > 0
 
@@ -265,7 +266,7 @@ def test_an_uncertain_lever_is_composed_for_each_draw(tmp_path):
     data["uncertain"] = {"sme.land_share": {"distribution": "uniform", "low": 0.01, "high": 0.2}}
     path = tmp_path / "drawn.yaml"
     path.write_text(dump_yaml(data), encoding="utf-8")
-    experiment = simulator.run(path, replications=4, engine="serial", out=tmp_path / "out")
+    experiment = simulator.run(path, replications=4, engine="serial", out=tmp_path / "out", figures=False)
     with open(experiment.folder / "metrics.csv", newline="", encoding="utf-8") as handle:
         rows = [(float(r["sme.land_share"]), float(r["jobs_sme"])) for r in csv.DictReader(handle)]
     assert len({jobs for _, jobs in rows}) > 1
