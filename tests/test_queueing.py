@@ -64,3 +64,37 @@ def test_md1_wait_matches_pollaczek_khinchine():
     service = case["inputs"]["service_time"]
     samples = [mean_wait(case["inputs"]["lambda"], 1, lambda rng: service, seed) for seed in range(REPLICATIONS)]
     within_theory(samples, case["expected"]["Wq"])
+
+
+def test_convoys_deliver_what_single_trucks_deliver(monkeypatch):
+    """The lots a market round sends along one link travel as one convoy (issue 16): the run is
+    the one where each lot asks for its own truck, shipment by shipment (same pick-up, arrival
+    and wait of every truck, same quantities, stocks, money and mass balance), with fewer events.
+    The scenario has two fleets, rounds sending several lots per link and trucks that wait."""
+    from simulator import load_scenario, run_scenario
+    from simulator.model.dispatch import Dispatch
+
+    scenario, _ = load_scenario(Path(__file__).parents[1] / "scenarios/kawasan_smart_eip.yaml", variant="sentra")
+    convoys = run_scenario(scenario)
+    send = Dispatch.send
+
+    def truck_by_truck(self, link, lots):
+        for lot in lots:
+            send(self, link, [lot])
+
+    monkeypatch.setattr(Dispatch, "send", truck_by_truck)
+    single = run_scenario(scenario)
+    shipments = convoys.shipments
+    per_link_round = np.unique(np.c_[shipments["dispatch_day"], shipments["link"]], axis=0, return_counts=True)[1]
+    assert (per_link_round > 1).sum() > 1000 and (shipments["wait_days"] > 0).mean() > 0.3   # the case is exercised
+    np.testing.assert_array_equal(convoys.shipments, single.shipments)
+    np.testing.assert_array_equal(convoys.trucks_busy, single.trucks_busy)
+    for name in ("exchanged", "stock", "in_transit", "disposed", "generated"):
+        np.testing.assert_array_equal(convoys.daily[name], single.daily[name])
+    np.testing.assert_array_equal(convoys.ledger.amount, single.ledger.amount)
+    assert convoys.mass_balance == single.mass_balance
+    assert all(check["max_relative"] < 1e-9 for check in convoys.mass_balance.values())
+    trucked = ~convoys.links.pipeline
+    delivered = np.bincount(shipments["link"], shipments["quantity"], len(trucked))
+    np.testing.assert_allclose(delivered[trucked], convoys.links.quantity[trucked], rtol=1e-12)
+    assert convoys.sim_events < single.sim_events

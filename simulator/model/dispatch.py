@@ -3,6 +3,8 @@
 The park has its trucks and, if it has its own, the IKM centre has its trucks; links with a
 centre member at either end use the centre's. A dispatched lot waits for a truck of its fleet,
 is loaded at the supplier, driven, unloaded at the consumer and paid for (:class:`.logistics.Fleet`).
+The lots a market round sends along one link leave together: one request for one truck per lot,
+whose trucks granted at one instant travel as one convoy; each lot is still its own shipment.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import simpy
 
 from ..config import Scenario
 from ..network import ParkNetwork
-from .logistics import Fleet
+from .logistics import Departures, Fleet
 
 
 class LinkFleets:
@@ -33,7 +35,8 @@ class LinkFleets:
         sentra = scenario.sentra
         if sentra is not None and sentra.truck_fleet is not None:
             specs.append(sentra.truck_fleet)
-        self.fleets = [Fleet(env, f.trucks, f.speed_km_per_h, f.loading_hours) for f in specs]
+        departures = Departures(env)
+        self.fleets = [Fleet(env, f.trucks, f.speed_km_per_h, f.loading_hours, departures) for f in specs]
         links = network.links
         choice = np.zeros(len(links), dtype=np.int64)
         if len(specs) > 1:
@@ -84,23 +87,36 @@ class Dispatch:
                 fleet.empty_days(distance), float(fleets.trip_cost[link]))
         return trip
 
-    def send(self, link: int, lot: float) -> None:
-        """Send a truck with ``lot`` along ``link`` (stock and room are already reserved)."""
+    def send(self, link: int, lots: list[float]) -> None:
+        """Send one truck per lot of ``lots`` along ``link`` (stock and room are already reserved);
+        the trucks granted at one instant travel as one convoy."""
         trip = self._trip_of(link)
-        trip[3].send(trip[4], trip[5], self._pickup, self._dropoff, (link, lot, trip))
+        trip[3].send(trip[4], trip[5], self._pickup, self._dropoff, (link, lots, trip), len(lots))
 
-    def _pickup(self, truck) -> None:
-        """A truck loads its lot at the supplier's store."""
-        _, lot, (s_slot, _, material, *_) = truck.payload
-        self.bank.load_truck(s_slot, lot)
-        self.recorder.picked_up(s_slot, material, lot)
+    @staticmethod
+    def _on_board(convoy) -> list[float]:
+        """The lots a convoy carries (one per truck)."""
+        lots = convoy.payload[1]
+        return lots if convoy.trucks == len(lots) else lots[convoy.first:convoy.first + convoy.trucks]
 
-    def _dropoff(self, truck) -> None:
-        """A truck unloads its lot at the consumer's store; the delivery is recorded and paid for."""
-        link, lot, (_, slot, material, _, _, _, trip) = truck.payload
-        self.bank.unload_truck(slot, lot)
-        now, market, dispatched, waited = self.env.now, self.market, truck.requested, truck.wait
-        price = market.contracts.price_list[link]
-        self.recorder.delivered(link, slot, lot, price * lot, lot * market.prices.disposal_cost_list[material])
-        market.deliver_by_truck(link, material, lot, price, trip)
-        self.recorder.shipments.append(dispatched, dispatched + waited, now, link, lot, price, trip, waited)
+    def _pickup(self, convoy) -> None:
+        """A convoy loads its lots at the supplier's store, truck by truck."""
+        _, _, (s_slot, _, material, *_) = convoy.payload
+        bank, recorder = self.bank, self.recorder
+        for lot in self._on_board(convoy):
+            bank.load_truck(s_slot, lot)
+            recorder.picked_up(s_slot, material, lot)
+
+    def _dropoff(self, convoy) -> None:
+        """A convoy unloads at the consumer's store, truck by truck; each delivery is recorded and
+        paid for (one shipment per truck)."""
+        link, _, (_, slot, material, _, _, _, trip) = convoy.payload
+        now, market, bank, recorder = self.env.now, self.market, self.bank, self.recorder
+        dispatched, waited = convoy.requested, convoy.wait
+        disposal = market.prices.disposal_cost_list[material]
+        for lot in self._on_board(convoy):
+            bank.unload_truck(slot, lot)
+            price = market.contracts.price_list[link]
+            recorder.delivered(link, slot, lot, price * lot, lot * disposal)
+            market.deliver_by_truck(link, material, lot, price, trip)
+            recorder.shipments.append(dispatched, dispatched + waited, now, link, lot, price, trip, waited)

@@ -353,11 +353,12 @@ def _within_reach(stores: np.ndarray, lots: np.ndarray) -> np.ndarray:
 
 
 def truck_round(contracts: Contracts, bank, load: np.ndarray, min_lot: np.ndarray, interval_days: float,
-                dispatch: Callable[[int, float], None]) -> None:
+                dispatch: Callable[[int, list[float]], None]) -> None:
     """One market round: stock goes to active truck contracts, best benefit first.
 
     A lot leaves only when it is at least the link's ``min_lot``; full truckloads (``load`` of the
-    link's fleet) are preferred. Stock and room are reserved at dispatch so later rounds and
+    link's fleet) are preferred; the lots of one link leave in one ``dispatch(link, lots)`` (one
+    truck each, travelling together when trucks are free). Stock and room are reserved at dispatch so later rounds and
     arrivals never over-commit a store. One vector pass finds the contracts whose supplier holds
     a lot and whose consumer has room for one (stocks and room only fall during a round); the
     Python loop then runs over those only.
@@ -391,11 +392,14 @@ def truck_round(contracts: Contracts, bank, load: np.ndarray, min_lot: np.ndarra
             room[c] = space_l[k]
         quantity = min(available[s], room[c], limit_l[k])
         full = load_l[k]
+        lots = []
         while quantity >= lot_min and quantity > 0.0:
             lot = full if full < quantity else quantity
             available[s] -= lot
             room[c] -= lot
             reserved_out[s] += lot
             reserved_in[c] += lot
-            dispatch(links_l[k], lot)
+            lots.append(lot)
             quantity -= lot
+        if lots:
+            dispatch(links_l[k], lots)

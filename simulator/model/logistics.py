@@ -2,18 +2,22 @@
 
 A trip is: wait for a free truck (queueing emerges when the fleet is short), load at the
 supplier, drive loaded, unload at the consumer, drive back empty. Travel time is distance /
-speed; loading and unloading add ``loading_hours``. Each trip carries its wait (the recorder
-keeps it in the shipment's row), so the queueing behaviour can be checked against M/M/c theory
-(``tests/test_queueing.py``).
+speed; loading and unloading add ``loading_hours``. Each convoy carries its trucks' wait (the
+recorder keeps it in each shipment's row), so the queueing behaviour can be checked against M/M/c
+theory (``tests/test_queueing.py``).
 
-The fleet is a counter of trucks in use and a first-come-first-served queue of trips, not a
-``simpy.Resource``: a trip is one small object whose four phases (truck granted, arrival, return,
-truck handed on) are each one SimPy timeout, with no request or release object and no linear
-``list.remove`` over the trucks in use. It reproduces ``simpy.Resource``'s order of events
-exactly (a granted truck and a released one each take one zero-delay event, a release hands the
-truck to the head of the queue), so runs are identical to those with the resource, event for
-event (``RunResult.sim_events`` counts the same four events per trip). Only SimPy's public API
-is used.
+The fleet is a counter of trucks in use and a first-come-first-served queue of requests, not a
+``simpy.Resource``. A request asks for one truck per lot; the trucks granted to one request at
+the same instant leave together as a **convoy**, whose trip is two SimPy timeouts however many
+trucks it holds: its arrival (every lot unloaded, truck by truck) and its return (its trucks
+freed and handed on to the waiting requests, which leave at once). The
+convoys granted when a request is made leave in one zero-delay event of that instant, shared by
+the fleets of a park (:class:`Departures`). ``RunResult.sim_events`` therefore counts about two
+events per convoy, where a trip used to take four (grant, arrival, return, hand-on). Waits,
+start, arrival and return times, the order of pick-ups and drop-offs and the truck-days are
+those of a fleet of single trucks (every truck is granted first come, first served, at the
+instant one is free); only events at exactly the same instant may run in another order. Only
+SimPy's public API is used.
 """
 
 from __future__ import annotations
@@ -26,39 +30,78 @@ import simpy
 HOURS_PER_DAY = 24.0
 
 
-class _Trip:
-    """One trip; each of its phases is a SimPy timeout whose callback is the next phase."""
+class _Request:
+    """Lots waiting for trucks: ``left`` trucks still wanted, from lot ``first`` on."""
 
-    __slots__ = ("fleet", "loaded", "empty", "pickup", "dropoff", "requested", "started",
-                 "wait", "payload")
+    __slots__ = ("loaded", "empty", "pickup", "dropoff", "payload", "requested", "first", "left")
 
-    def __init__(self, fleet: Fleet, loaded: float, empty: float, pickup, dropoff, requested: float, payload):
-        self.fleet, self.loaded, self.empty = fleet, loaded, empty
-        self.pickup, self.dropoff, self.requested, self.payload = pickup, dropoff, requested, payload
+    def __init__(self, loaded: float, empty: float, pickup, dropoff, payload, requested: float, trucks: int):
+        self.loaded, self.empty, self.pickup, self.dropoff = loaded, empty, pickup, dropoff
+        self.payload, self.requested, self.first, self.left = payload, requested, 0, trucks
 
-    def start(self, _event) -> None:
-        """A truck is granted: note the wait, load, drive."""
-        fleet = self.fleet
-        env = fleet.env
-        now = env.now
+
+class Convoy:
+    """Trucks granted to one request at one instant: they load, drive and unload together.
+
+    Attributes
+    ----------
+    payload : what the request carries (lots ``first`` to ``first + trucks - 1`` are on board).
+    first, trucks : the convoy's first lot and its number of trucks (one lot each).
+    requested, started, wait : day of the request, day the trucks were granted, days waited.
+    """
+
+    __slots__ = ("fleet", "request", "payload", "first", "trucks", "requested", "started", "wait")
+
+    def __init__(self, fleet: Fleet, request: _Request, trucks: int):
+        self.fleet, self.request, self.trucks = fleet, request, trucks
+        self.payload, self.first, self.requested = request.payload, request.first, request.requested
+
+    def start(self) -> None:
+        """Note the wait, load, drive."""
+        env = self.fleet.env
+        now = self.started = env.now
         self.wait = now - self.requested
-        self.started = now
-        if self.pickup is not None:
-            self.pickup(self)
-        env.timeout(self.loaded).callbacks.append(self.arrive)
+        request = self.request
+        if request.pickup is not None:
+            request.pickup(self)
+        env.timeout(request.loaded).callbacks.append(self.arrive)
 
     def arrive(self, _event) -> None:
         """Unload at the consumer, drive back empty."""
-        if self.dropoff is not None:
-            self.dropoff(self)
-        self.fleet.env.timeout(self.empty).callbacks.append(self.back)
+        request = self.request
+        if request.dropoff is not None:
+            request.dropoff(self)
+        self.fleet.env.timeout(request.empty).callbacks.append(self.back)
 
     def back(self, _event) -> None:
-        """The truck is back: release it (the head of the queue gets it one event later)."""
+        """The trucks are back: free them and hand them on to the waiting requests."""
         fleet = self.fleet
-        fleet.in_use -= 1
-        fleet.env.timeout(0).callbacks.append(fleet.serve)
-        fleet.busy_days += fleet.env.now - self.started
+        fleet.in_use -= self.trucks
+        duration = fleet.env.now - self.started
+        for _ in range(self.trucks):     # one addition per truck, as each truck's return adds it
+            fleet.busy_days += duration
+        if fleet._queue:
+            for convoy in fleet._grant():
+                convoy.start()
+
+
+class Departures:
+    """Convoys granted at one instant leave in one zero-delay event, in the order granted; the
+    fleets of a park share one, so their convoys load in the order the trucks were granted."""
+
+    def __init__(self, env: simpy.Environment):
+        self.env = env
+        self._leaving: list[Convoy] = []
+
+    def add(self, convoy: Convoy) -> None:
+        if not self._leaving:
+            self.env.timeout(0).callbacks.append(self._depart)
+        self._leaving.append(convoy)
+
+    def _depart(self, _event) -> None:
+        leaving, self._leaving = self._leaving, []
+        for convoy in leaving:
+            convoy.start()
 
 
 class Fleet:
@@ -69,17 +112,19 @@ class Fleet:
     env : the simulation environment (time in days).
     trucks : number of trucks (servers).
     speed_km_per_h, loading_hours : travel speed and load+unload time per trip.
+    departures : shared with the park's other fleets (default: the fleet's own).
     """
 
     def __init__(self, env: simpy.Environment, trucks: int, speed_km_per_h: float = 30.0,
-                 loading_hours: float = 0.0):
+                 loading_hours: float = 0.0, departures: Departures | None = None):
         self.env = env
         self.trucks = trucks
         self.in_use = 0                   # trucks out on a trip (or granted to one)
-        self._queue: deque[_Trip] = deque()   # trips waiting for a truck, first come first served
         self.speed_km_per_h = speed_km_per_h
         self.loading_hours = loading_hours
         self.busy_days = 0.0              # truck-days of service completed
+        self._queue: deque[_Request] = deque()   # requests waiting for trucks, first come first served
+        self._departures = departures if departures is not None else Departures(env)
 
     def loaded_days(self, distance_km: float) -> float:
         """Days from the start of loading to the end of unloading."""
@@ -89,19 +134,31 @@ class Fleet:
         """Days to drive back empty."""
         return distance_km / self.speed_km_per_h / HOURS_PER_DAY
 
-    def send(self, loaded_days: float, empty_days: float, pickup: Callable[[_Trip], None] | None = None,
-             dropoff: Callable[[_Trip], None] | None = None, payload=None) -> None:
-        """Start a trip: when a truck is free, ``pickup(trip)`` loads it; after ``loaded_days``
-        ``dropoff(trip)`` unloads it; the truck is back and free ``empty_days`` later. The trip
-        carries ``payload`` and, once started, ``requested`` (day) and ``wait`` (days)."""
-        self._queue.append(_Trip(self, loaded_days, empty_days, pickup, dropoff, self.env.now, payload))
-        self.serve()
+    def send(self, loaded_days: float, empty_days: float, pickup: Callable[[Convoy], None] | None = None,
+             dropoff: Callable[[Convoy], None] | None = None, payload=None, trucks: int = 1) -> None:
+        """Ask for ``trucks`` trucks, one per lot: as trucks are free (first come, first served),
+        ``pickup(convoy)`` loads the convoy of those granted at one instant; ``loaded_days`` later
+        ``dropoff(convoy)`` unloads it; its trucks are free again ``empty_days`` after that."""
+        self._queue.append(_Request(loaded_days, empty_days, pickup, dropoff, payload, self.env.now, trucks))
+        if self.in_use < self.trucks:
+            add = self._departures.add
+            for convoy in self._grant():
+                add(convoy)
 
-    def serve(self, _event=None) -> None:
-        """Grant a free truck to the trip at the head of the queue (its start is one event later),
-        as ``simpy.Resource`` does on a request or a processed release."""
+    def _grant(self) -> list[Convoy]:
+        """Grant the free trucks to the waiting requests in order: a convoy per request served."""
         queue = self._queue
-        if queue and self.in_use < self.trucks:
-            self.in_use += 1
-            trip = queue.popleft()
-            self.env.timeout(0).callbacks.append(trip.start)
+        free = self.trucks - self.in_use
+        granted = []
+        while queue and free > 0:
+            request = queue[0]
+            n = request.left if request.left <= free else free
+            granted.append(Convoy(self, request, n))
+            free -= n
+            self.in_use += n
+            if n == request.left:
+                queue.popleft()
+            else:
+                request.first += n
+                request.left -= n
+        return granted

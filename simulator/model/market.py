@@ -74,8 +74,8 @@ class Market:
         self.contracts.reprice()
         self.lifecycle.reconsider()
 
-    def round(self, interval_days: float, dispatch: Callable[[int, float], None]) -> None:
-        """One market round: stock goes to truck contracts, each lot sent by ``dispatch(link, lot)``."""
+    def round(self, interval_days: float, dispatch: Callable[[int, list[float]], None]) -> None:
+        """One market round: stock goes to truck contracts, a link's lots sent by ``dispatch(link, lots)``."""
         truck_round(self.contracts, self.bank, self.fleets.load, self.fleets.min_lot, interval_days, dispatch)
 
     def deliver_by_pipe(self, pipe_flows) -> None:
