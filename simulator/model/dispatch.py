@@ -91,32 +91,27 @@ class Dispatch:
         """Send one truck per lot of ``lots`` along ``link`` (stock and room are already reserved);
         the trucks granted at one instant travel as one convoy."""
         trip = self._trip_of(link)
-        trip[3].send(trip[4], trip[5], self._pickup, self._dropoff, (link, lots, trip), len(lots))
-
-    @staticmethod
-    def _on_board(convoy) -> list[float]:
-        """The lots a convoy carries (one per truck)."""
-        lots = convoy.payload[1]
-        return lots if convoy.trucks == len(lots) else lots[convoy.first:convoy.first + convoy.trucks]
+        trip[3].send(trip[4], trip[5], self._pickup, self._dropoff, (link, trip), lots)
 
     def _pickup(self, convoy) -> None:
         """A convoy loads its lots at the supplier's store, truck by truck."""
-        _, _, (s_slot, _, material, *_) = convoy.payload
+        _, (s_slot, _, material, *_) = convoy.payload
         bank, recorder = self.bank, self.recorder
-        for lot in self._on_board(convoy):
+        for lot in convoy.lots:
             bank.load_truck(s_slot, lot)
             recorder.picked_up(s_slot, material, lot)
 
     def _dropoff(self, convoy) -> None:
         """A convoy unloads at the consumer's store, truck by truck; each delivery is recorded and
         paid for (one shipment per truck)."""
-        link, _, (_, slot, material, _, _, _, trip) = convoy.payload
+        link, (_, slot, material, _, _, _, trip) = convoy.payload
         now, market, bank, recorder = self.env.now, self.market, self.bank, self.recorder
         dispatched, waited = convoy.requested, convoy.wait
         disposal = market.prices.disposal_cost_list[material]
-        for lot in self._on_board(convoy):
+        price = market.contracts.price_list[link]
+        lots = convoy.lots
+        for lot in lots:
             bank.unload_truck(slot, lot)
-            price = market.contracts.price_list[link]
             recorder.delivered(link, slot, lot, price * lot, lot * disposal)
-            market.deliver_by_truck(link, material, lot, price, trip)
             recorder.shipments.append(dispatched, dispatched + waited, now, link, lot, price, trip, waited)
+        market.deliver_by_truck(link, material, lots, price, trip)

@@ -97,8 +97,7 @@ class Contracts:
         self.outside = np.full((n, 2), np.nan)
         self.gain_supplier = np.zeros(n)
         self.gain_consumer = np.zeros(n)
-        self.realised_supplier = np.zeros(n)            # gains over the run (currency)
-        self.realised_consumer = np.zeros(n)
+        self._realised = ([0.0] * n, [0.0] * n)        # supplier's and consumer's gains over the run (currency)
         self.first_delivery = np.full(n, np.nan)
         self._delivering: set[int] = set()               # links with a first delivery
         self._by_supplier = _groups(links.supplier, links.material)
@@ -204,7 +203,7 @@ class Contracts:
         """The consumer pays the link's investment (at signing, on day ``now``); returns the amount."""
         amount = float(self.investment[link])
         self.invested[link] += amount
-        self.realised_consumer[link] -= amount
+        self._realised[1][link] -= amount
         self.built[link] = True
         self.recover_until[link] = now + self.life_days[link]
         return amount
@@ -216,8 +215,19 @@ class Contracts:
             self.first_delivery[link] = now
         price = self.price_list[link]
         disposal_avoided, consumer_value = self._delivery_terms
-        self.realised_supplier[link] += quantity * (price + disposal_avoided[link])
-        self.realised_consumer[link] += quantity * (consumer_value[link] - price) - trip_cost
+        supplier, consumer = self._realised
+        supplier[link] += quantity * (price + disposal_avoided[link])
+        consumer[link] += quantity * (consumer_value[link] - price) - trip_cost
+
+    @property
+    def realised_supplier(self) -> np.ndarray:
+        """The supplier's gain on each link over the run so far (currency)."""
+        return np.array(self._realised[0])
+
+    @property
+    def realised_consumer(self) -> np.ndarray:
+        """The consumer's gain on each link over the run so far, net of its investment (currency)."""
+        return np.array(self._realised[1])
 
     # ---------------------------------------------------------------- contract state
 
@@ -343,7 +353,8 @@ def _within_reach(stores: np.ndarray, lots: np.ndarray) -> np.ndarray:
     ``lots + REACH_SLACK`` ones, ``lots`` being how many lots its stock (supplier) or room
     (consumer) holds; each contract served takes at least one lot, so those further down would
     find the stock, or the room, gone."""
-    order = np.argsort(stores, kind="stable")
+    keys = stores.astype(np.uint16) if stores.max() <= 0xFFFF else stores   # 16 bits: a radix sort
+    order = np.argsort(keys, kind="stable")
     grouped = stores[order]
     starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
     sizes = np.diff(np.r_[starts, len(grouped)])

@@ -33,11 +33,12 @@ HOURS_PER_DAY = 24.0
 class _Request:
     """Lots waiting for trucks: ``left`` trucks still wanted, from lot ``first`` on."""
 
-    __slots__ = ("loaded", "empty", "pickup", "dropoff", "payload", "requested", "first", "left")
+    __slots__ = ("loaded", "empty", "pickup", "dropoff", "payload", "lots", "requested", "first", "left")
 
-    def __init__(self, loaded: float, empty: float, pickup, dropoff, payload, requested: float, trucks: int):
+    def __init__(self, loaded: float, empty: float, pickup, dropoff, payload, lots: list | None, requested: float):
         self.loaded, self.empty, self.pickup, self.dropoff = loaded, empty, pickup, dropoff
-        self.payload, self.requested, self.first, self.left = payload, requested, 0, trucks
+        self.payload, self.lots, self.requested = payload, lots, requested
+        self.first, self.left = 0, 1 if lots is None else len(lots)
 
 
 class Convoy:
@@ -45,16 +46,20 @@ class Convoy:
 
     Attributes
     ----------
-    payload : what the request carries (lots ``first`` to ``first + trucks - 1`` are on board).
-    first, trucks : the convoy's first lot and its number of trucks (one lot each).
+    payload : what the request carries.
+    lots, trucks : the request's lots on board (one per truck; None if it had none) and their number.
     requested, started, wait : day of the request, day the trucks were granted, days waited.
     """
 
-    __slots__ = ("fleet", "request", "payload", "first", "trucks", "requested", "started", "wait")
+    __slots__ = ("fleet", "request", "payload", "lots", "trucks", "requested", "started", "wait")
 
     def __init__(self, fleet: Fleet, request: _Request, trucks: int):
         self.fleet, self.request, self.trucks = fleet, request, trucks
-        self.payload, self.first, self.requested = request.payload, request.first, request.requested
+        self.payload, self.requested = request.payload, request.requested
+        lots = request.lots
+        if lots is not None and trucks < len(lots):
+            lots = lots[request.first:request.first + trucks]
+        self.lots = lots
 
     def start(self) -> None:
         """Note the wait, load, drive."""
@@ -135,11 +140,12 @@ class Fleet:
         return distance_km / self.speed_km_per_h / HOURS_PER_DAY
 
     def send(self, loaded_days: float, empty_days: float, pickup: Callable[[Convoy], None] | None = None,
-             dropoff: Callable[[Convoy], None] | None = None, payload=None, trucks: int = 1) -> None:
-        """Ask for ``trucks`` trucks, one per lot: as trucks are free (first come, first served),
-        ``pickup(convoy)`` loads the convoy of those granted at one instant; ``loaded_days`` later
-        ``dropoff(convoy)`` unloads it; its trucks are free again ``empty_days`` after that."""
-        self._queue.append(_Request(loaded_days, empty_days, pickup, dropoff, payload, self.env.now, trucks))
+             dropoff: Callable[[Convoy], None] | None = None, payload=None, lots: list | None = None) -> None:
+        """Ask for one truck per lot of ``lots`` (one truck if None): as trucks are free (first come,
+        first served), ``pickup(convoy)`` loads the convoy of those granted at one instant;
+        ``loaded_days`` later ``dropoff(convoy)`` unloads it; its trucks are free again
+        ``empty_days`` after that."""
+        self._queue.append(_Request(loaded_days, empty_days, pickup, dropoff, payload, lots, self.env.now))
         if self.in_use < self.trucks:
             add = self._departures.add
             for convoy in self._grant():
