@@ -308,28 +308,32 @@ def cmd_run(args, argv) -> int:
             experiment = api.run(_need_file(args.file), replications=args.replications, variant=args.variant,
                                  overrides=args.overrides, seed=args.seed, **_engine(args, argv))
         return _report(experiment, args)
+    from .plotting.saving import ChartProcesses
     from .scenario_warnings import run_warnings, scenario_warnings
     from .single_run import run_and_save
     from .validation import load_scenario
 
-    overrides = list(args.overrides) + ([f"run.seed={args.seed}"] if args.seed is not None else [])
-    scenario, document = load_scenario(_need_file(args.file), variant=args.variant, overrides=overrides)
-    check_out(args.out)
-    check_table_format(args.format)
-    if not args.quiet:
-        which = f", replication {args.replication}" if args.replication is not None else ""
-        print(f"Running {scenario.name}: {scenario.run.horizon_days} days, seed {scenario.run.seed}{which} ...\n"
-              "This is one replication: one draw of the random events. For a mean with its 95 % confidence "
-              "interval, run it with --replications 30.", file=sys.stderr)
-        uncertain = sum(dist is not None for dist in scenario.uncertain.values())
-        if uncertain:
-            used = ("the values replication {} draws".format(args.replication) if args.replication is not None
-                    else "their point values (--replications N samples them)")
-            print(f"  {uncertain} uncertain parameter(s): this run uses {used}", file=sys.stderr)
-        if warnings := scenario_warnings(scenario, document.sources):
-            print(warnings_report(warnings), file=sys.stderr)
-    saved = run_and_save(scenario, document, out=args.out, argv=["eipsim", *argv], figures=not args.no_figures,
-                         dpi=args.dpi, replication=args.replication, table_format=args.format)
+    # forked once the modules of a run are imported: a helper imports matplotlib while the scenario
+    # loads and runs, then draws the charts with a copy of itself (simulator/plotting/saving.py)
+    with ChartProcesses(start=not args.no_figures) as charts:
+        overrides = list(args.overrides) + ([f"run.seed={args.seed}"] if args.seed is not None else [])
+        scenario, document = load_scenario(_need_file(args.file), variant=args.variant, overrides=overrides)
+        check_out(args.out)
+        check_table_format(args.format)
+        if not args.quiet:
+            which = f", replication {args.replication}" if args.replication is not None else ""
+            print(f"Running {scenario.name}: {scenario.run.horizon_days} days, seed {scenario.run.seed}{which} ...\n"
+                  "This is one replication: one draw of the random events. For a mean with its 95 % confidence "
+                  "interval, run it with --replications 30.", file=sys.stderr)
+            uncertain = sum(dist is not None for dist in scenario.uncertain.values())
+            if uncertain:
+                used = ("the values replication {} draws".format(args.replication) if args.replication is not None
+                        else "their point values (--replications N samples them)")
+                print(f"  {uncertain} uncertain parameter(s): this run uses {used}", file=sys.stderr)
+            if warnings := scenario_warnings(scenario, document.sources):
+                print(warnings_report(warnings), file=sys.stderr)
+        saved = run_and_save(scenario, document, out=args.out, argv=["eipsim", *argv], figures=not args.no_figures,
+                             dpi=args.dpi, replication=args.replication, table_format=args.format, charts=charts)
     if not args.quiet:
         print(kpi_table(saved.metrics, scenario.currency))
         print(sector_multiplier_table(saved.folder / "io_multipliers.csv"))

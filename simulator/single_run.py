@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .chartdata import run_chart_data
 from .compose import ComposedScenario, compose
@@ -20,6 +21,9 @@ from .results import RunResult
 from .storage import TABLE_CHUNK_ROWS, ResultFolder, check_table_format, digest, manifest, run_folder, utc_now
 from .uncertainty import locate, sample
 from .validation import sampled_scenario
+
+if TYPE_CHECKING:
+    from .plotting.saving import ChartProcesses
 
 RESULTS_DIR = Path("results")
 
@@ -81,11 +85,12 @@ def provenance(document: LoadedDocument | None) -> dict:
 
 def write_run_tables(folder: ResultFolder, result: RunResult, currency: str, *, figures: bool = True,
                      dpi: int = 150, replications: int = 1, geo_origin: tuple | None = None,
-                     table_format: str = "auto") -> None:
+                     table_format: str = "auto", charts: ChartProcesses | None = None) -> None:
     """The tables (flows, stocks, ledger, links, events, IO table) and figures of one run into
     ``folder``; the tables of rows as CSV or Parquet by ``table_format`` (see
     :class:`simulator.storage.TableWriter`), the long ones (flows, stocks, ledger) in chunks of
-    :data:`~simulator.storage.TABLE_CHUNK_ROWS` rows, the IO table as CSV (pymrio's layout)."""
+    :data:`~simulator.storage.TABLE_CHUNK_ROWS` rows, the IO table as CSV (pymrio's layout);
+    ``charts``: processes started to draw the figures (else they are drawn here)."""
     rows = len(result.shipments) + len(result.flows)
     folder.write_table("flows", result.flows_chunks(TABLE_CHUNK_ROWS), table_format, rows=rows)
     days, stores = result.slot_level.shape
@@ -105,19 +110,23 @@ def write_run_tables(folder: ResultFolder, result: RunResult, currency: str, *, 
     data = run_chart_data(result, replications, geo_origin)
     folder.write_json("chart_data.json", data)
     if figures:
-        from .plotting.charts import run_figures
+        if charts is None:
+            from .plotting.saving import draw_run_charts
 
-        for name, figure in run_figures(data).items():
-            folder.save_figure(name, figure, dpi=dpi)
+            draw_run_charts(folder.tmp, data, dpi)
+        else:
+            charts.draw(folder.tmp, data, dpi)
 
 
 def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, out: str | Path = RESULTS_DIR,
                  argv: list[str] | None = None, figures: bool = True, dpi: int = 150,
-                 replication: int | None = None, table_format: str = "auto") -> SavedRun:
+                 replication: int | None = None, table_format: str = "auto",
+                 charts: ChartProcesses | None = None) -> SavedRun:
     """Simulate ``scenario`` once (seed ``scenario.run.seed``; replication ``replication`` of an
     experiment when given, with the values that replication draws for the uncertain parameters;
     otherwise their point values) and write its result folder, its tables in ``table_format``
-    (``auto``, ``csv`` or ``parquet``: :data:`simulator.storage.TABLE_FORMATS`)."""
+    (``auto``, ``csv`` or ``parquet``: :data:`simulator.storage.TABLE_FORMATS`); ``charts``: processes
+    started (before the run) to draw its figures, else they are drawn in this process."""
     check_table_format(table_format)
     started = utc_now()
     drawn = sample(scenario, scenario.run.seed, replication) if replication is not None else {}
@@ -136,7 +145,7 @@ def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, 
         folder.write_text("scenario.composed.yaml", composed_yaml(simulated))
         folder.write_json("metrics.json", describe(values, scenario.currency))
         write_run_tables(folder, result, scenario.currency, figures=figures, dpi=dpi,
-                         geo_origin=scenario.park.geo_origin, table_format=table_format)
+                         geo_origin=scenario.park.geo_origin, table_format=table_format, charts=charts)
         folder.write_json("manifest.json", manifest(
             scenario_digest=scenario_digest, seed=result.seed, argv=argv or [], started=started,
             finished=utc_now(), sources=provenance(document),

@@ -436,10 +436,6 @@ class ResultFolder:
     def write_json(self, name: str, data: Any) -> None:
         self.write_text(name, json_text(data))
 
-    def save_figure(self, name: str, figure, dpi: int = 150) -> list[Path]:
-        """Save a matplotlib Figure as ``figures/<name>.png`` and ``.svg``."""
-        return save_figures(self.tmp, {name: figure}, dpi)
-
     def series(self) -> "SeriesFiles":
         """A sink for a run's chunks (``run_scenario(..., sink=folder.series())``) in the scratch
         folder ``.series/``, removed when the folder is committed or abandoned (memory maps of

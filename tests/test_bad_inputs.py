@@ -515,6 +515,9 @@ def _stop_at(monkeypatch, module: str, name: str, signum: int):
     import importlib
 
     target = importlib.import_module(module)
+    *owners, name = name.split(".")  # a method: "Class.method"
+    for owner in owners:
+        target = getattr(target, owner)
     original = getattr(target, name)
 
     def stopped(*args, **kwargs):
@@ -533,7 +536,7 @@ INTERRUPT_POINTS = {
     "while computing indicators": ("simulator.single_run", "compute_metrics", []),
     "while writing the IO table": ("simulator.single_run", "io_table", []),
     "while writing chart data": ("simulator.single_run", "run_chart_data", []),
-    "while drawing charts": ("simulator.plotting.charts", "run_figures", ["--figures"]),
+    "while drawing charts": ("simulator.plotting.saving", "ChartProcesses.draw", ["--figures"]),
     "while writing the manifest": ("simulator.single_run", "manifest", []),
     "while a replication runs": ("simulator.model.park", "run_scenario", ["--replications", "2",
                                                                                  "--engine", "serial"]),
