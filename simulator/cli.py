@@ -450,7 +450,7 @@ def _report(experiment, args) -> int:
 
 def cmd_plot(args, argv) -> int:
     from .plotting.charts import RUN_CHARTS, EXPERIMENT_CHARTS, folder_figures
-    from .storage import save_figures
+    from .plotting.saving import save_figures
 
     only = tuple(n.strip() for n in args.only.split(",")) if args.only else None
     known = set(RUN_CHARTS) | set(EXPERIMENT_CHARTS)

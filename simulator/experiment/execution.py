@@ -187,7 +187,7 @@ def _execute_locked(plan: Plan, store: ExperimentStore, engine: str, jobs: int |
                     plan.extra.get("method", "sobol"))
         if figures:
             from ..plotting.charts import experiment_figures
-            from ..storage import save_figures
+            from ..plotting.saving import save_figures
 
             save_figures(store.path, experiment_figures(store.path))
         _complete_manifest(store, len(outcome.failures), resumed)

@@ -127,8 +127,9 @@ def package(folder: Path, lang: str) -> Path:
 
 def _draw_all(folder: Path, lang: str, suffix: str) -> None:
     from ..plotting.charts import experiment_figures, run_figures
+    from ..plotting.saving import save_figures
     from ..report import build_report
-    from ..storage import save_figures, write_atomic
+    from ..storage import write_atomic
 
     save_figures(folder, experiment_figures(folder, lang), suffix=suffix)
     reader = ResultReader(folder)
