@@ -520,6 +520,15 @@ class SeriesFiles:
         return out
 
 
+@contextmanager
+def scratch_series(folder: str | Path | None = None) -> Iterator[SeriesFiles]:
+    """A :class:`SeriesFiles` sink in a new temporary folder (inside ``folder``; default: the
+    system's temporary folder), removed with its files when the block ends (memory maps of them
+    stay readable on POSIX systems)."""
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".eipsim-series-") as path:
+        yield SeriesFiles(path)
+
+
 _MAX_ROWS = 10 ** 15
 """Row count the provisional header of a :class:`SeriesFiles` file is sized for."""
 

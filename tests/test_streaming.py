@@ -125,3 +125,22 @@ def test_open_days_follow_each_firms_calendar(demo):
         assert not result.output[~expected, f].any()
         closed_somewhere += int((~expected).any())
     assert closed_somewhere >= 2
+
+
+def test_an_experiment_worker_streams_its_run_and_keeps_nothing_on_disk(demo, tmp_path, monkeypatch):
+    import tempfile
+
+    from simulator.compose import compose
+    from simulator.experiment.plan import Task
+    from simulator.experiment.worker import execute
+
+    scenario, _ = demo
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where scratch_series makes its folder
+    composed = compose(scenario)
+    record = execute(Task("r1", "demo", 1, 11), composed, "streaming-test", keep_result=True)
+    in_memory = run_scenario(composed, seed=11, replication=1)
+    assert record["status"] == "ok", record.get("error")
+    assert isinstance(record["result"].output, np.memmap)
+    assert_same(record["result"], in_memory)
+    assert_same(record["metrics"], compute_metrics(in_memory))
+    assert list(tmp_path.iterdir()) == []

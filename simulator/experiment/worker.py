@@ -4,7 +4,10 @@
 (indicators, timing, the values drawn for the scenario's ``uncertain:`` parameters, or the
 error), so the same code runs in every engine and results do not depend on where they were
 computed. Each worker process keeps the few networks it built last,
-so replications of one arm do not rebuild the park graph.
+so replications of one arm do not rebuild the park graph. A run streams its series to a
+temporary folder (:func:`simulator.storage.scratch_series`), so a worker holds one run's live
+state, whatever the horizon; a kept result (an arm's representative run) is read back from the
+memory map when it is sent to the parent, which writes its tables and drops it.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ def execute(task: Task, scenario: Scenario, cache_key: str, keep_result: bool = 
     parameters, as written: each draw is then a park of its own, composed here."""
     from ..metrics import compute_metrics
     from ..model.park import run_scenario
+    from ..storage import scratch_series
 
     started = time.perf_counter()
     record = {"run_id": task.run_id, "arm": task.arm, "replication": task.replication,
@@ -51,9 +55,10 @@ def execute(task: Task, scenario: Scenario, cache_key: str, keep_result: bool = 
             record["uncertain"] = values
             scenario = compose(sampled_scenario(scenario, values))
             cache_key = f"{cache_key}:{sorted(values.items())}"
-        result = run_scenario(scenario, seed=task.root_seed, network=_network(cache_key, scenario),
-                              replication=task.replication)
-        record.update(status="ok", metrics=compute_metrics(result), sim_events=result.sim_events)
+        with scratch_series() as sink:  # the run streams its series to disk: bounded memory
+            result = run_scenario(scenario, seed=task.root_seed, network=_network(cache_key, scenario),
+                                  replication=task.replication, sink=sink)
+            record.update(status="ok", metrics=compute_metrics(result), sim_events=result.sim_events)
         if keep_result:
             record["result"] = result
     except Exception as exc:  # reported per run; the experiment goes on
