@@ -5,7 +5,8 @@ flows table (one row per truck shipment and per accounting-period flow), its sto
 row per store and day) and its ledger through :func:`simulator.storage.write_table` as CSV and as Parquet,
 in chunks of ``--chunk-rows`` rows (as a streamed run writes them), and reads each back with
 :func:`simulator.result_reader.read_columns`. Both formats are timed in this one process, one
-after the other, so their ratio holds on a busy machine better than either time alone::
+after the other, so their ratio holds on a busy machine better than either time alone. Then the
+peak memory of building and writing each table whole and chunk by chunk (:func:`peak_while_writing`)::
 
     python benchmarks/table_formats.py --firms 1000 --days 365
 """
@@ -16,6 +17,7 @@ import argparse
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -50,6 +52,31 @@ def measure(table: dict, name: str, folder: Path, chunk_rows: int) -> list[dict]
     return found
 
 
+def peak_while_writing(result, folder: Path, chunk_rows: int) -> list[dict]:
+    """Peak of the memory traced by ``tracemalloc`` (numpy arrays and Python objects) while the
+    flows, stocks and ledger tables are built and written as Parquet: whole (each table one dict
+    of columns, as before chunked writing) and chunk by chunk (as ``write_run_tables`` does)."""
+    days, stores = result.slot_level.shape
+    step = max(1, chunk_rows // stores)
+    rows = len(result.ledger)
+    ways = {
+        "whole": {"flows": lambda: result.flows_table(), "stocks": lambda: result.stocks_table(),
+                  "ledger": lambda: result.ledger_table()},
+        "chunks": {"flows": lambda: result.flows_chunks(chunk_rows),
+                   "stocks": lambda: (result.stocks_table(range(d, min(d + step, days))) for d in range(0, days, step)),
+                   "ledger": lambda: (result.ledger_table(range(r, min(r + chunk_rows, rows)))
+                                      for r in range(0, rows, chunk_rows))},
+    }
+    found = []
+    for way, tables in ways.items():
+        for name, make in tables.items():
+            tracemalloc.start()
+            write_table(folder, f"{name}_{way}", make(), "parquet")
+            found.append({"table": name, "way": way, "peak_mb": tracemalloc.get_traced_memory()[1] / 1e6})
+            tracemalloc.stop()
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--firms", type=int, default=1000)
@@ -60,12 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     scenario = compose(validate_park(generate_park(args.firms, args.seed, args.days)))
     result = run_scenario(scenario, args.seed)
     tables = {"flows": result.flows_table(), "stocks": result.stocks_table(), "ledger": result.ledger_table()}
-    del result
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()  # pyarrow's import and first use, paid once by a process
         read_columns(write_table(folder, "warm", {"x": [0.5], "y": ["a"]}, "parquet"))
         warm = time.perf_counter() - start
         rows = [row for name, table in tables.items() for row in measure(table, name, Path(folder), args.chunk_rows)]
+        del tables
+        peaks = peak_while_writing(result, Path(folder), args.chunk_rows)
     print(f"{args.firms} firms x {args.days} days, chunks of {args.chunk_rows:,} rows; pyarrow's import and "
           f"first use (once a process, not in the times below): {warm:.2f} s\n")
     print("| table | format | rows | size MB | bytes/row | write s | read s |")
@@ -73,6 +101,12 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         print(f"| {r['table']} | {r['format']} | {r['rows']:,} | {r['bytes'] / 1e6:.1f} | {r['bytes'] / r['rows']:.1f} "
               f"| {r['write_s']:.2f} | {r['read_s']:.2f} |")
+    print("\nPeak memory traced while a table is built and written as Parquet (tracemalloc, MB):\n")
+    print("| table | whole | in chunks |")
+    print("|---|---:|---:|")
+    for name in ("flows", "stocks", "ledger"):
+        peak = {r["way"]: r["peak_mb"] for r in peaks if r["table"] == name}
+        print(f"| {name} | {peak['whole']:.1f} | {peak['chunks']:.1f} |")
     return 0
 
 

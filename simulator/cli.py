@@ -341,6 +341,9 @@ def cmd_run(args, argv) -> int:
             print(f"  Warning: {warning['text']}")
         for note in run_warnings(saved.result):
             print(f"  Warning: {note}")
+        if args.format == "auto" and (parquet := sorted(p.name for p in saved.folder.glob("*.parquet"))):
+            print(f"  Tables of more than {AUTO_PARQUET_ROWS:,} rows, too long for Excel, are Parquet files "
+                  f"(pandas.read_parquet, DuckDB; `eipsim export --xlsx` sums them): {', '.join(parquet)}")
     print(saved.folder)
     return EXIT_OK
 

@@ -148,6 +148,16 @@ def test_auto_writes_parquet_above_the_threshold_also_when_streamed(tmp_path, mo
                                                           "ten.csv"]
 
 
+def test_a_run_says_which_tables_auto_wrote_as_parquet(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(storage, "AUTO_PARQUET_ROWS", 1000)
+    assert main(["run", str(SCENARIOS / "demo.yaml"), "--out", str(tmp_path), "--no-figures",
+                 "--set", "run.horizon_days=120"]) == 0
+    folder = the_run_folder(tmp_path)
+    assert (folder / "stocks.parquet").is_file() and (folder / "links.csv").is_file()  # 2,520 and 30 rows
+    out = capsys.readouterr().out
+    assert "are Parquet files" in out and "stocks.parquet" in out and "links" not in out.split("Parquet files")[1]
+
+
 def test_a_table_in_both_formats_is_an_error_naming_both(runs, tmp_path):
     for ending in ("csv", "parquet"):
         (tmp_path / f"flows.{ending}").write_bytes((runs[ending] / f"flows.{ending}").read_bytes())
