@@ -110,3 +110,15 @@ def broken_scenario(write_yaml) -> Callable[..., tuple[Path, str]]:
         return write_yaml(name, text), text
 
     return make
+
+
+LONGEST_FIRST = ("test_report.py", "test_explorer.py")
+"""Modules whose shared experiment folders and browser tests take longest (``--durations``)."""
+
+
+def pytest_collection_modifyitems(items):
+    """Run the longest modules first: work stealing hands each worker half of the list and lets an
+    idle worker steal from the end of the other's queue, so long tests at the end left one worker
+    waiting (for the shared folder the other was building, or for the last long test). Only the
+    order changes."""
+    items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)
