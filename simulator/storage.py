@@ -37,6 +37,7 @@ import shutil
 import sys
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -267,8 +268,9 @@ def write_table(folder: str | Path, name: str, chunks: Chunk | Iterable[Chunk], 
     return writer.folder / f"{name}.{writer.format}"
 
 
-class _TableSink:
-    """A table's hidden temporary file, renamed to its final path on :meth:`close`."""
+class _TableSink(ABC):
+    """A table's hidden temporary file, renamed to its final path on :meth:`close`; a format
+    (:class:`_CsvSink`, :class:`_ParquetSink`) says how chunks are written and finished."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -277,11 +279,13 @@ class _TableSink:
         os.close(descriptor)
         self.temporary = Path(temporary)
 
+    @abstractmethod
     def write(self, chunk: Chunk) -> None:
-        raise NotImplementedError
+        """Append one chunk of rows to the temporary file."""
 
+    @abstractmethod
     def finish(self, columns: list[str]) -> None:
-        raise NotImplementedError
+        """Complete the temporary file (header of an empty table, closing a Parquet footer)."""
 
     def close(self, columns: list[str]) -> Path:
         try:
