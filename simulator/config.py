@@ -923,6 +923,22 @@ UncertainPath = Annotated[str, Field(pattern=r"^[A-Za-z_][\w\-]*(\.[\w\-]+)+$", 
 # --------------------------------------------------------------------------- run and scenario
 
 
+class Record(Strict):
+    """What a run keeps of its two longest tables, and at which resolution (the indicators and
+    charts are the same whatever is chosen: they read full-resolution series and totals)."""
+
+    stocks: Literal["daily", "period", "yearly"] = Field(
+        "daily", description="Stock of every store: `daily` (its level at the end of each day), `period` (per "
+                             "accounting period: its level at the period's end, and the mean and largest "
+                             "end-of-day level over the period) or `yearly` (the same per model year of 365 "
+                             "days). Default daily: every level, as eipsim wrote them before this setting.")
+    shipments: Literal["each", "daily", "period", "yearly"] = Field(
+        "each", description="Truck deliveries in the flows table: `each` (a row per truck), or summed per link "
+                            "and `daily`, `period` (accounting period) or `yearly` (365 days): trips, "
+                            "quantity, value, mean wait. Default each: every truck, as eipsim wrote them "
+                            "before this setting.")
+
+
 class RunSpec(Strict):
     horizon_days: int = Field(365, ge=1, le=36_500, description="Simulated days.",
         unit="days")
@@ -936,6 +952,10 @@ class RunSpec(Strict):
         30, ge=1, description="Length of an accounting period: ledger and boundary-flow rows are summed per "
                               "period (1 = daily rows).",
         unit="days")
+    record: Record = Field(default_factory=Record,
+                           description="Resolution of the stocks table and of the truck rows of the flows "
+                                       "table: daily or each, or summed per accounting period or year (a "
+                                       "long run writes far fewer rows).")
 
 
 class Scenario(Strict):

@@ -16,6 +16,9 @@ import numpy as np
 from .model.ledger import CATEGORIES, LedgerTable
 from .model.recorder import BOUNDARY_CODES, DAILY_MATERIAL_SERIES
 
+SHIPMENT_BLOCK_ROWS = 1 << 20
+"""Shipments read at a time when they are summed per link and period (:meth:`RunResult.truck_totals`)."""
+
 DAILY_SERIES = DAILY_MATERIAL_SERIES
 """Per (day, material) series: by-products generated, exchanged (delivered), disposed,
 held in storage at the end of the day, on trucks, inputs bought from outside the park (virgin
@@ -110,11 +113,17 @@ class RunResult:
     slot_firm: np.ndarray
     slot_material: np.ndarray
     slot_capacity: np.ndarray
-    slot_level: np.ndarray           # (days, slots) end-of-day stock
+    slot_level: np.ndarray           # (rows, slots) end-of-day stock on the days stock_days
+    stock_days: np.ndarray           # (rows,) day of each row of slot_level: every day, or the last day
+                                     # of each period (run.record.stocks period or yearly)
+    slot_level_mean: np.ndarray | None  # (rows, slots) mean and largest end-of-day stock over each row's
+    slot_level_max: np.ndarray | None   # period; None when the stocks are kept daily
     shipments: np.ndarray            # structured rows, see recorder.SHIPMENT_DTYPE
     link_events: np.ndarray
     firm_events: np.ndarray
     flows: np.ndarray                # boundary and pipeline flows per accounting period
+    shipment_period_days: int | None  # flows table: truck rows summed per link over periods of this many
+                                      # days (run.record.shipments); None: a row per truck
     pooled: np.ndarray               # by-products collected into the IKM centre's store: firm, owner,
                                      # material, quantity (structured rows, totals over the run)
     totals: dict                     # name -> (firms, materials) totals over the run
@@ -144,17 +153,27 @@ class RunResult:
     def flows_table(self) -> dict[str, np.ndarray]:
         """One row per truck shipment (at arrival) and per accounting period for pipeline,
         purchase, product and disposal flows: time_days, source, target, material, quantity,
-        unit, value, kind; in time order (a shipment before a period's flow of the same time)."""
+        unit, value, kind; in time order (a shipment before a period's flow of the same time).
+        With the shipments summed per period (``run.record.shipments``), a truck row is a link's
+        deliveries arriving in a period (time_days: its first day), and two columns follow:
+        trips (0 on the other rows) and wait_days_mean (empty on the other rows)."""
         return next(self.flows_chunks(None))
 
-    def flows_chunks(self, chunk_rows: int | None) -> Iterator[dict[str, np.ndarray]]:
+    def flows_chunks(self, chunk_rows: int | None, trucks: dict | None = None) -> Iterator[dict[str, np.ndarray]]:
         """:meth:`flows_table`, ``chunk_rows`` rows at a time (None: all in one chunk; always at
-        least one, possibly empty, chunk). Text columns are ``object`` arrays of ``str``."""
-        m, ship, flows, links = self.materials, self.shipments, self.flows, self.links
-        link = ship["link"]
-        time = np.concatenate([ship["arrival_day"], flows["time_days"]])
+        least one, possibly empty, chunk). Text columns are ``object`` arrays of ``str``.
+        ``trucks``: :meth:`truck_totals` when the caller has them already (shipments summed per period)."""
+        m, flows, links = self.materials, self.flows, self.links
+        if self.shipment_period_days is None:
+            trucks = self.shipments
+            truck_time = trucks["arrival_day"]
+        else:
+            trucks = self.truck_totals() if trucks is None else trucks
+            truck_time = trucks["from_day"]
+        link = trucks["link"]
+        time = np.concatenate([truck_time, flows["time_days"]])
         order = np.argsort(time, kind="stable")
-        shipped = len(ship)
+        shipped = len(link)
         firms = len(self.firms.ids)
         boundary = sorted(BOUNDARY_CODES, key=lambda name: -BOUNDARY_CODES[name])  # codes -1, -2, -3 ...
         nodes = np.array([*self.firms.ids, *boundary], dtype=object)
@@ -171,34 +190,65 @@ class RunResult:
                 return values
 
             material = column(links.material[link[s]], flows["material"][f], np.int64)
-            yield {
+            value = (trucks["quantity"][s] * trucks["price_per_unit"][s] if self.shipment_period_days is None
+                     else trucks["value"][s])
+            chunk = {
                 "time_days": time[rows],
                 "source": column(nodes[links.supplier[link[s]]], nodes[_node_index(flows["source"][f], firms)]),
                 "target": column(nodes[links.consumer[link[s]]], nodes[_node_index(flows["target"][f], firms)]),
                 "material": material_ids[material],
-                "quantity": column(ship["quantity"][s], flows["quantity"][f], np.float64),
+                "quantity": column(trucks["quantity"][s], flows["quantity"][f], np.float64),
                 "unit": units[material],
-                "value": column(ship["quantity"][s] * ship["price_per_unit"][s], flows["value"][f], np.float64),
+                "value": column(value, flows["value"][f], np.float64),
                 "kind": column("truck", flows["kind"][f].astype(str).astype(object)),
             }
+            if self.shipment_period_days is not None:
+                chunk["trips"] = column(trucks["trips"][s], 0, np.int64)
+                chunk["wait_days_mean"] = column(trucks["wait_days_mean"][s], np.nan, np.float64)
+            yield chunk
 
-    def stocks_table(self, days: range | None = None) -> dict[str, np.ndarray]:
-        """End-of-day stock of every store: day, firm, material, level, unit, capacity; of the
-        ``days`` given (default: all; a long run's table is written a range of days at a time)."""
-        days = range(self.slot_level.shape[0]) if days is None else days
+    def truck_totals(self) -> dict[str, np.ndarray]:
+        """Truck deliveries summed per link and period of :attr:`shipment_period_days` days (by
+        arrival day; periods from day 0), in order of period then link: from_day (the period's
+        first day), link, trips, quantity, value (paid to the supplier), wait_days_mean (for a
+        truck, before loading). The shipments are read :data:`SHIPMENT_BLOCK_ROWS` at a time."""
+        days, ship, n_links = self.shipment_period_days, self.shipments, max(len(self.links), 1)
+        keys, sums = [np.zeros(0, dtype=np.int64)], [np.zeros((4, 0))]
+        for start in range(0, len(ship), SHIPMENT_BLOCK_ROWS):
+            block = ship[start:start + SHIPMENT_BLOCK_ROWS]
+            key = (block["arrival_day"] // days).astype(np.int64) * n_links + block["link"]
+            columns = np.stack([np.ones(len(block)), block["quantity"], block["quantity"] * block["price_per_unit"],
+                                block["wait_days"]])
+            key, columns = _sum_by_key(key, columns)
+            keys.append(key)
+            sums.append(columns)
+        key, (trips, quantity, value, wait) = _sum_by_key(np.concatenate(keys), np.concatenate(sums, axis=1))
+        return {"from_day": (key // n_links * days).astype(np.float64), "link": key % n_links,
+                "trips": trips.astype(np.int64), "quantity": quantity, "value": value,
+                "wait_days_mean": wait / np.maximum(trips, 1)}
+
+    def stocks_table(self, rows: range | None = None) -> dict[str, np.ndarray]:
+        """End-of-day stock of every store: day, firm, material, level, unit, capacity; for the
+        ``rows`` of :attr:`slot_level` given (default: all; a long run's table is written a range
+        of rows at a time). With the stocks kept per period (``run.record.stocks``) a row is a
+        store over a period: from_day, day (its last day), firm, material, level (at the end of
+        ``day``), level_mean and level_max (of the end-of-day levels over the period), unit, capacity."""
+        rows = range(self.slot_level.shape[0]) if rows is None else rows
         slots = self.slot_level.shape[1]
-        slot = np.tile(np.arange(slots), len(days))
+        slot = np.tile(np.arange(slots), len(rows))
         firm = np.array(self.firms.ids, dtype=object)[self.slot_firm]
         material = np.array(self.materials.ids, dtype=object)[self.slot_material]
         unit = np.array(self.materials.units, dtype=object)[self.slot_material]
-        return {
-            "day": np.repeat(np.arange(days.start, days.stop), slots),
-            "firm": firm[slot],
-            "material": material[slot],
-            "level": self.slot_level[days.start:days.stop].reshape(-1),
-            "unit": unit[slot],
-            "capacity": self.slot_capacity[slot],
-        }
+        part = slice(rows.start, rows.stop)
+        day = np.repeat(np.asarray(self.stock_days[part], dtype=np.int64), slots)
+        table = {"day": day, "firm": firm[slot], "material": material[slot],
+                 "level": self.slot_level[part].reshape(-1)}
+        if self.slot_level_mean is not None:
+            starts = np.concatenate([[0], np.asarray(self.stock_days[:-1], dtype=np.int64) + 1])[part]
+            table = {"from_day": np.repeat(starts, slots), **table,
+                     "level_mean": self.slot_level_mean[part].reshape(-1),
+                     "level_max": self.slot_level_max[part].reshape(-1)}
+        return {**table, "unit": unit[slot], "capacity": self.slot_capacity[slot]}
 
     def ledger_table(self, rows: range | None = None) -> dict[str, np.ndarray]:
         """Ledger rows (of the ``rows`` given; default all): time_days, payer, payee,
@@ -267,6 +317,12 @@ class RunResult:
             "supplier_gain": ln.supplier_gain,
             "consumer_gain": ln.consumer_gain,
         }
+
+
+def _sum_by_key(key: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``key`` values in order, and each row of ``columns`` summed over their entries."""
+    distinct, inverse = np.unique(key, return_inverse=True)
+    return distinct, np.stack([np.bincount(inverse, row, len(distinct)) for row in columns])
 
 
 def _node_index(codes: np.ndarray, firms: int) -> np.ndarray:

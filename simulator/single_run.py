@@ -91,9 +91,10 @@ def write_run_tables(folder: ResultFolder, result: RunResult, currency: str, *, 
     :class:`simulator.storage.TableWriter`), the long ones (flows, stocks, ledger) in chunks of
     :data:`~simulator.storage.TABLE_CHUNK_ROWS` rows, the IO table as CSV (pymrio's layout);
     ``charts``: processes started to draw the figures (else they are drawn here)."""
-    rows = len(result.shipments) + len(result.flows)
-    folder.write_table("flows", result.flows_chunks(TABLE_CHUNK_ROWS), table_format, rows=rows)
-    days, stores = result.slot_level.shape
+    trucks = None if result.shipment_period_days is None else result.truck_totals()  # run.record.shipments
+    rows = len(result.flows) + (len(result.shipments) if trucks is None else len(trucks["link"]))
+    folder.write_table("flows", result.flows_chunks(TABLE_CHUNK_ROWS, trucks), table_format, rows=rows)
+    days, stores = result.slot_level.shape  # days, or periods (run.record.stocks)
     step = max(1, TABLE_CHUNK_ROWS // max(stores, 1))  # days of stocks a chunk
     folder.write_table("stocks", (result.stocks_table(range(d, min(d + step, days))) for d in range(0, days, step)),
                        table_format, rows=days * stores)

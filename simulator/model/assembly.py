@@ -9,7 +9,7 @@ from ..errors import SimulationError
 from ..network import ParkNetwork
 from ..vocabulary import readable
 from ..results import FirmInfo, LinkInfo, MaterialInfo, RegionInfo, RunResult
-from .recorder import DAILY_MATERIAL_SERIES
+from .recorder import DAILY_MATERIAL_SERIES, period_days
 
 MASS_BALANCE_TOLERANCE = 1e-9
 """Largest relative residual of any balance before a run is stopped as wrong."""
@@ -76,8 +76,13 @@ def assemble_result(scenario: Scenario, seed: int, replication: int | None, netw
         output=records["output"], links_known=rec.links_known, links_active=rec.links_active,
         trucks_busy=rec.trucks_busy,
         slot_firm=rec.slot_firm, slot_material=rec.slot_material, slot_capacity=bank.capacity.copy(),
-        slot_level=records["slot_level"], shipments=records["shipments"], link_events=records["link_events"],
-        firm_events=records["firm_events"], flows=records["flows"], pooled=rec.pooled_rows(), totals=totals,
+        slot_level=records["slot_level"],
+        stock_days=records.get("stock_days", np.arange(sc.run.horizon_days)),
+        slot_level_mean=records.get("slot_level_mean"), slot_level_max=records.get("slot_level_max"),
+        shipments=records["shipments"], link_events=records["link_events"],
+        firm_events=records["firm_events"], flows=records["flows"],
+        shipment_period_days=period_days(sc.run.record.shipments, sc.run.ledger_period_days),
+        pooled=rec.pooled_rows(), totals=totals,
         losses=losses, mass_balance=balance, ledger=booking.ledger.table(records),
         fleet_trucks=fleets.trucks(),
         link_co2e_kg_per_km=fleets.co2e_kg_per_km,

@@ -30,7 +30,7 @@ from .exchange import MarketPrices
 from .firm import FirmTable, breakdowns_process, firm_seed
 from .market import Market
 from .production import Production, build_recipes, build_slots
-from .recorder import Recorder, Sink
+from .recorder import Recorder, Sink, stock_period_days
 from .stores import StorageBank
 from .viability import ParkDecisions, mark_dormant_entrants
 
@@ -123,7 +123,8 @@ class ParkModel:
         self.production = Production(recipes, len(slots.point_firm), self.product_material, len(materials))
         self.recorder = Recorder(horizon, len(net.firms), net.materials, recipes, slots, net.links,
                                  [m.unit for m in materials], np.array([m.mass_t for m in materials]),
-                                 self.product_material, np.array([m.fuel for m in materials]), sink)
+                                 self.product_material, np.array([m.fuel for m in materials]), sink,
+                                 stock_period_days=stock_period_days(scenario.run))
         self.events = ScheduledEvents(scenario, net, firms, env, self.recorder.firm_events.append)
         entrants = mark_dormant_entrants(net, firms, self.events.entry_day)
         firms.present_at_start = firms.active().copy()

@@ -35,6 +35,8 @@ negative for boundary nodes (see ``BOUNDARY_CODES``)."""
 BOUNDARY_CODES = {"environment": -1, "market": -2, "region": -3}
 DAILY_MATERIAL_SERIES = ("generated", "exchanged", "disposed", "stock", "in_transit", "virgin_purchased",
                          "secondary_used", "virgin_avoided", "energy_recovered")
+DAYS_PER_YEAR = 365
+"""Days of a model year (the year of every per-year rate in the model)."""
 CHUNK_BYTES = 1 << 20
 """Largest open chunk of one daily series, in bytes, when a run streams to a sink: 1 MiB is
 71 days of the 1,834 stores of a 1,091-firm park."""
@@ -167,13 +169,58 @@ class DailyChunks:
         return rows[start - first:stop - first]
 
 
+def period_days(resolution: str, ledger_period_days: int) -> int | None:
+    """Days summed into one row at a ``run.record`` resolution: ``daily`` 1, ``period`` the
+    accounting period (``run.ledger_period_days``), ``yearly`` :data:`DAYS_PER_YEAR`; None for
+    ``each`` (a row per truck)."""
+    return {"daily": 1, "period": ledger_period_days, "yearly": DAYS_PER_YEAR}.get(resolution)
+
+
+def stock_period_days(run) -> int | None:
+    """Days of a row of the stores' levels by ``run.record.stocks`` (a :class:`~simulator.config.RunSpec`);
+    None: every day."""
+    return None if run.record.stocks == "daily" else period_days(run.record.stocks, run.ledger_period_days)
+
+
+class PeriodStocks:
+    """Every store's end-of-day level folded into periods of ``days`` days while the run goes
+    (``run.record.stocks`` ``period`` or ``yearly``): when a period ends (or the horizon), one row
+    each of ``slot_level`` (the level at the end of its last day), ``slot_level_mean`` and
+    ``slot_level_max`` (the mean and the largest end-of-day level over its days) and
+    ``stock_days`` (its last day) goes to the sink, so the run holds two arrays of the stores'
+    width and writes a row per period instead of one a day."""
+
+    def __init__(self, stores: int, days: int, horizon_days: int, sink: Sink):
+        self.days, self.h, self.sink = days, horizon_days, sink
+        self._sum = np.zeros(stores)
+        self._max = np.full(stores, -np.inf)
+        self._n = 0
+
+    def add(self, day: int, level: np.ndarray) -> None:
+        """The stores' ``level`` at the end of ``day`` (days come in order)."""
+        self._sum += level
+        np.maximum(self._max, level, out=self._max)
+        self._n += 1
+        if (day + 1) % self.days and day != self.h - 1:
+            return
+        self.sink.append("slot_level", np.array(level, dtype=np.float64)[None])
+        self.sink.append("slot_level_mean", (self._sum / self._n)[None])
+        self.sink.append("slot_level_max", self._max[None].copy())
+        self.sink.append("stock_days", np.array([day], dtype=np.int64))
+        self._sum[:] = 0.0
+        self._max[:] = -np.inf
+        self._n = 0
+
+
 class Recorder:
     """Collects everything a run produces, chunk by chunk into ``sink`` (default: a
-    :class:`MemorySink`); :meth:`finish` hands over the last chunks and returns ``sink.arrays()``."""
+    :class:`MemorySink`); :meth:`finish` hands over the last chunks and returns ``sink.arrays()``.
+    ``stock_period_days``: the stores' levels are kept per period of that many days
+    (:class:`PeriodStocks`) instead of every day (None)."""
 
     def __init__(self, horizon_days: int, n_firms: int, materials: tuple[str, ...], recipes: RecipeTables,
                  slots: Slots, links, unit_of: list[str], mass_t: np.ndarray, product_material: np.ndarray,
-                 fuel: np.ndarray, sink: Sink | None = None):
+                 fuel: np.ndarray, sink: Sink | None = None, stock_period_days: int | None = None):
         h, m = horizon_days, len(materials)
         self.sink = sink if sink is not None else MemorySink()
         self.h, self.n_firms, self.n_materials = h, n_firms, m
@@ -187,8 +234,12 @@ class Recorder:
         self.mass_t = mass_t
         self.product_material = product_material
         # daily series: the whole horizon in one chunk in memory, or chunks of CHUNK_BYTES into a sink
-        widths = {"output": n_firms, **{name: m for name in DAILY_MATERIAL_SERIES}, "slot_level": len(self.slot_firm),
+        # (the stores' levels per period instead, when stock_period_days is given)
+        daily_stocks = {"slot_level": len(self.slot_firm)} if stock_period_days is None else {}
+        widths = {"output": n_firms, **{name: m for name in DAILY_MATERIAL_SERIES}, **daily_stocks,
                   "open_days": n_firms}
+        self.period_stocks = (None if stock_period_days is None
+                              else PeriodStocks(len(self.slot_firm), stock_period_days, h, self.sink))
         chunk_days = h if sink is None else max(1, CHUNK_BYTES // (8 * max(1, *widths.values())))
         self.daily = DailyChunks(widths, h, chunk_days, self.sink, keep=("disposed",), dtypes={"open_days": bool})
         # secondary uses that are energy recovery (R1): in place of a fuel, or a fuel themselves
@@ -307,7 +358,10 @@ class Recorder:
         self.value_disposal_avoided[day] += self._day_disposal_avoided
         self._day_exchanged.clear()
         self._day_disposal_avoided = 0.0
-        d["slot_level"][i] = bank.level
+        if self.period_stocks is None:
+            d["slot_level"][i] = bank.level
+        else:
+            self.period_stocks.add(day, bank.level)
         d["stock"][i] = np.bincount(self.slot_material, bank.level, self.n_materials)
         d["in_transit"][i] = self.in_transit_now
         self.links_known[day] = known
