@@ -28,6 +28,11 @@ class CountingEnvironment(simpy.Environment):
     def __init__(self, initial_time: float = 0):
         self.scheduled = 0
         super().__init__(initial_time)
+        # SimPy binds ``timeout``, ``process``, ... to the instance only for names in the
+        # instance's own class (``BoundClass.bind_early``); bind the inherited ones too, or every
+        # ``env.timeout`` of a subclass builds a bound method first
+        for name in ("event", "process", "timeout", "all_of", "any_of"):
+            setattr(self, name, getattr(self, name))
 
     def schedule(self, event, priority=NORMAL, delay=0) -> None:
         self.scheduled += 1

@@ -57,6 +57,18 @@ class LinkFleets:
         return sum(f.trucks for f in self.fleets)
 
 
+class _Route:
+    """What a shipment along one link needs, as plain Python values (made on the link's first trip)."""
+
+    __slots__ = ("link", "supplier_slot", "consumer_slot", "material", "fleet", "loaded", "empty", "trip_cost")
+
+    def __init__(self, link: int, supplier_slot: int, consumer_slot: int, material: int, fleet, distance_km: float,
+                 trip_cost: float):
+        self.link, self.supplier_slot, self.consumer_slot, self.material = link, supplier_slot, consumer_slot, material
+        self.fleet, self.trip_cost = fleet, trip_cost
+        self.loaded, self.empty = fleet.loaded_days(distance_km), fleet.empty_days(distance_km)
+
+
 class Dispatch:
     """Sends lots along links by truck and records and pays for each delivery.
 
@@ -72,46 +84,45 @@ class Dispatch:
     def __init__(self, env: simpy.Environment, network: ParkNetwork, fleets: LinkFleets, market, bank, recorder):
         self.env, self.links, self.fleets = env, network.links, fleets
         self.market, self.bank, self.recorder = market, bank, recorder
-        self._trips: dict[int, tuple] = {}
+        self._routes: dict[int, _Route] = {}
 
-    def _trip_of(self, link: int) -> tuple:
-        """Per-link values a shipment needs, as plain Python values, computed on first use."""
-        trip = self._trips.get(link)
-        if trip is None:
-            fleets, contracts = self.fleets, self.market.contracts
-            fleet = fleets.fleets[fleets.fleet_of[link]]
-            distance = float(self.links.distance_km[link])
-            trip = self._trips[link] = (
-                int(contracts.supplier_slot[link]), int(contracts.consumer_slot[link]),
-                int(self.links.material[link]), fleet, fleet.loaded_days(distance),
-                fleet.empty_days(distance), float(fleets.trip_cost[link]))
-        return trip
+    def _route(self, link: int) -> _Route:
+        fleets, contracts = self.fleets, self.market.contracts
+        route = self._routes[link] = _Route(
+            link, int(contracts.supplier_slot[link]), int(contracts.consumer_slot[link]), int(self.links.material[link]),
+            fleets.fleets[fleets.fleet_of[link]], float(self.links.distance_km[link]), float(fleets.trip_cost[link]))
+        return route
 
     def send(self, link: int, lots: list[float]) -> None:
         """Send one truck per lot of ``lots`` along ``link`` (stock and room are already reserved);
         the trucks granted at one instant travel as one convoy."""
-        trip = self._trip_of(link)
-        trip[3].send(trip[4], trip[5], self._pickup, self._dropoff, (link, trip), lots)
+        route = self._routes.get(link)
+        if route is None:
+            route = self._route(link)
+        route.fleet.send(route.loaded, route.empty, self._pickup, self._dropoff, route, lots)
 
     def _pickup(self, convoy) -> None:
         """A convoy loads its lots at the supplier's store, truck by truck."""
-        _, (s_slot, _, material, *_) = convoy.payload
-        bank, recorder = self.bank, self.recorder
-        for lot in convoy.lots:
-            bank.load_truck(s_slot, lot)
-            recorder.picked_up(s_slot, material, lot)
+        route, lots = convoy.payload, convoy.lots
+        slot, material = route.supplier_slot, route.material
+        self.bank.load_truck(slot, lots)
+        picked_up = self.recorder.picked_up
+        for lot in lots:
+            picked_up(slot, material, lot)
 
     def _dropoff(self, convoy) -> None:
         """A convoy unloads at the consumer's store, truck by truck; each delivery is recorded and
         paid for (one shipment per truck)."""
-        link, (_, slot, material, _, _, _, trip) = convoy.payload
-        now, market, bank, recorder = self.env.now, self.market, self.bank, self.recorder
-        dispatched, waited = convoy.requested, convoy.wait
-        disposal = market.prices.disposal_cost_list[material]
+        route, lots = convoy.payload, convoy.lots
+        link, slot, trip = route.link, route.consumer_slot, route.trip_cost
+        market, recorder = self.market, self.recorder
+        dispatched, waited, now = convoy.requested, convoy.wait, convoy.arrived
+        picked = dispatched + waited
+        disposal = market.prices.disposal_cost_list[route.material]
         price = market.contracts.price_list[link]
-        lots = convoy.lots
+        self.bank.unload_truck(slot, lots)
+        delivered, shipment = recorder.delivered, recorder.shipments.append
         for lot in lots:
-            bank.unload_truck(slot, lot)
-            recorder.delivered(link, slot, lot, price * lot, lot * disposal)
-            recorder.shipments.append(dispatched, dispatched + waited, now, link, lot, price, trip, waited)
-        market.deliver_by_truck(link, material, lots, price, trip)
+            delivered(link, slot, lot, price * lot, lot * disposal)
+            shipment(dispatched, picked, now, link, lot, price, trip, waited)
+        market.deliver_by_truck(link, route.material, lots, price, trip, now)

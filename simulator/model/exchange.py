@@ -160,10 +160,8 @@ class Contracts:
         per_unit = investment / (self.annuity[link] * volume)
         outside_s = outside_c = 0.0
         if spec.bargaining == "nash":
-            outside_s = self._outside_option(self._by_supplier, link, self.links.supplier, self.gain_supplier,
-                                             self.emitted)
-            outside_c = self._outside_option(self._by_consumer, link, self.links.consumer, self.gain_consumer,
-                                             self.usable)
+            outside_s = self._outside_option(self._by_supplier, link, self.gain_supplier, self.emitted)
+            outside_c = self._outside_option(self._by_consumer, link, self.gain_consumer, self.usable)
         if np.isnan(self.links.fixed_price[link]):
             supplier, consumer = nash_split(surplus, per_unit, outside_s, outside_c, self.surplus_share)
         else:
@@ -189,15 +187,17 @@ class Contracts:
         self.price[link] = price
         self.price_list[link] = price
 
-    def _outside_option(self, groups: dict, link: int, party: np.ndarray, gain: np.ndarray,
-                        amount: np.ndarray) -> float:
+    def _outside_option(self, groups: list[np.ndarray], link: int, gain: np.ndarray, amount: np.ndarray) -> float:
         """Per-unit gain ``party`` of ``link`` would make on a unit without it: its best other running
         contract for the material when those already take (or cover) all its ``amount``, else 0."""
-        others = groups[(int(party[link]), int(self.links.material[link]))]
-        others = others[(others != link) & (self.state[others] == ACTIVE)]
-        if not len(others) or self.volume[others].sum() < amount[link]:
+        others, state = groups[link], self.state
+        mine = state[others] == ACTIVE
+        if state[link] == ACTIVE:    # a renewal: leave the link itself out
+            mine &= others != link
+        others = others[mine]
+        if not len(others) or np.add.reduce(self.volume[others]) < amount[link]:   # ndarray.sum without its wrapper
             return 0.0
-        return max(0.0, float(gain[others].max()))
+        return max(0.0, float(np.maximum.reduce(gain[others])))
 
     def pay_investment(self, link: int, now: float) -> float:
         """The consumer pays the link's investment (at signing, on day ``now``); returns the amount."""
@@ -208,16 +208,21 @@ class Contracts:
         self.recover_until[link] = now + self.life_days[link]
         return amount
 
-    def delivered(self, link: int, quantity: float, trip_cost: float, now: float) -> None:
-        """Book the gains of a delivery: each side's money against its outside of disposal or virgin purchase."""
+    def delivered(self, link: int, lots, trip_cost: float, now: float) -> None:
+        """Book the gains of deliveries of ``lots`` on ``link``, each costing ``trip_cost`` to carry:
+        each side's money against its outside of disposal or virgin purchase (lot by lot, in order)."""
         if link not in self._delivering:
             self._delivering.add(link)
             self.first_delivery[link] = now
         price = self.price_list[link]
         disposal_avoided, consumer_value = self._delivery_terms
+        supplier_gain, consumer_gain = price + disposal_avoided[link], consumer_value[link] - price
         supplier, consumer = self._realised
-        supplier[link] += quantity * (price + disposal_avoided[link])
-        consumer[link] += quantity * (consumer_value[link] - price) - trip_cost
+        s, c = supplier[link], consumer[link]
+        for quantity in lots:
+            s += quantity * supplier_gain
+            c += quantity * consumer_gain - trip_cost
+        supplier[link], consumer[link] = s, c
 
     @property
     def realised_supplier(self) -> np.ndarray:
@@ -281,12 +286,15 @@ class Contracts:
         return cached
 
 
-def _groups(party: np.ndarray, material: np.ndarray) -> dict[tuple[int, int], np.ndarray]:
-    """Links of each (firm, material), to find a firm's other contracts for the same material."""
+def _groups(party: np.ndarray, material: np.ndarray) -> list[np.ndarray]:
+    """Per link, the links of the same (firm, material), to find a firm's other contracts for the
+    same material (one array per group, shared by its links)."""
     groups: dict[tuple[int, int], list[int]] = {}
-    for k, key in enumerate(zip(party.tolist(), material.tolist())):
+    keys = list(zip(party.tolist(), material.tolist()))
+    for k, key in enumerate(keys):
         groups.setdefault(key, []).append(k)
-    return {key: np.array(ks, dtype=np.int64) for key, ks in groups.items()}
+    arrays = {key: np.array(ks, dtype=np.int64) for key, ks in groups.items()}
+    return [arrays[key] for key in keys]
 
 
 def _valuation_basis(network: ParkNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -391,26 +399,45 @@ def truck_round(contracts: Contracts, bank, load: np.ndarray, min_lot: np.ndarra
     smallest_l, load_l = smallest[ready].tolist(), load[ready_links].tolist()
     limit_l = (contracts.links.capacity_per_day[ready_links] * interval_days).tolist()
     stock_l, space_l = stock[ready].tolist(), space[ready].tolist()
-    available: dict[int, float] = {}
+    available: dict[int, float] = {}   # stock and room left in this round, per store
     room: dict[int, float] = {}
+    # reservations as Python floats, written back once at the end (the same additions in the same
+    # order as on the arrays; nothing reads them before: a dispatch only queues its trucks)
+    out: dict[int, float] = {}
+    into: dict[int, float] = {}
     for k in range(len(links_l)):
-        s, c, lot_min = supplier_l[k], consumer_l[k], smallest_l[k]
-        if s not in available:
-            available[s] = stock_l[k]
-        if available[s] < lot_min:
+        s = supplier_l[k]
+        left = available.get(s)
+        if left is None:
+            left = available[s] = stock_l[k]
+        lot_min = smallest_l[k]
+        if left < lot_min:
             continue
-        if c not in room:
-            room[c] = space_l[k]
-        quantity = min(available[s], room[c], limit_l[k])
+        c = consumer_l[k]
+        free = room.get(c)
+        if free is None:
+            free = room[c] = space_l[k]
+        quantity = min(left, free, limit_l[k])
+        if not (quantity >= lot_min and quantity > 0.0):
+            continue
         full = load_l[k]
+        reserved_s = out.get(s)
+        if reserved_s is None:
+            reserved_s = reserved_out.item(s)
+        reserved_c = into.get(c)
+        if reserved_c is None:
+            reserved_c = reserved_in.item(c)
         lots = []
         while quantity >= lot_min and quantity > 0.0:
             lot = full if full < quantity else quantity
-            available[s] -= lot
-            room[c] -= lot
-            reserved_out[s] += lot
-            reserved_in[c] += lot
+            left -= lot
+            free -= lot
+            reserved_s += lot
+            reserved_c += lot
             lots.append(lot)
             quantity -= lot
-        if lots:
-            dispatch(links_l[k], lots)
+        available[s], room[c], out[s], into[c] = left, free, reserved_s, reserved_c
+        dispatch(links_l[k], lots)
+    if out:
+        reserved_out[list(out)] = list(out.values())
+        reserved_in[list(into)] = list(into.values())

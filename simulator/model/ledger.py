@@ -193,11 +193,17 @@ class LinkAccounts:
         self.trips = [0.0] * n
         self.subsidy = [0.0] * n
 
-    def deliver(self, link: int, quantity: float, price: float, trip_cost: float, subsidy_per_unit: float) -> None:
-        self.quantity[link] += quantity
-        self.payment[link] += price * quantity
-        self.trips[link] += trip_cost
-        self.subsidy[link] += subsidy_per_unit * quantity
+    def deliver(self, link: int, lots, price: float, trip_cost: float, subsidy_per_unit: float) -> None:
+        """Add deliveries of ``lots`` on ``link`` (each one trip of ``trip_cost``), lot by lot in order."""
+        quantity, payment = self.quantity[link], self.payment[link]
+        trips, subsidy = self.trips[link], self.subsidy[link]
+        for lot in lots:
+            quantity += lot
+            payment += price * lot
+            trips += trip_cost
+            subsidy += subsidy_per_unit * lot
+        self.quantity[link], self.payment[link] = quantity, payment
+        self.trips[link], self.subsidy[link] = trips, subsidy
 
     def close(self) -> None:
         """Book the period's sums as ledger rows (into the book's current period)."""

@@ -48,10 +48,11 @@ class Convoy:
     ----------
     payload : what the request carries.
     lots, trucks : the request's lots on board (one per truck; None if it had none) and their number.
-    requested, started, wait : day of the request, day the trucks were granted, days waited.
+    requested, started, wait, arrived : day of the request, day the trucks were granted, days
+        waited, day they arrived at the consumer.
     """
 
-    __slots__ = ("fleet", "request", "payload", "lots", "trucks", "requested", "started", "wait")
+    __slots__ = ("fleet", "request", "payload", "lots", "trucks", "requested", "started", "wait", "arrived")
 
     def __init__(self, fleet: Fleet, request: _Request, trucks: int):
         self.fleet, self.request, self.trucks = fleet, request, trucks
@@ -73,10 +74,11 @@ class Convoy:
 
     def arrive(self, _event) -> None:
         """Unload at the consumer, drive back empty."""
-        request = self.request
+        request, env = self.request, self.fleet.env
+        self.arrived = env.now
         if request.dropoff is not None:
             request.dropoff(self)
-        self.fleet.env.timeout(request.empty).callbacks.append(self.back)
+        env.timeout(request.empty).callbacks.append(self.back)
 
     def back(self, _event) -> None:
         """The trucks are back: free them and hand them on to the waiting requests."""

@@ -84,16 +84,15 @@ class Market:
         material = self.link_material
         transport, now = self.contracts.transport_per_unit, self.env.now
         for link, quantity in pipe_flows:
-            self.accounts.deliver(link, quantity, price[link], 0.0, subsidy[material[link]])
-            self.contracts.delivered(link, quantity, quantity * transport[link], now)
+            self.accounts.deliver(link, (quantity,), price[link], 0.0, subsidy[material[link]])
+            self.contracts.delivered(link, (quantity,), quantity * transport[link], now)
 
-    def deliver_by_truck(self, link: int, material: int, lots: list[float], price: float, trip_cost: float) -> None:
-        """Enter truck deliveries of ``lots`` (one trip each) at ``price`` per unit in the link accounts."""
-        deliver, delivered = self.accounts.deliver, self.contracts.delivered
-        subsidy, now = self.prices.subsidy_per_unit[material], self.env.now
-        for lot in lots:
-            deliver(link, lot, price, trip_cost, subsidy)
-            delivered(link, lot, trip_cost, now)
+    def deliver_by_truck(self, link: int, material: int, lots: list[float], price: float, trip_cost: float,
+                         now: float) -> None:
+        """Enter truck deliveries of ``lots`` (one trip each, arrived on day ``now``) at ``price`` per
+        unit in the link accounts."""
+        self.accounts.deliver(link, lots, price, trip_cost, self.prices.subsidy_per_unit[material])
+        self.contracts.delivered(link, lots, trip_cost, now)
 
     def invest(self, link: int, amount: float) -> None:
         """The consumer of a newly signed link pays for building it (regional contractors)."""

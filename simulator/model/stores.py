@@ -47,12 +47,21 @@ class StorageBank:
         """Remove ``amounts`` (never more than available) from ``slots``."""
         self.level[slots] = np.maximum(self.level[slots] - amounts, 0.0)
 
-    def load_truck(self, slot: int, lot: float) -> None:
-        """A truck takes a reserved lot from ``slot``."""
-        self.reserved_out[slot] -= lot
-        self.level[slot] = max(self.level[slot] - lot, 0.0)
+    def load_truck(self, slot: int, lots: list[float]) -> None:
+        """Trucks take reserved ``lots`` from ``slot``, one after the other (Python floats: the
+        same arithmetic as numpy's, without a numpy scalar per operation)."""
+        reserved, level = self.reserved_out.item(slot), self.level.item(slot)
+        for lot in lots:
+            reserved -= lot
+            level = max(level - lot, 0.0)
+        self.reserved_out[slot] = reserved
+        self.level[slot] = level
 
-    def unload_truck(self, slot: int, lot: float) -> None:
-        """A truck puts a lot into ``slot``, into room reserved for it."""
-        self.reserved_in[slot] -= lot
-        self.level[slot] += lot
+    def unload_truck(self, slot: int, lots: list[float]) -> None:
+        """Trucks put ``lots`` into ``slot``, into room reserved for them, one after the other."""
+        reserved, level = self.reserved_in.item(slot), self.level.item(slot)
+        for lot in lots:
+            reserved -= lot
+            level += lot
+        self.reserved_in[slot] = reserved
+        self.level[slot] = level
