@@ -8,7 +8,8 @@ block, never lists of dicts. Each finished chunk or block goes to the run's sink
 keeps everything, as before) or a caller's sink that writes them to disk
 (:class:`simulator.storage.SeriesFiles`), so a run holds its live state plus one open chunk,
 whatever its horizon. A (day,) series (links known, trucks busy, values avoided) costs 8 bytes a
-day and stays whole in memory.
+day and stays whole in memory. With ``run.record.stocks`` ``period`` or ``yearly`` the stores'
+levels are folded into periods (:class:`PeriodStocks`) instead of kept day by day.
 Cumulative flows are kept per recipe entry and folded into (firm, material) totals at the end,
 where the mass balance of every firm, material and the park is checked.
 """
