@@ -466,8 +466,7 @@ def cmd_plot(args, argv) -> int:
         raise EipsimError(f"{args.folder} has no chart to draw{asked} (a run folder has {', '.join(RUN_CHARTS)}; "
                           "an experiment those of its kind: comparison and differences, sweep or sweep_points, "
                           "sobol, and discovery when its arms' representative runs were kept)")
-    suffix = "" if args.lang == "en" else f"_{args.lang}"
-    for path in save_figures(args.folder, figures, dpi=args.dpi, suffix=suffix):
+    for path in save_figures(args.folder, figures, dpi=args.dpi, lang=args.lang):
         print(path)
     return EXIT_OK
 

@@ -5,10 +5,14 @@ printed: scenario summary, the indicator table with units (each linked to its de
 figures (for an experiment: its own charts, then the charts of each arm's representative run,
 under a heading per arm), the definitions with their sources, and the provenance of the result.
 
-Every figure is captioned (and its image given alt text) with the figure's overall title, or the
-title of its only panel, or a fixed caption of its kind. ``lang="id"`` writes the texts, the
-indicator names and the units in Indonesian, and the numbers the Indonesian way (``1.234,5``);
-the definitions of the indicators stay in English (the report says so).
+The figures are the SVG files that ``eipsim run``, an experiment or ``eipsim plot`` saved in the
+folder in the report's language, each captioned (and its image given alt text) with the title
+saved in it (:func:`simulator.plotting.charts.figure_caption`: the figure's overall title, or the
+title of its only panel, or a fixed caption of its kind); a chart not saved in that language (a
+folder written with ``--no-figures``, an Indonesian report of English charts) is drawn here.
+``lang="id"`` writes the texts, the indicator names and the units in Indonesian, and the numbers
+the Indonesian way (``1.234,5``); the definitions of the indicators stay in English (the report
+says so).
 
 The page is the Jinja2 template ``templates/report.html.j2`` (with ``templates/report.css``);
 this module gathers what it shows, as text already formatted for ``lang``, and the template
@@ -18,17 +22,15 @@ escapes every value.
 from __future__ import annotations
 
 import base64
-import io
 import json
 from functools import lru_cache
 from pathlib import Path
 
-from .plotting.charts import folder_figures, run_figures
-from .result_reader import ResultReader
+from .plotting.charts import CAPTIONS, figure_caption, folder_charts, folder_figures
+from .result_reader import ResultReader, saved_chart
 from .levers import active as active_levers
 from .metrics.registry import REGISTRY, metric_label
-from .vocabulary import format_change, format_value, not_available, number, unit_text
-from .plotting.sankey import KIND_NAMES
+from .vocabulary import KIND_NAMES, format_change, format_value, number, unit_text
 
 TEXT = {
     "en": {"title": "eipsim report", "summary": "Scenario", "indicators": "Indicators", "figures": "Figures",
@@ -53,13 +55,7 @@ TEXT = {
            "columns": ("scenario", "description", "firms", "horizon", "levers"), "days": "days",
            "seed": "seed",
            "plausibility": "Plausibility warnings",
-           "definitions_note": "",
-           "captions": {"material_fate": "By-product fate over time", "network": "Park network and realised exchanges",
-                        "sankey": "Material flows over the run", "local_economy": "Local economy of the park",
-                        "discovery": "Exchange links found and under contract over time",
-                        "comparison": "Indicators by scenario arm: mean and 95 % CI",
-                        "differences": "Change against the baseline: paired differences with 95 % CI",
-                        "sweep": "Indicators along the swept parameter"}},
+           "definitions_note": ""},
     "id": {"title": "Laporan eipsim", "summary": "Skenario", "indicators": "Indikator", "figures": "Gambar",
            "definitions": "Definisi", "provenance": "Asal-usul hasil", "indicator": "Indikator", "value": "Nilai",
            "unit": "Satuan", "ci": "Selang kepercayaan 95 %", "n": "n", "differences": "Selisih terhadap baseline",
@@ -82,14 +78,7 @@ TEXT = {
            "columns": ("skenario", "deskripsi", "perusahaan", "periode", "tuas kebijakan"), "days": "hari",
            "seed": "seed", "plausibility": "Peringatan kewajaran (dalam bahasa Inggris)",
            "definitions_note": "Definisi indikator dan sumbernya ditulis dalam bahasa Inggris; nama dan satuan "
-                               "indikator sudah diterjemahkan.",
-           "captions": {"material_fate": "Nasib produk samping dari waktu ke waktu",
-                        "network": "Jaringan kawasan dan pertukaran yang terjadi",
-                        "sankey": "Aliran material selama simulasi", "local_economy": "Ekonomi lokal kawasan",
-                        "discovery": "Tautan pertukaran yang ditemukan dan berkontrak dari waktu ke waktu",
-                        "comparison": "Indikator per skenario: rata-rata dan SK 95 %",
-                        "differences": "Perubahan terhadap skenario dasar: selisih berpasangan dengan SK 95 %",
-                        "sweep": "Indikator sepanjang parameter yang disapu"}},
+                               "indikator sudah diterjemahkan."},
 }
 
 
@@ -114,8 +103,8 @@ def build_report(folder: str | Path, lang: str = "en") -> str:
         "differences": _difference_rows(reader, lang) if kind == "compare" else None,
         "failures": {"count": len(failures), "keys": list(failures[0]),
                      "rows": [[_cell(r[k]) for k in failures[0]] for r in failures[:50]]} if failures else None,
-        "figures": [_figure(name, figure, f"fig-{name}", t) for name, figure in folder_figures(folder, lang).items()],
-        "arms": _arm_figures(reader, t, lang) if kind != "run" else [],
+        "figures": _figures(folder, lang, "fig-"),
+        "arms": _arm_figures(reader, lang) if kind != "run" else [],
         "definitions": [{"name": name, "label": _label(name, entry, lang), "unit": unit_text(entry["unit"], lang),
                          "definition": entry["definition"], "source": entry.get("source")}
                         for name, entry in metrics.items()],
@@ -135,56 +124,48 @@ def _template():
     return environment.get_template("report.html.j2")
 
 
-def _figure(name: str, figure, anchor: str, t: dict) -> dict:
-    return {"anchor": anchor, "caption": figure_caption(figure, name, t["captions"]), "svg": _svg_base64(figure)}
+def _figures(folder: Path, lang: str, anchor: str) -> list[dict]:
+    """The charts of a run or experiment ``folder`` as shown: the SVG files saved there in
+    ``lang`` with their captions, drawn (and captioned) here only where none was saved."""
+    found = {name: saved_chart(folder, name, lang) for name in folder_charts(folder)}
+    missing = tuple(name for name, saved in found.items() if saved is None)
+    if missing:
+        from .plotting.saving import svg_text
+
+        for name, figure in folder_figures(folder, lang, missing).items():
+            caption = figure_caption(figure, name, CAPTIONS.get(lang))
+            found[name] = svg_text(figure, caption), caption
+    return [{"anchor": f"{anchor}{name}", "caption": caption, "svg": base64.b64encode(svg).decode("ascii")}
+            for name, (svg, caption) in found.items()]
 
 
-def figure_caption(figure, name: str, captions: dict | None = None) -> str:
-    """The caption of a chart: the figure's overall title (suptitle) when it has one, else the
-    title of its only titled panel, else the fixed caption of the chart ``name``, else ``name``."""
-    title = figure.get_suptitle() if hasattr(figure, "get_suptitle") else ""
-    if not title.strip():
-        titles = [text for ax in figure.axes for loc in ("center", "left", "right")
-                  if (text := ax.get_title(loc=loc)).strip()]
-        title = titles[0] if len(titles) == 1 else ""
-    if not title.strip():
-        title = (captions or {}).get(name) or name.replace("_", " ")
-    return " ".join(title.split())
-
-
-def _arm_figures(reader: ResultReader, t: dict, lang: str) -> list[dict]:
+def _arm_figures(reader: ResultReader, lang: str) -> list[dict]:
     """The charts of each arm's representative run (the run folder of its replication 0), per arm."""
     arms = []
     for label in reader.arms_with_charts():
         slug = "".join(c if c.isalnum() or c in "-_" else "_" for c in label)
-        figures = run_figures(reader.chart_data(label), lang)
-        arms.append({"label": label, "slug": slug,
-                     "figures": [_figure(name, figure, f"fig-{slug}-{name}", t) for name, figure in figures.items()]})
+        arms.append({"label": label, "slug": slug, "figures": _figures(reader.arm_run(label), lang, f"fig-{slug}-")})
     return arms
 
 
 def _scenario_rows(reader: ResultReader, t: dict, lang: str) -> list[dict]:
-    from .loader import read_yaml_file
+    """The scenario of a run, or of each arm of an experiment (the first 12): its name, description,
+    firms by kind, horizon and levers, each file read once (reading a scenario is most of the
+    time of a report whose charts were saved)."""
     from .validation import load_scenario
 
-    kind = reader.kind
     kind_names = KIND_NAMES.get(lang, {})
     rows = []
     for path in reader.scenario_files()[:12]:
-        data, _ = read_yaml_file(path)
-        firms = data.get("firms", {})
-        count = sum(f.get("count", 1) for f in firms.values())
+        scenario = load_scenario(path)[0]
         kinds = {}
-        for f in firms.values():
-            kinds[f.get("kind", "anchor")] = kinds.get(f.get("kind", "anchor"), 0) + f.get("count", 1)
-        levers = active_levers(load_scenario(path)[0], lang)
-        horizon = data.get("run", {}).get("horizon_days")
-        horizon = f"{number(horizon, lang, 0)} {t['days']}" if isinstance(horizon, (int, float)) else not_available(lang)
+        for firm in scenario.firms.values():
+            kinds[firm.kind] = kinds.get(firm.kind, 0) + firm.count
         firm_kinds = ", ".join(f"{number(v, lang, 0)} {kind_names.get(k, k)}" for k, v in kinds.items())
-        rows.append({"name": path.stem if kind != "run" else str(data.get("name")),
-                     "description": str(data.get("description", "")),
-                     "firms": f"{number(count, lang, 0)} ({firm_kinds})", "horizon": horizon,
-                     "levers": ", ".join(levers) or "-"})
+        rows.append({"name": path.stem if reader.kind != "run" else scenario.name, "description": scenario.description,
+                     "firms": f"{number(sum(kinds.values()), lang, 0)} ({firm_kinds})",
+                     "horizon": f"{number(scenario.run.horizon_days, lang, 0)} {t['days']}",
+                     "levers": ", ".join(active_levers(scenario, lang)) or "-"})
     return rows
 
 
@@ -279,9 +260,3 @@ def _difference_rows(reader: ResultReader, lang: str) -> list[dict]:
 def _cell(value) -> str:
     """A table cell as text (an empty cell of a number column reads back as None: shown empty)."""
     return "" if value is None else str(value)
-
-
-def _svg_base64(figure) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return base64.b64encode(buffer.getvalue()).decode("ascii")

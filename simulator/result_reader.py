@@ -22,7 +22,9 @@ experiment folder only through this module (the layout is described in ``results
 from __future__ import annotations
 
 import csv
+import html
 import json
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -217,6 +219,28 @@ def _number(text: str) -> int | float | None:
         return float(text)
     except ValueError:
         return None
+
+
+def figure_file(folder: str | Path, name: str, lang: str = "en", ext: str = "svg") -> Path:
+    """The file of chart ``name`` in ``lang`` saved in a result folder: ``figures/<name>.<ext>``
+    in English, ``figures/<name>_<lang>.<ext>`` in another language."""
+    return Path(folder) / "figures" / (f"{name}.{ext}" if lang == "en" else f"{name}_{lang}.{ext}")
+
+
+_SVG_TITLE = re.compile(rb"<svg[^>]*>\s*<title>(.*?)</title>", re.DOTALL)
+
+
+def saved_chart(folder: str | Path, name: str, lang: str = "en") -> tuple[bytes, str] | None:
+    """The SVG file of chart ``name`` in ``lang`` saved in a run or experiment folder, and its
+    caption (the SVG's title, see :func:`storage.save_figures`); None when the folder has no
+    titled SVG of it (written with ``--no-figures``, drawn in another language only, or by an
+    older eipsim, whose SVGs had no title)."""
+    path = figure_file(folder, name, lang, "svg")
+    if not path.is_file():
+        return None
+    svg = path.read_bytes()
+    title = _SVG_TITLE.search(svg, 0, 4096)
+    return None if title is None else (svg, html.unescape(title.group(1).decode("utf-8")))
 
 
 class ResultReader:

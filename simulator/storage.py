@@ -548,30 +548,36 @@ def _npy_header(dtype, shape: tuple, size: int | None = None) -> bytes:
     return b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body.encode("latin1")
 
 
-def save_figures(folder: str | Path, figures: dict, dpi: int = 150, suffix: str = "") -> list[Path]:
-    """Save figures as ``<folder>/figures/<name><suffix>.png|svg``, each file written atomically.
+def save_figures(folder: str | Path, figures: dict, dpi: int = 150, lang: str = "en",
+                 captions: Mapping[str, str] | None = None) -> list[Path]:
+    """Save figures as PNG and SVG files (:func:`simulator.result_reader.figure_file`), each
+    written atomically; a figure's caption (``captions[name]``) is its SVG's title, which
+    ``eipsim report`` shows under it.
 
     A figure's layout is computed once, when its PNG is drawn; the SVG keeps it (a constrained
     layout would otherwise be solved again for each format: a third of the time of saving).
     """
+    from .result_reader import figure_file
+
     written = []
-    target = Path(folder) / "figures"
-    target.mkdir(parents=True, exist_ok=True)
+    (Path(folder) / "figures").mkdir(parents=True, exist_ok=True)
     for name, figure in figures.items():
         for ext in ("png", "svg"):
-            path = target / f"{name}{suffix}.{ext}"
+            path = figure_file(folder, name, lang, ext)
             with atomic_file(path, suffix=f".{ext}") as temporary:
-                figure.savefig(temporary, dpi=dpi, format=ext, metadata=_figure_metadata(ext))
+                figure.savefig(temporary, dpi=dpi, format=ext,
+                               metadata=figure_metadata(ext, (captions or {}).get(name)))
             written.append(path)
             figure.set_layout_engine("none")
     return written
 
 
-def _figure_metadata(ext: str) -> dict:
-    # Fixed metadata keeps figure files identical between identical runs.
+def figure_metadata(ext: str, title: str | None = None) -> dict:
+    """The metadata of a saved figure: fixed, so that identical runs write identical files; an
+    SVG's ``title`` (its ``<title>`` element) when given."""
     if ext == "png":
         return {"Software": "eipsim"}
-    return {"Date": None, "Creator": "eipsim"}
+    return {"Date": None, "Creator": "eipsim", **({"Title": title} if title else {})}
 
 
 def unwritable_reason(folder: str | Path) -> str | None:

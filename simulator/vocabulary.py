@@ -37,6 +37,9 @@ SCALES: tuple[tuple[float, dict[str, str]], ...] = (
 NOT_AVAILABLE = {"en": "n/a", "id": "t/a"}
 POINTS = {"en": "pp", "id": "poin %"}
 """A change of a share, in percentage points."""
+KIND_NAMES = {"id": {"anchor": "jangkar", "sme": "IKM", "recycler": "daur ulang", "utility": "utilitas",
+                     "service": "layanan"}}
+"""Names of the kinds of firm by language (English: the kind itself)."""
 DAY_OF_RUN = {"en": "day {}", "id": "hari ke-{}"}
 """A day of the run (unit ``day``), not a duration (unit ``days``)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import html
 import re
@@ -22,10 +23,19 @@ CHROMIUM = shutil.which("chromium")
 
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory):
+    """A 90-day run of the demo without its charts (its reports draw them)."""
     out = tmp_path_factory.mktemp("results")
     assert main(["run", str(SCENARIOS / "demo.yaml"), "--set", "run.horizon_days=90", "--out", str(out), "--quiet",
                  "--no-figures"]) == 0
     return next(out.glob("demo/*"))
+
+
+FIGURE = re.compile(r'<figure id="fig-([\w-]+)"><img alt="([^"]*)" src="data:image/svg\+xml;base64,([^"]+)">')
+
+
+def _shown(path) -> dict[str, tuple[str, bytes]]:
+    """Each figure of a report by its anchor (without ``fig-``): its alt text and its SVG."""
+    return {anchor: (html.unescape(alt), base64.b64decode(svg)) for anchor, alt, svg in FIGURE.findall(path.read_text())}
 
 
 class _Collector(HTMLParser):
@@ -167,6 +177,27 @@ def _parsed(path) -> _Collector:
     return parser
 
 
+def test_report_shows_the_saved_charts_and_draws_only_those_not_saved(compare_reports, tmp_path):
+    """The report embeds each chart's SVG file as saved (the experiment's and each arm's), captioned
+    with the title saved in it; a chart not saved (here the differences chart, its file removed) is
+    drawn, with the caption and SVG header it has when saved."""
+    from simulator.result_reader import saved_chart
+
+    folder = tmp_path / "compare"
+    shutil.copytree(compare_reports, folder, ignore=shutil.ignore_patterns("report*.html"))
+    differences_svg, differences_caption = saved_chart(folder, "differences")
+    (folder / "figures/differences.svg").unlink()
+    arm = ResultReader(folder).arm_run("platform")
+    marker = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">\n <title>A &amp; saved</title></svg>'
+    (arm / "figures/sankey.svg").write_bytes(marker)
+    assert main(["report", str(folder)]) == 0
+    shown = _shown(folder / "report.html")
+    assert shown["platform-sankey"] == ("A & saved", marker)
+    assert shown["comparison"] == saved_chart(folder, "comparison")[::-1]
+    alt, drawn = shown["differences"]
+    assert alt == differences_caption and drawn.startswith(differences_svg[:differences_svg.index(b"<defs>")])
+
+
 def test_experiment_report_has_differences(compare_reports):
     folder = compare_reports
     assert {p.name for p in (folder / "figures").glob("*.png")} >= {"comparison.png", "differences.png",
@@ -189,6 +220,11 @@ def test_experiment_report_embeds_the_figures_of_every_arm_under_its_heading(com
         assert {f"fig-{arm}-{chart}" for chart in charts} <= parser.anchors, arm
     assert {"fig-comparison", "fig-differences", "fig-discovery"} <= parser.anchors
     assert len(parser.images) == 3 + 6 * len(arms)
+    shown = _shown(path)  # the charts the comparison saved, as saved
+    reader = ResultReader(compare_folder)
+    for anchor, folder, chart in [(name, compare_folder, name) for name in ("comparison", "differences", "discovery")] + [
+            (f"{arm}-{chart}", reader.arm_run(arm), chart) for arm in arms for chart in charts]:
+        assert shown[anchor][1] == (folder / "figures" / f"{chart}.svg").read_bytes(), anchor
     text = path.read_text()
     # each arm's charts follow its heading, before the next arm's
     order = [text.index(f'id="{anchor}"') for anchor in ("arm-demo", "fig-demo-sankey", "arm-platform",
@@ -222,15 +258,15 @@ def test_every_figure_has_a_caption_and_alt_text_of_its_own(run_folder, compare_
 def test_caption_prefers_the_suptitle_then_a_single_panel_title_then_the_chart_kind():
     from matplotlib.figure import Figure
 
-    from simulator.report import TEXT, figure_caption
+    from simulator.plotting.charts import CAPTIONS, figure_caption
 
     fig = Figure()
     left, right = fig.subplots(1, 2)
     left.set_title("panel A")
     right.set_title("panel B")
-    assert figure_caption(fig, "sweep", TEXT["en"]["captions"]) == "Indicators along the swept parameter"
+    assert figure_caption(fig, "sweep", CAPTIONS["en"]) == "Indicators along the swept parameter"
     fig.suptitle("Overall\ntitle")
-    assert figure_caption(fig, "sweep", TEXT["en"]["captions"]) == "Overall title"
+    assert figure_caption(fig, "sweep", CAPTIONS["en"]) == "Overall title"
     single = Figure()
     single.subplots().set_title("only panel", loc="left")
     assert figure_caption(single, "x") == "only panel"

@@ -131,8 +131,8 @@ def _draw_all(folder: Path, lang: str, suffix: str) -> None:
     from ..report import build_report
     from ..storage import write_atomic
 
-    save_figures(folder, experiment_figures(folder, lang), suffix=suffix)
+    save_figures(folder, experiment_figures(folder, lang), lang=lang)
     reader = ResultReader(folder)
     for arm in reader.arms_with_charts():
-        save_figures(reader.arm_run(arm), run_figures(reader.chart_data(arm), lang), suffix=suffix)
+        save_figures(reader.arm_run(arm), run_figures(reader.chart_data(arm), lang), lang=lang)
     write_atomic(folder / f"report{suffix}.html", build_report(folder, lang))

@@ -2,8 +2,9 @@
 
 A run folder holds ``chart_data.json``; an experiment folder holds ``summary.csv``,
 ``differences.csv`` (comparisons) and the chart data of each arm's representative run in its run
-folder ``runs/<run_id>/``. ``eipsim plot`` and ``eipsim report`` redraw from these files, in either
-language and at any resolution, without re-running anything.
+folder ``runs/<run_id>/``. ``eipsim plot`` redraws from these files, in either language and at any
+resolution, without re-running anything; ``eipsim report`` embeds the charts saved in the folder
+(each SVG titled with its :func:`figure_caption`) and draws only those not saved in its language.
 """
 
 from __future__ import annotations
@@ -18,6 +19,37 @@ RUN_CHARTS = ("material_fate", "network", "sankey", "local_economy", "discovery"
 EXPERIMENT_CHARTS = ("comparison", "differences", "sweep", "sweep_points", "sobol", "discovery")
 MIN_DPI, MAX_DPI = 10, 2400
 """Resolutions of PNG charts accepted by :func:`check_dpi`."""
+
+
+CAPTIONS = {
+    "en": {"material_fate": "By-product fate over time", "network": "Park network and realised exchanges",
+           "sankey": "Material flows over the run", "local_economy": "Local economy of the park",
+           "discovery": "Exchange links found and under contract over time",
+           "comparison": "Indicators by scenario arm: mean and 95 % CI",
+           "differences": "Change against the baseline: paired differences with 95 % CI",
+           "sweep": "Indicators along the swept parameter"},
+    "id": {"material_fate": "Nasib produk samping dari waktu ke waktu",
+           "network": "Jaringan kawasan dan pertukaran yang terjadi",
+           "sankey": "Aliran material selama simulasi", "local_economy": "Ekonomi lokal kawasan",
+           "discovery": "Tautan pertukaran yang ditemukan dan berkontrak dari waktu ke waktu",
+           "comparison": "Indikator per skenario: rata-rata dan SK 95 %",
+           "differences": "Perubahan terhadap skenario dasar: selisih berpasangan dengan SK 95 %",
+           "sweep": "Indikator sepanjang parameter yang disapu"},
+}
+"""The caption of each chart kind in each language, for a figure with no title of its own."""
+
+
+def figure_caption(figure, name: str, captions: dict | None = None) -> str:
+    """The caption of a chart: the figure's overall title (suptitle) when it has one, else the
+    title of its only titled panel, else the fixed caption of the chart ``name``, else ``name``."""
+    title = figure.get_suptitle() if hasattr(figure, "get_suptitle") else ""
+    if not title.strip():
+        titles = [text for ax in figure.axes for loc in ("center", "left", "right")
+                  if (text := ax.get_title(loc=loc)).strip()]
+        title = titles[0] if len(titles) == 1 else ""
+    if not title.strip():
+        title = (captions or {}).get(name) or name.replace("_", " ")
+    return " ".join(title.split())
 
 
 def check_dpi(dpi) -> int:
@@ -56,35 +88,64 @@ def run_figures(data: dict, lang: str = "en", only: tuple[str, ...] | None = Non
     return {name: run_chart(name, data, lang) for name in RUN_CHARTS if only is None or name in only}
 
 
+def experiment_charts(folder: Path) -> tuple[str, ...]:
+    """The names of the charts of an experiment folder, in :data:`EXPERIMENT_CHARTS` order: those
+    its kind supports (Sobol indices only where ``sensitivity.csv`` has them, not for Morris
+    screening; discovery only when its arms' representative runs were kept)."""
+    reader = ResultReader(folder)
+    plan = reader.plan()
+    kind, parameters = plan["kind"], len(plan.get("parameters") or ())
+    names = []
+    if kind in ("replications", "compare"):
+        names.append("comparison")
+    if kind == "compare":
+        names.append("differences")
+    if kind == "sweep" and parameters == 1:
+        names.append("sweep")
+    if kind == "sweep" and parameters > 1 or kind == "sensitivity":  # a Latin hypercube or a Sobol design
+        names.append("sweep_points")
+    if kind == "sensitivity" and any(row.get("ST") is not None for row in reader.table("sensitivity.csv")):
+        names.append("sobol")
+    if reader.arms_with_charts():
+        names.append("discovery")
+    return tuple(names)
+
+
 def experiment_figures(folder: Path, lang: str = "en", only: tuple[str, ...] | None = None) -> dict:
     """The figures of an experiment folder, by name (those its kind supports)."""
     from . import compare, discovery_chart, sobol, sweep
 
     reader = ResultReader(folder)
     plan = reader.plan()
-    summary = reader.table("summary.csv")
     meta = {"scenario": plan["name"], "seed": plan["root_seed"], "replications": plan["replications"]}
-    wanted = lambda name: only is None or name in only  # noqa: E731
+    names = [name for name in experiment_charts(folder) if only is None or name in only]
+    summary = reader.table("summary.csv") if set(names) & {"comparison", "sweep", "sweep_points"} else []
     figures = {}
-    if plan["kind"] in ("replications", "compare") and wanted("comparison"):
-        figures["comparison"] = compare.plot_comparison(summary, meta, lang=lang)
-    if plan["kind"] == "compare" and wanted("differences"):
-        figures["differences"] = compare.plot_differences(reader.table("differences.csv"), meta, lang=lang)
-    if plan["kind"] == "sweep" and len(plan["parameters"]) == 1 and wanted("sweep"):
-        figures["sweep"] = sweep.plot_sweep(summary, plan["parameters"][0], meta, lang=lang)
-    if ((plan["kind"] == "sweep" and len(plan["parameters"]) > 1 or plan["kind"] == "sensitivity")
-            and wanted("sweep_points")):
-        # a Latin hypercube or a Sobol design: each setting's mean against each parameter
-        figures["sweep_points"] = sweep.plot_sweep_points(summary, plan["parameters"], meta, lang=lang)
-    sobol_rows = reader.table("sensitivity.csv") if plan["kind"] == "sensitivity" else []
-    if any(row.get("ST") is not None for row in sobol_rows) and wanted("sobol"):  # Morris screening has none
-        figures["sobol"] = sobol.plot_sobol(sobol_rows, meta, lang=lang)
-    series = {label: reader.chart_data(label)["discovery"] for label in reader.arms_with_charts()}
-    if series and wanted("discovery"):
-        # each arm's chart data is its representative run: replication 0 of the experiment
-        drawn = {**meta, "replication": 0, "replication_of_each_arm": True}
-        figures["discovery"] = discovery_chart.plot_discovery(series, drawn, lang=lang)
+    for name in names:
+        if name == "comparison":
+            figures[name] = compare.plot_comparison(summary, meta, lang=lang)
+        elif name == "differences":
+            figures[name] = compare.plot_differences(reader.table("differences.csv"), meta, lang=lang)
+        elif name == "sweep":
+            figures[name] = sweep.plot_sweep(summary, plan["parameters"][0], meta, lang=lang)
+        elif name == "sweep_points":  # each setting's mean against each parameter
+            figures[name] = sweep.plot_sweep_points(summary, plan["parameters"], meta, lang=lang)
+        elif name == "sobol":
+            figures[name] = sobol.plot_sobol(reader.table("sensitivity.csv"), meta, lang=lang)
+        elif name == "discovery":
+            # each arm's chart data is its representative run: replication 0 of the experiment
+            series = {label: reader.chart_data(label)["discovery"] for label in reader.arms_with_charts()}
+            drawn = {**meta, "replication": 0, "replication_of_each_arm": True}
+            figures[name] = discovery_chart.plot_discovery(series, drawn, lang=lang)
     return figures
+
+
+def folder_charts(folder: Path) -> tuple[str, ...]:
+    """The names of the charts of a run or experiment folder (none for a run kept without its tables)."""
+    reader = ResultReader(folder)
+    if reader.is_run:
+        return RUN_CHARTS if reader.has_tables() else ()
+    return experiment_charts(folder)
 
 
 def folder_figures(folder: Path, lang: str = "en", only: tuple[str, ...] | None = None) -> dict:

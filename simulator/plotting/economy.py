@@ -9,9 +9,8 @@ import numpy as np
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from ..vocabulary import number
+from ..vocabulary import KIND_NAMES, number
 from .compare import NumberFormatter, framed, scale_for
-from .network_map import KIND_NAMES
 from .style import OKABE_ITO, footer, label
 
 ROUND_COLOURS = {"r1": "#0072B2", "r2": "#E69F00", "r3": "#009E73", "total": "#555555"}

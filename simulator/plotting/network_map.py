@@ -22,7 +22,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..vocabulary import number, readable, unit_name
+from ..vocabulary import KIND_NAMES, number, readable, unit_name
 from .style import KIND_MARKERS, OKABE_ITO, footer, label, material_colours, new_figure
 
 MAX_WIDTH_PT = 8.0
@@ -53,8 +53,6 @@ LABELS = {
            "far_legend": "kosong di tepi: perusahaan jauh (jarak pada label)",
            "geo": "(0, 0) = {lat} {lon}, proyeksi ekuirektangular lokal"},
 }
-KIND_NAMES = {"id": {"anchor": "jangkar", "sme": "IKM", "recycler": "daur ulang", "utility": "utilitas",
-                     "service": "layanan"}}
 
 
 def firm_sizes(firms: list[dict]) -> tuple[np.ndarray, str]:

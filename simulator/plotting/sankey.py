@@ -47,7 +47,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path
 
-from ..vocabulary import number
+from ..vocabulary import KIND_NAMES, number
 from ..vocabulary import unit_name
 from .style import OKABE_ITO, footer, label, new_figure
 
@@ -114,8 +114,6 @@ LABELS = {
            "exchanged": "dipertukarkan", "sold": "dijual"},
 }
 """Texts by language; keys ``in:other`` and ``out:...`` name the fixed nodes of the chart data."""
-KIND_NAMES = {"id": {"anchor": "jangkar", "sme": "IKM", "recycler": "daur ulang", "utility": "utilitas",
-                     "service": "layanan"}}
 KAPPA = 0.5523  # cubic Bezier control distance for a quarter circle (per unit radius)
 
 

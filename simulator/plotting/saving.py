@@ -27,7 +27,7 @@ import traceback
 from pathlib import Path
 
 from .. import storage
-from .charts import RUN_CHARTS, run_chart
+from .charts import CAPTIONS, RUN_CHARTS, figure_caption, run_chart
 
 SVG_SALT = "eipsim"
 """``svg.hashsalt``: SVG element ids derived from their content only (not a random salt per file)."""
@@ -47,12 +47,27 @@ class _DrawingTraceback(Exception):
         return self.args[0]
 
 
-def save_figures(folder: str | Path, figures: dict, dpi: float = 150, suffix: str = "") -> list[Path]:
-    """:func:`simulator.storage.save_figures` with the fixed SVG salt."""
+def save_figures(folder: str | Path, figures: dict, dpi: float = 150, lang: str = "en") -> list[Path]:
+    """:func:`simulator.storage.save_figures` with the fixed SVG salt, each SVG titled with its
+    caption (:func:`simulator.plotting.charts.figure_caption`) in ``lang``, the language the
+    figures are drawn in."""
     from matplotlib import rc_context
 
+    captions = {name: figure_caption(figure, name, CAPTIONS.get(lang)) for name, figure in figures.items()}
     with rc_context({"svg.hashsalt": SVG_SALT}):
-        return storage.save_figures(folder, figures, dpi, suffix)
+        return storage.save_figures(folder, figures, dpi, lang, captions)
+
+
+def svg_text(figure, caption: str) -> bytes:
+    """The SVG of a figure as :func:`save_figures` writes it (titled ``caption``), not saved."""
+    import io
+
+    from matplotlib import rc_context
+
+    buffer = io.BytesIO()
+    with rc_context({"svg.hashsalt": SVG_SALT}):
+        figure.savefig(buffer, format="svg", metadata=storage.figure_metadata("svg", caption))
+    return buffer.getvalue()
 
 
 def draw_run_charts(folder: str | Path, data: dict, dpi: float = 150) -> list[Path]:
