@@ -309,7 +309,7 @@ def cmd_run(args, argv) -> int:
                                  overrides=args.overrides, seed=args.seed, **_engine(args, argv))
         return _report(experiment, args)
     from .plotting.saving import ChartProcesses
-    from .scenario_warnings import run_warnings, scenario_warnings
+    from .scenario_warnings import scenario_warnings
     from .single_run import run_and_save
     from .validation import load_scenario
 
@@ -339,7 +339,7 @@ def cmd_run(args, argv) -> int:
         print(sector_multiplier_table(saved.folder / "io_multipliers.csv"))
         for warning in saved.warnings:
             print(f"  Warning: {warning['text']}")
-        for note in run_warnings(saved.result):
+        for note in saved.notes:
             print(f"  Warning: {note}")
         if args.format == "auto" and (parquet := sorted(p.name for p in saved.folder.glob("*.parquet"))):
             print(f"  Tables of more than {AUTO_PARQUET_ROWS:,} rows, too long for Excel, are Parquet files "

@@ -96,8 +96,8 @@ def _quote(name: str) -> str:
 
 
 def run_warnings(result) -> list[Problem]:
-    """Notes on one finished run (one line each in the run's terminal table): firms in the park
-    that produced nothing over the whole run."""
+    """Notes on one finished run (``notes`` of its manifest, one line each in the run's terminal
+    table): firms in the park that produced nothing over the whole run."""
     info = result.firms
     present = np.asarray(info.present_at_start) | np.asarray(info.present_at_end)
     produced = np.asarray(result.output).sum(axis=0)

@@ -18,6 +18,7 @@ from .metrics.plausibility import driving_parameters, plausibility_warnings
 from .metrics.registry import describe
 from .model.park import run_scenario
 from .results import RunResult
+from .scenario_warnings import run_warnings
 from .storage import TABLE_CHUNK_ROWS, ResultFolder, check_table_format, digest, manifest, run_folder, utc_now
 from .uncertainty import locate, sample
 from .validation import sampled_scenario
@@ -35,6 +36,9 @@ class SavedRun:
     result: RunResult
     warnings: list[dict]
     """Plausibility warnings (:mod:`.metrics.plausibility`), also in the manifest."""
+    notes: list[str]
+    """Notes on the run (:func:`.scenario_warnings.run_warnings`: firms that produced nothing),
+    also in the manifest."""
 
 
 def resolved_yaml(scenario: Scenario, document: LoadedDocument | None, drawn: dict[str, float] | None = None) -> str:
@@ -142,6 +146,7 @@ def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, 
         result = run_scenario(simulated, replication=replication, sink=folder.series())
         values = compute_metrics(result)
         warnings = plausibility_warnings(values, simulated, driving_parameters(result, simulated))
+        notes = [str(note) for note in run_warnings(result)]
         folder.write_text("scenario.resolved.yaml", text)
         folder.write_text("scenario.composed.yaml", composed_yaml(simulated))
         folder.write_json("metrics.json", describe(values, scenario.currency))
@@ -151,6 +156,7 @@ def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, 
             scenario_digest=scenario_digest, seed=result.seed, argv=argv or [], started=started,
             finished=utc_now(), sources=provenance(document),
             extra={"sim_events": result.sim_events, "replications": 1, "replication": replication,
-                   "uncertain": uncertain_record(scenario, drawn, replication), "plausibility": warnings}))
+                   "uncertain": uncertain_record(scenario, drawn, replication), "plausibility": warnings,
+                   "notes": notes}))
         path = folder.commit()
-    return SavedRun(folder=path, metrics=values, result=result, warnings=warnings)
+    return SavedRun(folder=path, metrics=values, result=result, warnings=warnings, notes=notes)

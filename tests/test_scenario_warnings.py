@@ -6,6 +6,8 @@ on stderr, and leaves the exit code 0; the run's table says when a firm produced
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import MINI_SCENARIO, position, replace_once
 
@@ -113,8 +115,10 @@ def test_validate_and_run_print_warnings_and_exit_0(write_yaml, tmp_path, capsys
     assert main(["run", str(path), "--out", str(tmp_path / "out"), "--no-figures"]) == 0
     out, err = capsys.readouterr()
     assert f"{path}:{line}:{col}: warning: firms.paper_mill.inputs.pulp" in err
-    assert ("  Warning: 1 firm(s) produced nothing in 30 days: paper_mill (`eipsim validate` warns about firms "
-            "that can never produce)") in out.splitlines()
+    note = "1 firm(s) produced nothing in 30 days: paper_mill (`eipsim validate` warns about firms that can never produce)"
+    assert f"  Warning: {note}" in out.splitlines()
+    manifest = json.loads(next((tmp_path / "out").glob("*/*/manifest.json")).read_text())
+    assert manifest["notes"] == [note]   # the table prints the notes the manifest keeps
     # a sector without output has no multipliers (not 1.00 and an income multiplier of 0)
     assert "    paper_mill n/a / n/a" in out.splitlines()
     from simulator.result_reader import read_table
