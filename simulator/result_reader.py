@@ -227,6 +227,8 @@ def figure_file(folder: str | Path, name: str, lang: str = "en", ext: str = "svg
     return Path(folder) / "figures" / (f"{name}.{ext}" if lang == "en" else f"{name}_{lang}.{ext}")
 
 
+MAX_ARMS_WARNED = 3
+"""Arms whose plausibility warnings of one kind are each shown (see :meth:`ResultReader.plausibility`)."""
 _SVG_TITLE = re.compile(rb"<svg[^>]*>\s*<title>(.*?)</title>", re.DOTALL)
 
 
@@ -286,13 +288,28 @@ class ResultReader:
         return self.json("manifest.json")
 
     def plausibility(self) -> list[tuple[str, str]]:
-        """(arm, text) of each plausibility warning: a run's from its manifest (arm ``""``), an
-        experiment's from ``plausibility.json`` (none in a folder written before it existed)."""
+        """(arms, text) of each plausibility warning: a run's from its manifest (arms ``""``), an
+        experiment's from ``plausibility.json`` (none in a folder written before it existed), each
+        text once with the arms that have it (``demo, platform``); a warning of more than
+        :data:`MAX_ARMS_WARNED` arms (a sweep's points) once, with how many arms have it and the
+        text of the first (``12 of 16 points, e.g. p000``)."""
         if self.is_run:
             return [("", w["text"]) for w in self.manifest().get("plausibility", [])]
         path = self.path / "plausibility.json"
         found = read_json(path) if path.is_file() else {}
-        return [(arm, w["text"]) for arm, warnings in found.items() for w in warnings]
+        by_title: dict[str, dict[str, list[str]]] = {}
+        for arm, warnings in found.items():
+            for warning in warnings:
+                by_title.setdefault(warning["title"], {}).setdefault(warning["text"], []).append(arm)
+        noun = "points" if self.kind in ("sweep", "sensitivity") else "arms"
+        lines = []
+        for texts in by_title.values():
+            if len(texts) <= MAX_ARMS_WARNED:
+                lines += [(", ".join(arms), text) for text, arms in texts.items()]
+            else:
+                (text, arms), count = next(iter(texts.items())), sum(len(a) for a in texts.values())
+                lines.append((f"{count} of {len(self.plan()['arms'])} {noun}, e.g. {arms[0]}", text))
+        return lines
 
     def plan(self) -> dict:
         """``plan.json`` of an experiment: kind, name, replications, root seed, parameters, arms."""

@@ -165,8 +165,11 @@ def test_experiment_flags_each_arms_mean_multipliers(compare_reports, capsys):
     assert employment["values"] == pytest.approx([summary[("platform", m)] for m in employment["indicators"]], rel=1e-9)
     assert employment["parameters"][0] == "region.supplier_jobs_per_million = 0.01"
     experiment = type("E", (), {"folder": compare_folder, "kind": "compare", "runs_done": 4, "runs_total": 4})()
-    assert "  Warning (platform): Employment multipliers, Type I / Type II" in experiment_table(experiment)
-    assert ("platform", employment["text"]) in ResultReader(compare_folder).plausibility()
+    # each warning once, with the arms that have it (the same text in both arms here)
+    shown = ResultReader(compare_folder).plausibility()
+    arms = next(arms.split(", ") for arms, text in shown if text == employment["text"])
+    assert "platform" in arms and len(shown) == len({text for _, text in shown})
+    assert f"  Warning ({', '.join(arms)}): Employment multipliers, Type I / Type II" in experiment_table(experiment)
     assert "platform: Employment multipliers" in (compare_folder / "report.html").read_text()
 
 
@@ -349,6 +352,40 @@ def test_lhs_sweeps_and_sensitivity_write_charts_and_plot_draws_them(design_fold
         "sobol_id.png", "sobol_id.svg", "sweep_points_id.png", "sweep_points_id.svg"]
     assert main(["plot", str(sweep), "--only", "network"]) == 2
     assert "no chart to draw among network" in capsys.readouterr().err
+
+
+def test_sweeps_and_sensitivity_analyses_check_each_points_multipliers(design_folders):
+    """Before, only replications and comparisons checked their multipliers against the reference:
+    a sweep printed no plausibility warning. Each point's mean multipliers are checked now, with
+    the parameters that drive them in its first replication; the table shows each warning once."""
+    from simulator.experiment.terminal_tables import experiment_table
+
+    for folder in design_folders[:2]:
+        found = json.loads((folder / "plausibility.json").read_text())
+        points = [arm["label"] for arm in ResultReader(folder).plan()["arms"]]
+        summary = {(r["arm"], r["metric"]): float(r["mean"]) for r in csv.DictReader(open(folder / "summary.csv"))}
+        assert set(found) == set(points)   # the demo's employment multipliers are implausible at every point
+        for point, warnings in found.items():
+            employment = next(w for w in warnings if w["title"] == "Employment multipliers")
+            assert employment["values"] == pytest.approx([summary[(point, m)] for m in employment["indicators"]])
+            assert employment["parameters"][0] == "region.supplier_jobs_per_million = 0.01"
+        kind = ResultReader(folder).kind
+        experiment = type("E", (), {"folder": folder, "kind": kind, "runs_done": 1, "runs_total": 1})()
+        lines = [line for line in experiment_table(experiment).splitlines() if "Employment multipliers" in line]
+        assert 1 <= len(lines) <= 4 and all(line.startswith("  Warning (") for line in lines)
+
+
+def test_a_warning_of_many_points_is_shown_once_with_their_count(tmp_path):
+    (tmp_path / "plan.json").write_text(json.dumps({"kind": "sweep", "arms": [{"label": f"p{k}"} for k in range(6)]}))
+    warning = {"title": "LM3 of the park", "text": "LM3 of the park {} is above 2.20"}
+    found = {f"p{k}": [{**warning, "text": warning["text"].format(2.5 + k / 10)}] for k in range(5)}
+    found["p5"] = found["p4"]
+    (tmp_path / "plausibility.json").write_text(json.dumps(found))
+    assert ResultReader(tmp_path).plausibility() == [("6 of 6 points, e.g. p0", "LM3 of the park 2.5 is above 2.20")]
+    del found["p0"], found["p1"]
+    (tmp_path / "plausibility.json").write_text(json.dumps(found))
+    assert ResultReader(tmp_path).plausibility() == [(f"p{k}", f"LM3 of the park {2.5 + k / 10} is above 2.20")
+                                                     for k in (2, 3)] + [("p4, p5", "LM3 of the park 2.9 is above 2.20")]
 
 
 def test_sensitivity_report_has_sobol_indices_and_figures(design_folders):

@@ -13,9 +13,9 @@ Tables of an experiment folder:
   parameter's sampled values (``runs.csv`` and ``metrics.csv`` then have a column per uncertain
   parameter with the value each run drew). Sweeps and sensitivity experiments: one scope,
   ``all runs``, against the designed parameters' values and any uncertain draws;
-* ``plausibility.json`` (replications and comparisons): per arm, the warnings of its mean
-  multipliers and LM3 above ``region.reference_multipliers``, with the parameters that drive them
-  in the arm's representative run (:mod:`..metrics.plausibility`);
+* ``plausibility.json``: per arm (or sweep point), the warnings of its mean multipliers and LM3
+  above ``region.reference_multipliers``, with the parameters that drive them in the arm's
+  representative run (its replication 0; :mod:`..metrics.plausibility`);
 * ``failures.csv``: failed runs with their parameters and error.
 
 Every run is a run folder ``runs/<run_id>/`` in the layout of a single run (readable by
@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ..compose import compose
-from ..metrics.plausibility import driving_parameters, plausibility_warnings
+from ..metrics.plausibility import plausibility_warnings
 from ..metrics.registry import REGISTRY, describe, unit_of
 from ..single_run import composed_yaml, resolved_yaml, uncertain_record, write_run_tables
 from ..storage import (ExperimentStore, check_table_format, csv_text, digest, json_text, manifest, run_folder,
@@ -220,8 +220,6 @@ def _run_missing(plan: Plan, store: ExperimentStore, engine: str, jobs: int | No
     runner = make_engine(engine, jobs, scheduler) if runnable else None
     try:
         for record in (runner.imap(execute, calls) if runner else ()):
-            if record.get("result") is not None:  # what drives each multiplier in the arm's representative run
-                record["driving_parameters"] = driving_parameters(record["result"], scenarios[record["arm"]])
             writer.save(record)
             bar.update(1)
     except EngineLost as exc:
@@ -342,8 +340,7 @@ def finalise(plan: Plan, store: ExperimentStore) -> ExperimentOutcome:
         store.write("differences.csv", csv_text(_columns(differences)))
     if uncertain or plan.kind in DESIGNS:
         store.write("drivers.csv", csv_text(_columns(_drivers(plan, by_replication, uncertain, names))))
-    if plan.kind in ("replications", "compare"):
-        store.write("plausibility.json", json_text(_plausibility(plan, store, summary)))
+    store.write("plausibility.json", json_text(_plausibility(plan, store, summary)))
     first = plan.arms[0].label
     means = {row["metric"]: row["mean"] for row in summary if row["arm"] == first}
     described = describe(means, currency)

@@ -1,8 +1,8 @@
 """One run of an experiment, as executed by any engine (serial, process pool, Dask worker).
 
 ``execute`` is a plain top-level function of picklable arguments returning a small record
-(indicators, timing, the values drawn for the scenario's ``uncertain:`` parameters, or the
-error), so the same code runs in every engine and results do not depend on where they were
+(indicators, timing, the values drawn for the scenario's ``uncertain:`` parameters, for an arm's
+representative run the parameters that drive its multipliers, or the error), so the same code runs in every engine and results do not depend on where they were
 computed. Each worker process keeps the few networks it built last,
 so replications of one arm do not rebuild the park graph. A run streams its series to a
 temporary folder (:func:`simulator.storage.scratch_series`), so a worker holds one run's live
@@ -43,12 +43,14 @@ def execute(task: Task, scenario: Scenario, cache_key: str, keep_result: bool = 
     ``scenario`` is the arm's scenario composed once by the caller, or, when it has ``uncertain:``
     parameters, as written: each draw is then a park of its own, composed here."""
     from ..metrics import compute_metrics
+    from ..metrics.plausibility import driving_parameters
     from ..model.park import run_scenario
     from ..storage import scratch_series
 
     started = time.perf_counter()
     record = {"run_id": task.run_id, "arm": task.arm, "replication": task.replication,
               "root_seed": task.root_seed}
+    arm_scenario = scenario
     try:
         values = sample(scenario, task.root_seed, task.replication)
         if values:
@@ -59,6 +61,8 @@ def execute(task: Task, scenario: Scenario, cache_key: str, keep_result: bool = 
             result = run_scenario(scenario, seed=task.root_seed, network=_network(cache_key, scenario),
                                   replication=task.replication, sink=sink)
             record.update(status="ok", metrics=compute_metrics(result), sim_events=result.sim_events)
+            if task.replication == 0:  # what drives each multiplier in the arm's representative run
+                record["driving_parameters"] = driving_parameters(result, arm_scenario)
         if keep_result:
             record["result"] = result
     except Exception as exc:  # reported per run; the experiment goes on
