@@ -92,6 +92,7 @@ class DailyClock:
         self._close_period((self.horizon - 1) // self.period * self.period)
 
     def _end_of_day(self, day: int) -> None:
+        self.dispatch.book()
         self.recorder.end_of_day(day, self.bank, self.market.links_known(), self.market.links_active(),
                                  self.dispatch.fleets.busy_days())
 

@@ -106,6 +106,7 @@ class LinkLifecycle:
         self.horizon = float("inf")
         links = contracts.links
         n = len(links)
+        self._supplier, self._consumer = links.supplier.tolist(), links.consumer.tolist()
         self.busy = np.zeros(n, dtype=bool)   # a negotiation or contract process is running
         self.start_day = np.maximum(entry_day[links.supplier], entry_day[links.consumer])
         rate = np.full(n, self.spec.base_rate_per_year / DAYS_PER_YEAR)
@@ -240,8 +241,8 @@ class LinkLifecycle:
         return self.spec.negotiation_days * factor
 
     def _closed(self, link: int) -> bool:
-        links = self.contracts.links
-        return bool(self.firms.exited[links.supplier[link]] or self.firms.exited[links.consumer[link]])
+        exited = self.firms.exited
+        return bool(exited[self._supplier[link]] or exited[self._consumer[link]])
 
     def _negotiated(self, link: int) -> None:
         """The end of a negotiation: sign (and build, if the link is new) or fail."""

@@ -72,6 +72,11 @@ class _Route:
 class Dispatch:
     """Sends lots along links by truck and records and pays for each delivery.
 
+    Stores are loaded and unloaded the moment a convoy arrives; what the recorder, the link
+    accounts and the contracts' gains make of a lot is noted in the day's journal and booked as
+    arrays by :meth:`book` (at the end of the day, before anything reads those sums), in the order
+    the lots moved, so every sum is the one of booking them one at a time.
+
     Parameters
     ----------
     env : the run's environment.
@@ -85,6 +90,15 @@ class Dispatch:
         self.env, self.links, self.fleets = env, network.links, fleets
         self.market, self.bank, self.recorder = market, bank, recorder
         self._routes: dict[int, _Route] = {}
+        # the journal since the last booking: lots loaded (store, lot); quantity in transit
+        # (material, +lot loaded / -lot delivered), in order; convoys delivered and their lots
+        self._loaded_slot: list[int] = []
+        self._loaded: list[float] = []
+        self._moved_material: list[int] = []
+        self._moved: list[float] = []
+        self._arrivals: list[tuple] = []
+        self._terms: list[tuple] = []        # the contracts' delivery terms at each arrival
+        self._delivered: list[float] = []
 
     def _route(self, link: int) -> _Route:
         fleets, contracts = self.fleets, self.market.contracts
@@ -106,23 +120,56 @@ class Dispatch:
         route, lots = convoy.payload, convoy.lots
         slot, material = route.supplier_slot, route.material
         self.bank.load_truck(slot, lots)
-        picked_up = self.recorder.picked_up
         for lot in lots:
-            picked_up(slot, material, lot)
+            self._loaded_slot.append(slot)
+            self._loaded.append(lot)
+            self._moved_material.append(material)
+            self._moved.append(lot)
 
     def _dropoff(self, convoy) -> None:
-        """A convoy unloads at the consumer's store, truck by truck; each delivery is recorded and
-        paid for (one shipment per truck)."""
+        """A convoy unloads at the consumer's store, truck by truck (one shipment per truck), at
+        the prices and terms of this moment."""
         route, lots = convoy.payload, convoy.lots
-        link, slot, trip = route.link, route.consumer_slot, route.trip_cost
-        market, recorder = self.market, self.recorder
-        dispatched, waited, now = convoy.requested, convoy.wait, convoy.arrived
-        picked = dispatched + waited
-        disposal = market.prices.disposal_cost_list[route.material]
-        price = market.contracts.price_list[link]
-        self.bank.unload_truck(slot, lots)
-        delivered, shipment = recorder.delivered, recorder.shipments.append
+        link, material, market = route.link, route.material, self.market
+        self.bank.unload_truck(route.consumer_slot, lots)
         for lot in lots:
-            delivered(link, slot, lot, price * lot, lot * disposal)
-            shipment(dispatched, picked, now, link, lot, price, trip, waited)
-        market.deliver_by_truck(link, route.material, lots, price, trip, now)
+            self._moved_material.append(material)
+            self._moved.append(-lot)
+        contracts, prices = market.contracts, market.prices
+        self._arrivals.append((link, route.consumer_slot, contracts.price_list[link], route.trip_cost,
+                               prices.disposal_cost_list[material], prices.subsidy_per_unit[material],
+                               convoy.requested, convoy.requested + convoy.wait, convoy.arrived, convoy.wait, len(lots)))
+        self._terms.append(contracts.delivery_terms)
+        self._delivered.extend(lots)
+
+    def book(self) -> None:
+        """Book the journal's lots in the recorder, the link accounts and the contracts' gains, and
+        their shipment rows; then start a new journal."""
+        if not self._moved:
+            return
+        terms = self._terms
+        if self._arrivals:
+            link, slot, price, trip, disposal, subsidy, dispatched, picked, arrived, waited, trucks = (
+                np.array(column) for column in zip(*self._arrivals))
+            lots = np.array(self._delivered)
+            if len(lots) != len(link):   # convoys of several trucks: their values per lot
+                (link, slot, price, trip, disposal, subsidy, dispatched, picked, arrived, waited) = (
+                    np.repeat(c, trucks) for c in (link, slot, price, trip, disposal, subsidy, dispatched, picked,
+                                                   arrived, waited))
+                terms = [t for t, n in zip(terms, trucks.tolist()) for _ in range(n)]
+        else:
+            link = slot = np.zeros(0, dtype=np.int64)
+            lots = price = trip = disposal = subsidy = np.zeros(0)
+        self.recorder.trucks_moved(np.array(self._loaded_slot, dtype=np.int64), np.array(self._loaded, dtype=float),
+                                   np.array(self._moved_material, dtype=np.int64), np.array(self._moved, dtype=float),
+                                   link, slot, lots, price * lots, lots * disposal)
+        if len(link):
+            market = self.market
+            market.accounts.deliver(link, lots, price, trip, subsidy)
+            market.contracts.delivered(link, lots, price, terms, trip, arrived)
+            self.recorder.shipments.extend({"dispatch_day": dispatched, "pickup_day": picked, "arrival_day": arrived,
+                                            "link": link, "quantity": lots, "price_per_unit": price,
+                                            "transport_cost": trip, "wait_days": waited})
+        for journal in (self._loaded_slot, self._loaded, self._moved_material, self._moved, self._arrivals,
+                        self._terms, self._delivered):
+            journal.clear()

@@ -97,9 +97,8 @@ class Contracts:
         self.outside = np.full((n, 2), np.nan)
         self.gain_supplier = np.zeros(n)
         self.gain_consumer = np.zeros(n)
-        self._realised = ([0.0] * n, [0.0] * n)        # supplier's and consumer's gains over the run (currency)
+        self._realised = (np.zeros(n), np.zeros(n))      # supplier's and consumer's gains over the run (currency)
         self.first_delivery = np.full(n, np.nan)
-        self._delivering: set[int] = set()               # links with a first delivery
         self._by_supplier = _groups(links.supplier, links.material)
         self._by_consumer = _groups(links.consumer, links.material)
         self.benefit = np.zeros(n)
@@ -122,7 +121,7 @@ class Contracts:
         subsidy = p.subsidy * p.is_tonnes[material]
         self.disposal_avoided = disposal_avoided
         self.consumer_value = value + subsidy - self.handling   # per unit, before price and transport
-        self._delivery_terms = (disposal_avoided.tolist(), self.consumer_value.tolist())   # read per delivery
+        self.delivery_terms = (disposal_avoided, self.consumer_value)   # new arrays at each repricing
         self.benefit = value + disposal_avoided + subsidy - self.transport_per_unit - self.handling
         self._split()
         self._sort_active()
@@ -208,31 +207,35 @@ class Contracts:
         self.recover_until[link] = now + self.life_days[link]
         return amount
 
-    def delivered(self, link: int, lots, trip_cost: float, now: float) -> None:
-        """Book the gains of deliveries of ``lots`` on ``link``, each costing ``trip_cost`` to carry:
-        each side's money against its outside of disposal or virgin purchase (lot by lot, in order)."""
-        if link not in self._delivering:
-            self._delivering.add(link)
-            self.first_delivery[link] = now
-        price = self.price_list[link]
-        disposal_avoided, consumer_value = self._delivery_terms
-        supplier_gain, consumer_gain = price + disposal_avoided[link], consumer_value[link] - price
+    def delivered(self, link: np.ndarray, quantity: np.ndarray, price: np.ndarray, terms: list[tuple],
+                  carriage: np.ndarray, when: np.ndarray) -> None:
+        """Book the gains of deliveries (arrays, one element per lot, in the order they arrived, each
+        with its price, the :attr:`delivery_terms` and the cost of carrying it at that moment): each
+        side's money against its outside of disposal or virgin purchase. ``np.add.at`` adds element
+        by element in order, as lot by lot."""
+        supplier_gain, consumer_gain = np.empty(len(link)), np.empty(len(link))
+        distinct = {id(t): t for t in terms}   # one set of terms unless repriced meanwhile
+        for term in distinct.values():
+            at = slice(None) if len(distinct) == 1 else np.array([t is term for t in terms])
+            disposal_avoided, consumer_value = term
+            supplier_gain[at] = price[at] + disposal_avoided[link[at]]
+            consumer_gain[at] = consumer_value[link[at]] - price[at]
         supplier, consumer = self._realised
-        s, c = supplier[link], consumer[link]
-        for quantity in lots:
-            s += quantity * supplier_gain
-            c += quantity * consumer_gain - trip_cost
-        supplier[link], consumer[link] = s, c
+        np.add.at(supplier, link, quantity * supplier_gain)
+        np.add.at(consumer, link, quantity * consumer_gain - carriage)
+        first, at = np.unique(link, return_index=True)
+        new = np.isnan(self.first_delivery[first])
+        self.first_delivery[first[new]] = when[at[new]]
 
     @property
     def realised_supplier(self) -> np.ndarray:
         """The supplier's gain on each link over the run so far (currency)."""
-        return np.array(self._realised[0])
+        return self._realised[0].copy()
 
     @property
     def realised_consumer(self) -> np.ndarray:
         """The consumer's gain on each link over the run so far, net of its investment (currency)."""
-        return np.array(self._realised[1])
+        return self._realised[1].copy()
 
     # ---------------------------------------------------------------- contract state
 

@@ -175,8 +175,8 @@ class LinkAccounts:
 
     A delivered lot adds its payment (price x quantity, negative for a gate fee paid by the
     supplier), its trip cost and its subsidy to the link's sums; handling is its link's cost per
-    unit times the quantity. Booking per link and period keeps the per-lot work to a few float
-    additions.
+    unit times the quantity. Deliveries arrive as arrays (a day's truck lots, a day's pipeline
+    flows) and are summed per link; rows are booked per link and period.
     """
 
     def __init__(self, book: LedgerBook, supplier, consumer, material, handling_per_unit, transport: str,
@@ -188,40 +188,37 @@ class LinkAccounts:
         self.handling_per_unit = np.asarray(handling_per_unit, dtype=float)
         self.parties = (book.index[transport], book.index[handling], book.index[government])
         n = len(self.supplier)
-        self.quantity = [0.0] * n
-        self.payment = [0.0] * n
-        self.trips = [0.0] * n
-        self.subsidy = [0.0] * n
+        self.quantity = np.zeros(n)
+        self.payment = np.zeros(n)
+        self.trips = np.zeros(n)
+        self.subsidy = np.zeros(n)
 
-    def deliver(self, link: int, lots, price: float, trip_cost: float, subsidy_per_unit: float) -> None:
-        """Add deliveries of ``lots`` on ``link`` (each one trip of ``trip_cost``), lot by lot in order."""
-        quantity, payment = self.quantity[link], self.payment[link]
-        trips, subsidy = self.trips[link], self.subsidy[link]
-        for lot in lots:
-            quantity += lot
-            payment += price * lot
-            trips += trip_cost
-            subsidy += subsidy_per_unit * lot
-        self.quantity[link], self.payment[link] = quantity, payment
-        self.trips[link], self.subsidy[link] = trips, subsidy
+    def deliver(self, link: np.ndarray, quantity: np.ndarray, price: np.ndarray, trip_cost: np.ndarray,
+                subsidy_per_unit: np.ndarray) -> None:
+        """Add deliveries (arrays, one element per lot, in the order they arrived; ``np.add.at`` adds
+        element by element in order, as lot by lot)."""
+        np.add.at(self.quantity, link, quantity)
+        np.add.at(self.payment, link, price * quantity)
+        np.add.at(self.trips, link, trip_cost)
+        np.add.at(self.subsidy, link, subsidy_per_unit * quantity)
 
     def close(self) -> None:
         """Book the period's sums as ledger rows (into the book's current period)."""
-        q = np.array(self.quantity)
+        q = self.quantity
         done = np.flatnonzero(q > 0)
         if not len(done):
             return
-        payment = np.array(self.payment)[done]
+        payment = self.payment[done]
         supplier, consumer, material = self.supplier[done], self.consumer[done], self.material[done]
         transport, handling, government = self.parties
         paid = payment >= 0  # a negative payment is a gate fee: the supplier pays the consumer
         self.book.book_rows(np.where(paid, consumer, supplier), np.where(paid, supplier, consumer),
                             "byproduct_sale", material, q[done], np.abs(payment))
         self.book.book_rows(consumer, np.full(len(done), transport), "transport", material, q[done],
-                            np.array(self.trips)[done])
+                            self.trips[done])
         self.book.book_rows(consumer, np.full(len(done), handling), "handling", material, q[done],
                             q[done] * self.handling_per_unit[done])
         self.book.book_rows(np.full(len(done), government), consumer, "subsidy", material, q[done],
-                            np.array(self.subsidy)[done])
+                            self.subsidy[done])
         for values in (self.quantity, self.payment, self.trips, self.subsidy):
-            values[:] = [0.0] * len(values)
+            values[:] = 0.0

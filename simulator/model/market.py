@@ -79,20 +79,18 @@ class Market:
         truck_round(self.contracts, self.bank, self.fleets.load, self.fleets.min_lot, interval_days, dispatch)
 
     def deliver_by_pipe(self, pipe_flows) -> None:
-        """Enter the day's pipeline deliveries ``(link, quantity)`` in the link accounts."""
-        price, subsidy = self.contracts.price_list, self.prices.subsidy_per_unit
-        material = self.link_material
-        transport, now = self.contracts.transport_per_unit, self.env.now
-        for link, quantity in pipe_flows:
-            self.accounts.deliver(link, (quantity,), price[link], 0.0, subsidy[material[link]])
-            self.contracts.delivered(link, (quantity,), quantity * transport[link], now)
-
-    def deliver_by_truck(self, link: int, material: int, lots: list[float], price: float, trip_cost: float,
-                         now: float) -> None:
-        """Enter truck deliveries of ``lots`` (one trip each, arrived on day ``now``) at ``price`` per
-        unit in the link accounts."""
-        self.accounts.deliver(link, lots, price, trip_cost, self.prices.subsidy_per_unit[material])
-        self.contracts.delivered(link, lots, trip_cost, now)
+        """Enter the day's pipeline deliveries ``(link, quantity)`` in the link accounts and the
+        contracts' gains."""
+        if not pipe_flows:
+            return
+        contracts = self.contracts
+        link = np.array([k for k, _ in pipe_flows], dtype=np.int64)
+        quantity = np.array([q for _, q in pipe_flows], dtype=float)
+        price = contracts.price[link]
+        subsidy = np.array(self.prices.subsidy_per_unit)[self.link_material[link]]
+        self.accounts.deliver(link, quantity, price, np.zeros(len(link)), subsidy)
+        contracts.delivered(link, quantity, price, [contracts.delivery_terms] * len(link),
+                            quantity * contracts.transport_per_unit[link], np.full(len(link), self.env.now))
 
     def invest(self, link: int, amount: float) -> None:
         """The consumer of a newly signed link pays for building it (regional contractors)."""

@@ -272,16 +272,16 @@ class Recorder:
         self.cum_delivered_point = np.zeros(len(self.point_firm))
         self.cum_vented_point = np.zeros(len(self.point_firm))
         self.cum_slot_disposed = np.zeros(len(self.slot_firm))
-        # truck flows happen one lot at a time: plain Python lists and floats, folded into the
-        # arrays at the end of each day (daily series) and of the run (totals)
-        self._slot_received = [0.0] * len(self.slot_firm)
-        self._slot_shipped = [0.0] * len(self.slot_firm)
-        self._link_quantity = [0.0] * len(links)
-        self._link_value = [0.0] * len(links)
-        self._link_material = links.material.tolist()
-        self._day_exchanged: dict[int, float] = {}
-        self._day_disposal_avoided = 0.0
-        self.in_transit_now = [0.0] * m
+        # truck flows: the lots of a day arrive in arrays (:meth:`trucks_moved`), folded into the
+        # daily series at the end of each day and into the totals at the end of the run
+        self._slot_received = np.zeros(len(self.slot_firm))
+        self._slot_shipped = np.zeros(len(self.slot_firm))
+        self._link_quantity = np.zeros(len(links))
+        self._link_value = np.zeros(len(links))
+        self._link_material = np.asarray(links.material, dtype=np.int64)
+        self._day_exchanged = np.zeros(m)
+        self._day_disposal_avoided = np.zeros(1)
+        self.in_transit_now = np.zeros(m)
         # per-period accumulators for the flows table
         self._period_purchased = np.zeros(n_in)
         self._period_bought_park = np.zeros(n_in)
@@ -354,11 +354,10 @@ class Recorder:
         """Stocks, links and trucks at the end of a day (after the market round and the day's trips);
         the day is then complete."""
         d, i = self.daily, day - self.daily.start
-        for material, quantity in self._day_exchanged.items():
-            d["exchanged"][i, material] += quantity
-        self.value_disposal_avoided[day] += self._day_disposal_avoided
-        self._day_exchanged.clear()
-        self._day_disposal_avoided = 0.0
+        d["exchanged"][i] += self._day_exchanged     # + 0.0 where nothing arrived by truck
+        self.value_disposal_avoided[day] += self._day_disposal_avoided[0]
+        self._day_exchanged[:] = 0.0
+        self._day_disposal_avoided[0] = 0.0
         if self.period_stocks is None:
             d["slot_level"][i] = bank.level
         else:
@@ -381,30 +380,31 @@ class Recorder:
         self._period_disposed_slot[slot] += quantity
         self.daily["disposed"][min(day, self.h - 1) - self.daily.start, self.slot_material[slot]] += quantity
 
-    def picked_up(self, slot: int, material: int, quantity: float) -> None:
-        """A truck loaded ``quantity`` at store ``slot``."""
-        self._slot_shipped[slot] += quantity
-        self.in_transit_now[material] += quantity
-
-    def delivered(self, link: int, slot: int, quantity: float, value: float, disposal_avoided: float) -> None:
-        """A truck lot arrived: ``value`` paid for it, ``disposal_avoided`` the fee it did not cost."""
-        material = self._link_material[link]
-        self._slot_received[slot] += quantity
-        self._link_quantity[link] += quantity
-        self._link_value[link] += value
-        self.in_transit_now[material] -= quantity
-        self._day_exchanged[material] = self._day_exchanged.get(material, 0.0) + quantity
-        self._day_disposal_avoided += disposal_avoided
+    def trucks_moved(self, loaded_slot: np.ndarray, loaded: np.ndarray, moved_material: np.ndarray,
+                     moved: np.ndarray, link: np.ndarray, slot: np.ndarray, delivered: np.ndarray, value: np.ndarray,
+                     disposal_avoided: np.ndarray) -> None:
+        """Truck lots of the day so far, in the order they happened: ``loaded`` at stores
+        ``loaded_slot``; the change of the quantity in transit, ``moved`` (+ when loaded, - when
+        delivered) of ``moved_material``; ``delivered`` along ``link`` into store ``slot``, ``value``
+        paid for them, ``disposal_avoided`` the fees they did not cost. ``np.add.at`` adds element
+        by element in order, so every sum is the one of adding the lots one at a time."""
+        np.add.at(self._slot_shipped, loaded_slot, loaded)
+        np.add.at(self.in_transit_now, moved_material, moved)
+        np.add.at(self._slot_received, slot, delivered)
+        np.add.at(self._link_quantity, link, delivered)
+        np.add.at(self._link_value, link, value)
+        np.add.at(self._day_exchanged, self._link_material[link], delivered)
+        np.add.at(self._day_disposal_avoided, np.zeros(len(disposal_avoided), dtype=np.int64), disposal_avoided)
 
     @property
     def link_quantity(self) -> np.ndarray:
         """Quantity moved on each link over the run."""
-        return np.array(self._link_quantity)
+        return self._link_quantity.copy()
 
     @property
     def link_value(self) -> np.ndarray:
         """Payments on each link over the run (negative: gate fees paid by the supplier)."""
-        return np.array(self._link_value)
+        return self._link_value.copy()
 
     def park_sale_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """This period's products sold between park firms, as (buyer, seller, material, quantity).
