@@ -16,6 +16,7 @@ within the consumer's storage room.
 
 from __future__ import annotations
 
+from bisect import insort
 from typing import Callable
 
 import numpy as np
@@ -99,6 +100,8 @@ class Contracts:
         self.gain_consumer = np.zeros(n)
         self._realised = (np.zeros(n), np.zeros(n))      # supplier's and consumer's gains over the run (currency)
         self.first_delivery = np.full(n, np.nan)
+        # per link, the running contracts of its supplier (consumer) for the same material, in
+        # link order: the same list object for every link of one (firm, material)
         self._by_supplier = _groups(links.supplier, links.material)
         self._by_consumer = _groups(links.consumer, links.material)
         self.benefit = np.zeros(n)
@@ -186,15 +189,17 @@ class Contracts:
         self.price[link] = price
         self.price_list[link] = price
 
-    def _outside_option(self, groups: list[np.ndarray], link: int, gain: np.ndarray, amount: np.ndarray) -> float:
-        """Per-unit gain ``party`` of ``link`` would make on a unit without it: its best other running
-        contract for the material when those already take (or cover) all its ``amount``, else 0."""
-        others, state = groups[link], self.state
-        mine = state[others] == ACTIVE
-        if state[link] == ACTIVE:    # a renewal: leave the link itself out
-            mine &= others != link
-        others = others[mine]
-        if not len(others) or np.add.reduce(self.volume[others]) < amount[link]:   # ndarray.sum without its wrapper
+    def _outside_option(self, running: list[list[int]], link: int, gain: np.ndarray, amount: np.ndarray) -> float:
+        """Per-unit gain a party of ``link`` would make on a unit without it: its best other running
+        contract for the material (``running[link]``) when those already take (or cover) all its
+        ``amount``, else 0."""
+        others = running[link]
+        if link in others:    # a renewal: leave the link itself out
+            others = [k for k in others if k != link]
+        if not others:
+            return 0.0
+        others = np.array(others, dtype=np.int64)
+        if np.add.reduce(self.volume[others]) < amount[link]:   # ndarray.sum without its wrapper
             return 0.0
         return max(0.0, float(np.maximum.reduce(gain[others])))
 
@@ -223,9 +228,10 @@ class Contracts:
         supplier, consumer = self._realised
         np.add.at(supplier, link, quantity * supplier_gain)
         np.add.at(consumer, link, quantity * consumer_gain - carriage)
-        first, at = np.unique(link, return_index=True)
-        new = np.isnan(self.first_delivery[first])
-        self.first_delivery[first[new]] = when[at[new]]
+        new = np.flatnonzero(np.isnan(self.first_delivery[link]))   # lots on links without a delivery yet
+        if len(new):
+            first, at = np.unique(link[new], return_index=True)
+            self.first_delivery[first] = when[new[at]]
 
     @property
     def realised_supplier(self) -> np.ndarray:
@@ -242,6 +248,8 @@ class Contracts:
     def activate(self, link: int) -> None:
         self.state[link] = ACTIVE
         self._cached.clear()
+        insort(self._by_supplier[link], link)
+        insort(self._by_consumer[link], link)
         if not self.links.pipeline[link]:
             slot = int(self.supplier_slot[link])
             self.outlets[slot] += 1
@@ -250,6 +258,8 @@ class Contracts:
         """End a contract; return the supplier slot that lost its last outlet, or -1."""
         self.state[link] = KNOWN
         self._cached.clear()
+        self._by_supplier[link].remove(link)
+        self._by_consumer[link].remove(link)
         if self.links.pipeline[link]:
             return -1
         slot = int(self.supplier_slot[link])
@@ -289,15 +299,10 @@ class Contracts:
         return cached
 
 
-def _groups(party: np.ndarray, material: np.ndarray) -> list[np.ndarray]:
-    """Per link, the links of the same (firm, material), to find a firm's other contracts for the
-    same material (one array per group, shared by its links)."""
+def _groups(party: np.ndarray, material: np.ndarray) -> list[list[int]]:
+    """Per link, one empty list shared by the links of the same (firm, material)."""
     groups: dict[tuple[int, int], list[int]] = {}
-    keys = list(zip(party.tolist(), material.tolist()))
-    for k, key in enumerate(keys):
-        groups.setdefault(key, []).append(k)
-    arrays = {key: np.array(ks, dtype=np.int64) for key, ks in groups.items()}
-    return [arrays[key] for key in keys]
+    return [groups.setdefault(key, []) for key in zip(party.tolist(), material.tolist())]
 
 
 def _valuation_basis(network: ParkNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -390,8 +395,8 @@ def truck_round(contracts: Contracts, bank, load: np.ndarray, min_lot: np.ndarra
         return
     level, reserved_out = bank.level, bank.reserved_out
     capacity, reserved_in = bank.capacity, bank.reserved_in
-    stock = level[supplier] - reserved_out[supplier]
-    space = capacity[consumer] - level[consumer] - reserved_in[consumer]
+    stock = (level - reserved_out)[supplier]               # per store, then per contract
+    space = (capacity - level - reserved_in)[consumer]
     ready = np.flatnonzero((stock >= smallest) & (space >= smallest))
     if not len(ready):
         return
