@@ -107,7 +107,8 @@ class Contracts:
         self.benefit = np.zeros(n)
         self.price = np.zeros(n)
         self._order = np.arange(n)            # links by decreasing benefit (set by reprice)
-        self._cached: dict[bool, np.ndarray] = {}
+        self._cached: dict = {}               # active lists, until a contract starts or ends
+        self._in_order: dict = {}             # arrays by market position, until a repricing
         self.outlets = np.zeros(len(slots.slot_firm), dtype=np.int64)
         self.reprice()
 
@@ -248,6 +249,7 @@ class Contracts:
     def activate(self, link: int) -> None:
         self.state[link] = ACTIVE
         self._cached.clear()
+        self._in_order["active"][self._in_order["rank"][link]] = True
         insort(self._by_supplier[link], link)
         insort(self._by_consumer[link], link)
         if not self.links.pipeline[link]:
@@ -258,6 +260,7 @@ class Contracts:
         """End a contract; return the supplier slot that lost its last outlet, or -1."""
         self.state[link] = KNOWN
         self._cached.clear()
+        self._in_order["active"][self._in_order["rank"][link]] = False
         self._by_supplier[link].remove(link)
         self._by_consumer[link].remove(link)
         if self.links.pipeline[link]:
@@ -272,30 +275,44 @@ class Contracts:
 
     def _sort_active(self) -> None:
         # highest benefit first; ties by link index, so the order is deterministic
-        self._order = np.lexsort((np.arange(len(self.benefit)), -self.benefit))
+        order = self._order = np.lexsort((np.arange(len(self.benefit)), -self.benefit))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        # by market position: a contract starting or ending flips one flag, and the active lists
+        # are read off in sequence, not gathered over every link each time
+        self._in_order = {"rank": rank, "active": self.state[order] == ACTIVE, "pipeline": self.links.pipeline[order],
+                          "supplier": self.supplier_slot[order], "consumer": self.consumer_slot[order]}
         self._cached.clear()
 
     def truck_table(self, min_lot: np.ndarray):
         """Active truck contracts in market order with their supplier and consumer stores and
-        minimum lots; cached until a contract starts or ends."""
+        minimum lots (``min_lot``: per link, the fleets' fixed figures); cached until a contract
+        starts or ends."""
         table = self._cached.get("trucks")
         if table is None:
-            links = self.active(pipeline=False)
-            table = self._cached["trucks"] = (links, self.supplier_slot[links], self.consumer_slot[links],
-                                              min_lot[links])
+            at = self._positions(pipeline=False)
+            by_position = self._in_order
+            if "min_lot" not in by_position:
+                by_position["min_lot"] = min_lot[self._order]
+            table = self._cached["trucks"] = (self._order[at], by_position["supplier"][at], by_position["consumer"][at],
+                                              by_position["min_lot"][at])
         return table
+
+    def _positions(self, pipeline: bool) -> np.ndarray:
+        """Market positions of the links under contract (pipelines or truck links)."""
+        by_position = self._in_order
+        mode = by_position["pipeline"] if pipeline else ~by_position["pipeline"]
+        return np.flatnonzero(by_position["active"] & mode)
 
     def active(self, pipeline: bool) -> np.ndarray:
         """Links under contract (pipelines or truck links), best benefit first.
 
         Rebuilt with one vector operation when contracts changed since the last call, so many
-        contracts starting on the same day cost one sort, not one insertion each.
+        contracts starting on the same day cost one pass, not one insertion each.
         """
         cached = self._cached.get(pipeline)
         if cached is None:
-            order = self._order
-            keep = (self.state[order] == ACTIVE) & (self.links.pipeline[order] == pipeline)
-            cached = self._cached[pipeline] = order[keep]
+            cached = self._cached[pipeline] = self._order[self._positions(pipeline)]
         return cached
 
 
