@@ -21,9 +21,17 @@ MAX_NODES = 30
 MAX_SOURCES = 8
 
 
-def run_chart_data(result: RunResult, replications: int = 1, geo_origin: tuple | None = None) -> dict:
+def firm_labels(scenario) -> dict[str, str]:
+    """The ``label`` of each firm entry of a scenario that has one, by entry id (the charts name
+    a firm entry by its label, else by its id)."""
+    return {entry: spec.label for entry, spec in scenario.firms.items() if spec.label}
+
+
+def run_chart_data(result: RunResult, replications: int = 1, geo_origin: tuple | None = None,
+                   labels: dict[str, str] | None = None) -> dict:
     """Everything the run's charts need (see the module docstring); ``geo_origin``: latitude and
-    longitude of the km origin when the scenario has one (the network map names it)."""
+    longitude of the km origin when the scenario has one (the network map names it); ``labels``:
+    :func:`firm_labels` of the scenario (the network map and the Sankey name firm entries so)."""
     return {
         "meta": {"scenario": result.scenario_name, "seed": result.seed, "replications": replications,
                  "currency": result.currency, "horizon_days": result.horizon_days,
@@ -33,8 +41,8 @@ def run_chart_data(result: RunResult, replications: int = 1, geo_origin: tuple |
         "discovery": {"day": list(range(result.horizon_days)), "links_known": result.links_known.tolist(),
                       "links_active": result.links_active.tolist(), "links_candidate": len(result.links),
                       "platform_members": result.platform_members().tolist()},
-        "network": network_data(result),
-        "sankey": sankey_data(result),
+        "network": network_data(result, labels or {}),
+        "sankey": sankey_data(result, labels or {}),
         "economy": economy_data(result),
         "firms": firms_data(result),
     }
@@ -47,8 +55,9 @@ def fate_data(result: RunResult) -> dict:
                for name in ("generated", "exchanged", "disposed", "stock")}}
 
 
-def network_data(result: RunResult) -> dict:
-    """Firms (location, input and output) and candidate links with their annual quantity.
+def network_data(result: RunResult, labels: dict[str, str] | None = None) -> dict:
+    """Firms (location, input and output, ``label`` of the entry where ``labels`` has one) and
+    candidate links with their annual quantity.
     ``output_t`` is the mass of the firm's products over the run (tonnes; 0 for products without a
     mass), ``output_value`` their sales in the currency over the run. Entrants that never
     entered are left out, with their links."""
@@ -62,7 +71,9 @@ def network_data(result: RunResult) -> dict:
         "firms": [{"id": fid, "entry": firms.entry[i], "kind": firms.kind[i],
                    "x_km": float(firms.location_km[i, 0]), "y_km": float(firms.location_km[i, 1]),
                    "input_t": float(input_t[i]), "output_t": float(output_t[i]),
-                   "output_value": float(output_value[i])} for i, fid in enumerate(firms.ids) if shown[i]],
+                   "output_value": float(output_value[i]),
+                   **({"label": labels[firms.entry[i]]} if firms.entry[i] in (labels or {}) else {})}
+                  for i, fid in enumerate(firms.ids) if shown[i]],
         "links": [{"supplier": firms.ids[links.supplier[k]], "consumer": firms.ids[links.consumer[k]],
                    "material": mats.ids[links.material[k]], "label": mats.labels[links.material[k]],
                    "unit": mats.units[links.material[k]], "pipeline": bool(links.pipeline[k]),
@@ -96,15 +107,18 @@ def firm_groups(result: RunResult) -> tuple[list[str], np.ndarray]:
     return names, np.array([names.index(label) for label in labels], dtype=np.int64)
 
 
-def sankey_data(result: RunResult) -> dict:
+def sankey_data(result: RunResult, labels: dict[str, str] | None = None) -> dict:
     """Material flows in tonnes over the run: virgin inputs -> firm groups -> products, disposal,
     losses and end-of-run stock; by-product exchanges and park product sales as loops between
-    firm groups. Every firm node balances (mass balance of the run)."""
+    firm groups (firm entries named by their ``labels`` where given). Every firm node balances
+    (mass balance of the run)."""
     t, mats = result.totals, result.materials
     mass = mats.mass_t
     names, group = firm_groups(result)
     n = len(names)
-    nodes = [{"id": f"firm:{name}", "label": name, "column": 1, "kind": "firm"} for name in names]
+    by_entry = names == list(dict.fromkeys(result.firms.entry))
+    nodes = [{"id": f"firm:{name}", "label": (labels or {}).get(name, name) if by_entry else name, "column": 1,
+              "kind": "firm"} for name in names]
     flows: list[dict] = []
 
     def add(source: str, target: str, quantity: float, kind: str, material: str = "") -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .chartdata import run_chart_data
+from .chartdata import firm_labels, run_chart_data
 from .compose import ComposedScenario, compose
 from .config import Scenario
 from .errors import EipsimError
@@ -89,12 +89,14 @@ def provenance(document: LoadedDocument | None) -> dict:
 
 def write_run_tables(folder: ResultFolder, result: RunResult, currency: str, *, figures: bool = True,
                      dpi: int = 150, replications: int = 1, geo_origin: tuple | None = None,
-                     table_format: str = "auto", charts: ChartProcesses | None = None) -> None:
+                     table_format: str = "auto", charts: ChartProcesses | None = None,
+                     labels: dict[str, str] | None = None) -> None:
     """The tables (flows, stocks, ledger, links, events, IO table) and figures of one run into
     ``folder``; the tables of rows as CSV or Parquet by ``table_format`` (see
     :class:`simulator.storage.TableWriter`), the long ones (flows, stocks, ledger) in chunks of
     :data:`~simulator.storage.TABLE_CHUNK_ROWS` rows, the IO table as CSV (pymrio's layout);
-    ``charts``: processes started to draw the figures (else they are drawn here)."""
+    ``charts``: processes started to draw the figures (else they are drawn here); ``labels``: the
+    firm entries' labels (:func:`simulator.chartdata.firm_labels`) the charts name them by."""
     trucks = None if result.shipment_period_days is None else result.truck_totals()  # run.record.shipments
     rows = len(result.flows) + (len(result.shipments) if trucks is None else len(trucks["link"]))
     folder.write_table("flows", result.flows_chunks(TABLE_CHUNK_ROWS, trucks), table_format, rows=rows)
@@ -112,7 +114,7 @@ def write_run_tables(folder: ResultFolder, result: RunResult, currency: str, *, 
     folder.write_table("io_multipliers", sector_multipliers(table), table_format)
     for name, text in pymrio_files(table, currency).items():
         folder.write_text(f"io/{name}", text)
-    data = run_chart_data(result, replications, geo_origin)
+    data = run_chart_data(result, replications, geo_origin, labels)
     folder.write_json("chart_data.json", data)
     if figures:
         if charts is None:
@@ -151,7 +153,8 @@ def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, 
         folder.write_text("scenario.composed.yaml", composed_yaml(simulated))
         folder.write_json("metrics.json", describe(values, scenario.currency))
         write_run_tables(folder, result, scenario.currency, figures=figures, dpi=dpi,
-                         geo_origin=scenario.park.geo_origin, table_format=table_format, charts=charts)
+                         geo_origin=scenario.park.geo_origin, table_format=table_format, charts=charts,
+                         labels=firm_labels(scenario))
         folder.write_json("manifest.json", manifest(
             scenario_digest=scenario_digest, seed=result.seed, argv=argv or [], started=started,
             finished=utc_now(), sources=provenance(document),

@@ -423,3 +423,26 @@ def test_a_zoomed_axis_is_marked_as_not_starting_at_zero():
     """Issue 14, item 8: LM3 zoomed to 1.153-1.158 made +0.004 look steep; the axis now says so."""
     fig = plot_comparison(SUMMARY, META)
     assert any("≈" in t for t in texts(fig))  # the mark on a zoomed panel and its legend entry
+
+
+def test_charts_name_firm_entries_by_their_label_else_their_id(write_yaml, tmp_path):
+    """A firm's ``label:`` reaches the charts that name firms (the network map, the Sankey);
+    a firm without one keeps its id."""
+    from conftest import MINI_SCENARIO
+
+    from simulator.cli import main
+    from simulator.plotting.charts import run_figures
+
+    text = MINI_SCENARIO.replace("  power_plant:\n", "  power_plant:\n    label: PLTU Suralaya\n", 1)
+    assert main(["run", str(write_yaml("labelled.yaml", text)), "--no-figures", "--quiet", "--out",
+                 str(tmp_path)]) == 0
+    data = ResultReader(next(tmp_path.glob("mini/*"))).chart_data()
+    labels = {f["entry"]: f.get("label") for f in data["network"]["firms"]}
+    assert labels["power_plant"] == "PLTU Suralaya" and labels["cement_works"] is None
+    nodes = {n["id"]: n["label"] for n in data["sankey"]["nodes"]}
+    assert nodes["firm:power_plant"] == "PLTU Suralaya" and nodes["firm:cement_works"] == "cement_works"
+    figures = run_figures(data, only=("network", "sankey"))
+    for name, figure in figures.items():
+        shown = " ".join(texts(figure))
+        assert "PLTU Suralaya" in shown and "power plant" not in shown.lower().replace("_", " "), name
+        assert "cement works" in shown.lower().replace("_", " "), name

@@ -39,6 +39,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..chartdata import firm_labels
 from ..compose import compose
 from ..metrics.plausibility import plausibility_warnings
 from ..metrics.registry import REGISTRY, describe, unit_of
@@ -265,7 +266,8 @@ class _RunWriter:
                 folder.write_text("scenario.resolved.yaml", resolved_yaml(arm.scenario, None, drawn))
                 folder.write_text("scenario.composed.yaml", composed_yaml(compose(sampled_scenario(arm.scenario, drawn))))
                 write_run_tables(folder, result, result.currency, figures=self.figures, table_format=self.table_format,
-                                 replications=self.plan.replications, geo_origin=arm.scenario.park.geo_origin)
+                                 replications=self.plan.replications, geo_origin=arm.scenario.park.geo_origin,
+                                 labels=firm_labels(arm.scenario))
             folder.commit(unique=False)
 
 

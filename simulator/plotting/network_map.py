@@ -181,9 +181,10 @@ def plot_network(data: dict, ax: Axes | None = None, lang: str = "en") -> Figure
 
 def _label_firms(ax: Axes, firms: list[dict], xy: np.ndarray, xy_true: np.ndarray, far: np.ndarray,
                  size: np.ndarray, amount: np.ndarray, lang: str, text) -> None:
-    """Labels of firm entries (several firms of one entry: one label ``entry ×n`` at the firm
-    nearest their centre), largest output first, each at the first of eight places around its
-    marker where it overlaps neither a placed label nor a marker; left out where there is none.
+    """Labels of firm entries, by their ``label`` or id (several firms of one entry: one label
+    ``entry ×n`` at the firm nearest their centre), largest output first, each at the first of
+    eight places around its marker where it overlaps neither a placed label nor a marker; left
+    out where there is none.
     Far firms are always labelled, with their true distance and direction."""
     fig = ax.figure
     fig.draw_without_rendering()  # lay the figure out: labels are placed in display space
@@ -208,7 +209,8 @@ def _label_firms(ax: Axes, firms: list[dict], xy: np.ndarray, xy_true: np.ndarra
             break
         mid = xy[members].mean(axis=0)
         at = members[int(np.argmin(np.hypot(*(xy[members] - mid).T)))]
-        words = readable(entry) if len(members) == 1 else f"{readable(entry)} ×{len(members)}"
+        name = firms[at].get("label") or readable(entry)  # the entry's label, else its id
+        words = name if len(members) == 1 else f"{name} ×{len(members)}"
         if is_far:
             dx, dy = xy_true[at] - centre
             km = number(float(np.hypot(dx, dy)), lang, 0)
