@@ -16,6 +16,8 @@ from .metrics.economic import decompose_output_effects
 from .metrics.employment import active_jobs, ever_present, firm_status
 from .metrics.local_economy import io_table, lm3_rounds, multipliers
 from .results import RunResult
+from . import storage
+from .storage import row_blocks, select_rows
 
 MAX_NODES = 30
 MAX_SOURCES = 8
@@ -91,9 +93,10 @@ def _product_sales(result: RunResult) -> np.ndarray:
     if not len(ledger):
         return out
     party_firm = np.array([firms.ids.index(p) if p in firms.ids else -1 for p in ledger.parties] or [-1])
-    rows = ledger.category == CATEGORIES.index("product_sale")
-    payee = party_firm[ledger.payee[rows]]
-    np.add.at(out, payee[payee >= 0], ledger.amount[rows][payee >= 0])
+    sale = CATEGORIES.index("product_sale")
+    _, payee, amount = select_rows(lambda category, *_: category == sale, ledger.category, ledger.payee, ledger.amount)
+    payee = party_firm[payee]
+    np.add.at(out, payee[payee >= 0], amount[payee >= 0])
     return out
 
 
@@ -206,9 +209,11 @@ def _loops(result: RunResult, group: np.ndarray, names: list[str]) -> dict:
         add(group[links.supplier[k]], group[links.consumer[k]], links.quantity[k] * mats.mass_t[links.material[k]],
             mats.labels[links.material[k]])
     flows = result.flows
-    products = flows[flows["kind"] == "product"]
-    for row in products[products["target"] >= 0]:
-        add(group[row["source"]], group[row["target"]], row["quantity"] * mats.mass_t[row["material"]], "products")
+    _, _, sources, targets, quantities, materials = select_rows(
+        lambda kind, target, *_: (kind == "product") & (target >= 0),
+        flows["kind"], flows["target"], flows["source"], flows["target"], flows["quantity"], flows["material"])
+    for source, target, quantity, m in zip(sources, targets, quantities, materials):
+        add(group[source], group[target], quantity * mats.mass_t[m], "products")
     pooled = result.pooled
     for member, owner, m, quantity in zip(pooled["firm"], pooled["owner"], pooled["material"], pooled["quantity"]):
         add(group[member], group[owner], quantity * mats.mass_t[m], mats.labels[m])
@@ -217,14 +222,19 @@ def _loops(result: RunResult, group: np.ndarray, names: list[str]) -> dict:
 
 def _in_transit_flows(result: RunResult, group: np.ndarray, names: list[str], add) -> None:
     links, mats, ship = result.links, result.materials, result.shipments
-    late = ship[ship["arrival_day"] >= result.horizon_days]
+    _, link, quantity = select_rows(lambda arrival, *_: arrival >= result.horizon_days,
+                                    ship["arrival_day"], ship["link"], ship["quantity"])
     per_group = np.zeros(len(names))
-    np.add.at(per_group, group[links.supplier[late["link"]]], late["quantity"] * mats.mass_t[links.material[late["link"]]])
+    np.add.at(per_group, group[links.supplier[link]], quantity * mats.mass_t[links.material[link]])
     for g, quantity in enumerate(per_group):
         add(f"firm:{names[g]}", "out:transit", quantity, "stock")
 
 
 JOBS_WINDOW_DAYS = 30
+SME_BLOCK_DAYS = 64
+"""The SMEs' daily series are computed a multiple of this many days at a time (about
+:data:`~simulator.storage.READ_BLOCK_BYTES` of one (days, SMEs) array); a run shorter than a
+block (a year of 800 SMEs, or more of fewer) is one block."""
 
 
 def firms_data(result: RunResult) -> dict:
@@ -233,21 +243,33 @@ def firms_data(result: RunResult) -> dict:
     ``JOBS_WINDOW_DAYS``: employees x days worked / days open)."""
     smes = np.array(result.firms.kind) == "sme"
     present, idle = firm_status(result)
+    present, idle = present[:, smes], idle[:, smes]
     staff = result.firms.employees[smes]
-    worked = np.cumsum(np.insert((result.output[:, smes] > 0).astype(float), 0, 0.0, axis=0), axis=0)
-    opened = np.cumsum(np.insert(result.firms.open_days[:, smes].astype(float), 0, 0.0, axis=0), axis=0)
-    end = np.arange(1, result.horizon_days + 1)
-    start = np.maximum(end - JOBS_WINDOW_DAYS, 0)
-    days_worked, days_open = worked[end] - worked[start], opened[end] - opened[start]
-    share = np.divide(days_worked, days_open, out=np.zeros_like(days_worked), where=days_open > 0)
+    series: dict[str, list] = {"operating": [], "idle": [], "jobs_on_plots": [], "jobs_active": []}
+    # days worked and days open of each SME in a trailing window, a block of days at a time:
+    # counted up to each day (the counts of the window's first days kept from the block before)
+    counted = np.zeros((2, 1, int(smes.sum())), dtype=np.int64)  # worked, open; rows: days from `first`
+    first = start = 0
+    step = max(SME_BLOCK_DAYS, storage.READ_BLOCK_BYTES // (8 * max(len(staff), 1)) // SME_BLOCK_DAYS * SME_BLOCK_DAYS)
+    for output, open_days in row_blocks(result.output, result.firms.open_days, rows=step):
+        stop = start + len(output)
+        counted = np.concatenate([counted, counted[:, -1:] + np.cumsum([output[:, smes] > 0, open_days[:, smes]], axis=1)],
+                                 axis=1)
+        end = np.arange(start + 1, stop + 1)
+        begin = np.maximum(end - JOBS_WINDOW_DAYS, 0)
+        days_worked, days_open = (counted[:, end - first] - counted[:, begin - first]).astype(float)
+        share = np.divide(days_worked, days_open, out=np.zeros_like(days_worked), where=days_open > 0)
+        here, still = present[start:stop], idle[start:stop]
+        series["operating"] += (here & ~still).sum(axis=1).tolist()
+        series["idle"] += (here & still).sum(axis=1).tolist()
+        series["jobs_on_plots"] += (here @ staff).tolist()
+        series["jobs_active"] += (share @ staff).tolist()
+        keep = max(stop - JOBS_WINDOW_DAYS, 0)
+        counted, first, start = counted[:, keep - first:], keep, stop
     events = result.firm_events
     sme_event = smes[events["firm"]] if len(events) else np.zeros(0, dtype=bool)
     return {"day": list(range(result.horizon_days)), "smes": int(smes.sum()),
-            "jobs_window_days": JOBS_WINDOW_DAYS,
-            "operating": (present[:, smes] & ~idle[:, smes]).sum(axis=1).tolist(),
-            "idle": (present[:, smes] & idle[:, smes]).sum(axis=1).tolist(),
-            "jobs_on_plots": (present[:, smes] @ staff).tolist(),
-            "jobs_active": (share @ staff).tolist(),
+            "jobs_window_days": JOBS_WINDOW_DAYS, **series,
             **{f"{kind}_days": events["time_days"][sme_event & (events["event"] == kind)].tolist()
                for kind in ("entry", "exit", "idle", "restart")}}
 

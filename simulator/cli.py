@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from .errors import EipsimError, ScenarioError, SimulationError, warnings_report
-from .storage import AUTO_PARQUET_ROWS, TABLE_FORMATS, check_table_format
+from .storage import AUTO_PARQUET_ROWS, TABLE_FORMATS, check_table_format, long_csv_warnings
 from .vocabulary import format_value
 
 EXIT_OK, EXIT_CRASH, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
@@ -340,6 +340,8 @@ def cmd_run(args, argv) -> int:
         for warning in saved.warnings:
             print(f"  Warning: {warning['text']}")
         for note in saved.notes:
+            print(f"  Warning: {note}")
+        for note in long_csv_warnings(saved.tables):
             print(f"  Warning: {note}")
         if args.format == "auto" and (parquet := sorted(p.name for p in saved.folder.glob("*.parquet"))):
             print(f"  Tables of more than {AUTO_PARQUET_ROWS:,} rows, too long for Excel, are Parquet files "

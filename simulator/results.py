@@ -15,6 +15,7 @@ import numpy as np
 
 from .model.ledger import CATEGORIES, LedgerTable
 from .model.recorder import BOUNDARY_CODES, DAILY_MATERIAL_SERIES
+from .storage import compact
 
 SHIPMENT_BLOCK_ROWS = 1 << 20
 """Shipments read at a time when they are summed per link and period (:meth:`RunResult.truck_totals`)."""
@@ -281,16 +282,29 @@ class RunResult:
         """What happened to firms (entry, idle, exit, breakdown, repaired) and links (discovered,
         contract_start, renewed, lapsed, not_viable, firm_exit), in time order: time_days, kind
         (firm or link), subject (firm id, or supplier>consumer:material), event."""
+        return next(self.events_chunks(None))
+
+    def events_chunks(self, chunk_rows: int | None) -> Iterator[dict[str, np.ndarray]]:
+        """:meth:`events_table`, ``chunk_rows`` rows at a time (None: all in one chunk; always at
+        least one, possibly empty, chunk). Text columns are ``object`` arrays of ``str``; a link's
+        subject is spelled once per chunk."""
         fe, le, ln = self.firm_events, self.link_events, self.links
-        links = [f"{self.firms.ids[ln.supplier[k]]}>{self.firms.ids[ln.consumer[k]]}:"
-                 f"{self.materials.ids[ln.material[k]]}" for k in le["link"]]
-        time = np.concatenate([fe["time_days"], le["time_days"]])
-        kind = ["firm"] * len(fe) + ["link"] * len(le)
-        subject = [self.firms.ids[f] for f in fe["firm"]] + links
-        event = list(fe["event"]) + list(le["event"])
+        time = np.concatenate([compact(fe["time_days"]), compact(le["time_days"])])
         order = np.argsort(time, kind="stable")
-        return {"time_days": time[order], "kind": [kind[i] for i in order],
-                "subject": [subject[i] for i in order], "event": [str(event[i]) for i in order]}
+        firm_rows = len(fe)
+        firms, materials = np.array(self.firms.ids, dtype=object), self.materials.ids
+        step = chunk_rows or max(len(order), 1)
+        for start in range(0, max(len(order), 1), step):
+            rows = order[start:start + step]
+            of_firm = rows < firm_rows
+            f, k = rows[of_firm], rows[~of_firm] - firm_rows
+            links, which = np.unique(le["link"][k], return_inverse=True)
+            names = [f"{firms[ln.supplier[i]]}>{firms[ln.consumer[i]]}:{materials[ln.material[i]]}" for i in links]
+            subject, event = np.empty(len(rows), dtype=object), np.empty(len(rows), dtype=object)
+            subject[of_firm], subject[~of_firm] = firms[fe["firm"][f]], np.array(names, dtype=object)[which]
+            event[of_firm], event[~of_firm] = fe["event"][f].astype(object), le["event"][k].astype(object)
+            yield {"time_days": time[rows], "kind": np.where(of_firm, "firm", "link").astype(object),
+                   "subject": subject, "event": event}
 
     def links_table(self) -> dict[str, np.ndarray]:
         """Candidate links: supplier, consumer, material, mode, distance, when found (inf: not within

@@ -28,6 +28,7 @@ from .config import LOSS_KEY, Scenario
 from .errors import Problem
 from .loader import SourceMap, format_path
 from .network import build_network
+from .storage import row_blocks
 
 
 def scenario_warnings(scenario: Scenario, sources: SourceMap | None = None) -> list[Problem]:
@@ -100,9 +101,11 @@ def run_warnings(result) -> list[Problem]:
     table): firms in the park that produced nothing over the whole run."""
     info = result.firms
     present = np.asarray(info.present_at_start) | np.asarray(info.present_at_end)
-    produced = np.asarray(result.output).sum(axis=0)
-    silent = [fid for fid, here, total in zip(info.ids, present.tolist(), produced.tolist())
-              if here and total <= 0 and fid != SENTRA_ID]
+    produced = np.zeros(len(info.ids), dtype=bool)  # produced anything (outputs are never negative)
+    for output, in row_blocks(result.output):
+        produced |= (output > 0).any(axis=0)
+    silent = [fid for fid, here, made in zip(info.ids, present.tolist(), produced.tolist())
+              if here and not made and fid != SENTRA_ID]
     if not silent:
         return []
     shown = ", ".join(silent[:10]) + (f" and {len(silent) - 10} more" if len(silent) > 10 else "")

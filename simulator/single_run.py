@@ -39,6 +39,8 @@ class SavedRun:
     notes: list[str]
     """Notes on the run (:func:`.scenario_warnings.run_warnings`: firms that produced nothing),
     also in the manifest."""
+    tables: dict[str, tuple[str, str, int]]
+    """Tables written: name -> (format asked for, format written, rows) (:attr:`.storage.ResultFolder.tables`)."""
 
 
 def resolved_yaml(scenario: Scenario, document: LoadedDocument | None, drawn: dict[str, float] | None = None) -> str:
@@ -108,7 +110,8 @@ def write_run_tables(folder: ResultFolder, result: RunResult, currency: str, *, 
     folder.write_table("ledger", (result.ledger_table(range(r, min(r + TABLE_CHUNK_ROWS, rows)))
                                   for r in range(0, max(rows, 1), TABLE_CHUNK_ROWS)), table_format, rows=rows)
     folder.write_table("links", result.links_table(), table_format)
-    folder.write_table("events", result.events_table(), table_format)
+    folder.write_table("events", result.events_chunks(TABLE_CHUNK_ROWS), table_format,
+                       rows=len(result.firm_events) + len(result.link_events))
     table = io_table(result)
     folder.write_text("io_table.csv", io_table_csv(table))
     folder.write_table("io_multipliers", sector_multipliers(table), table_format)
@@ -162,4 +165,5 @@ def run_and_save(scenario: Scenario, document: LoadedDocument | None = None, *, 
                    "uncertain": uncertain_record(scenario, drawn, replication), "plausibility": warnings,
                    "notes": notes}))
         path = folder.commit()
-    return SavedRun(folder=path, metrics=values, result=result, warnings=warnings, notes=notes)
+    return SavedRun(folder=path, metrics=values, result=result, warnings=warnings, notes=notes,
+                    tables=folder.tables)

@@ -32,6 +32,7 @@ import hashlib
 import io
 import json
 import math
+import mmap
 import os
 import shutil
 import sys
@@ -153,6 +154,9 @@ AUTO_PARQUET_ROWS = 1_000_000
 a smaller one as CSV. Excel opens at most 1,048,576 rows, so a larger CSV is of no use to the
 people who open CSV files, and it takes some 60 to 100 bytes a row."""
 
+EXCEL_ROWS = 1_048_576
+"""Rows of an Excel worksheet."""
+
 TABLE_CHUNK_ROWS = 100_000
 """Rows of a chunk when eipsim cuts a long table into chunks to write it (a run's flows, stocks, ledger)."""
 
@@ -258,6 +262,13 @@ def write_table(folder: str | Path, name: str, chunks: Chunk | Iterable[Chunk], 
     """Write the table ``name`` into ``folder`` from one chunk (a mapping of columns) or an
     iterable of chunks (see :class:`TableWriter`); returns the path written. A whole table given
     as one mapping sets ``rows`` itself, so ``auto`` decides without writing twice."""
+    writer = _written(folder, name, chunks, table_format, rows)
+    return writer.folder / f"{name}.{writer.format}"
+
+
+def _written(folder: str | Path, name: str, chunks: Chunk | Iterable[Chunk], table_format: str,
+             rows: int | None) -> "TableWriter":
+    """The closed :class:`TableWriter` that wrote ``chunks`` (see :func:`write_table`)."""
     if isinstance(chunks, Mapping):
         if rows is None:
             rows = len(next(iter(chunks.values()), ()))
@@ -265,7 +276,20 @@ def write_table(folder: str | Path, name: str, chunks: Chunk | Iterable[Chunk], 
     with TableWriter(folder, name, table_format, rows) as writer:
         for chunk in chunks:
             writer.write(chunk)
-    return writer.folder / f"{name}.{writer.format}"
+    return writer
+
+
+def long_csv_warnings(tables: Mapping[str, tuple[str, str, int]]) -> list[str]:
+    """A warning for each table that ``auto`` wrote as CSV although it has more than
+    :data:`AUTO_PARQUET_ROWS` rows, because pyarrow is not installed; ``tables``: name ->
+    (format asked for, format written, rows), as :attr:`ResultFolder.tables` keeps them."""
+    from .errors import PARQUET_HINT
+
+    return [f"table {name} has {rows:,} rows (Excel opens at most {EXCEL_ROWS:,}) and was written as {name}.csv "
+            f"because pyarrow is not installed: above {AUTO_PARQUET_ROWS:,} rows --format auto writes Parquet, "
+            f"some 6 to 10 times smaller and faster to read; {PARQUET_HINT}"
+            for name, (asked, written, rows) in tables.items()
+            if asked == "auto" and written == "csv" and rows > AUTO_PARQUET_ROWS]
 
 
 class _TableSink(ABC):
@@ -403,6 +427,9 @@ class ResultFolder:
         except OSError as exc:
             raise EipsimError(f"cannot write results in {self.final.parent}: {exc.strerror or exc}") from None
         self.committed = False
+        self._series: SeriesFiles | None = None
+        self.tables: dict[str, tuple[str, str, int]] = {}
+        """Tables written by :meth:`write_table`: name -> (format asked for, format written, rows)."""
 
     def __enter__(self) -> "ResultFolder":
         return self
@@ -431,7 +458,11 @@ class ResultFolder:
     def write_table(self, name: str, chunks: Chunk | Iterable[Chunk], table_format: str = "auto",
                     rows: int | None = None) -> Path:
         """The table ``name`` (no ending) as ``<name>.csv`` or ``<name>.parquet``: see :func:`write_table`."""
-        return write_table(self.tmp, name, chunks, table_format, rows)
+        if self._series is not None and not isinstance(chunks, Mapping):
+            chunks = self._series.releasing(chunks)  # chunks read from the run's records: one at a time resident
+        writer = _written(self.tmp, name, chunks, table_format, rows)
+        self.tables[name] = (table_format, writer.format, writer.rows)
+        return writer.folder / f"{name}.{writer.format}"
 
     def table_writer(self, name: str, table_format: str = "auto", rows: int | None = None) -> "TableWriter":
         """A :class:`TableWriter` of the table ``name`` in this folder, to stream chunks into."""
@@ -444,7 +475,8 @@ class ResultFolder:
         """A sink for a run's chunks (``run_scenario(..., sink=folder.series())``) in the scratch
         folder ``.series/``, removed when the folder is committed or abandoned (memory maps of
         its files stay readable after that on POSIX systems)."""
-        return SeriesFiles(self.tmp / SERIES_SCRATCH)
+        self._series = SeriesFiles(self.tmp / SERIES_SCRATCH)
+        return self._series
 
     def commit(self, unique: bool = True) -> Path:
         """Publish the folder under its final name, never replacing or merging into an existing one.
@@ -492,6 +524,7 @@ class SeriesFiles:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._files: dict[str, Any] = {}
         self._shapes: dict[str, tuple] = {}
+        self._arrays: dict[str, Any] = {}
 
     def append(self, name: str, rows) -> None:
         import numpy as np
@@ -508,10 +541,11 @@ class SeriesFiles:
         self._shapes[name] = (count + len(rows), *tail, dtype)
 
     def arrays(self) -> dict:
-        """Close the files and return every record, memory-mapped."""
+        """Close the files and return every record, memory-mapped (read them whole or with
+        :func:`row_blocks`; :meth:`release` gives their pages back)."""
         import numpy as np
 
-        out = {}
+        out = self._arrays
         for name, handle in self._files.items():
             count, *tail, dtype = self._shapes[name]
             size = len(_npy_header(dtype, (_MAX_ROWS, *tail)))
@@ -521,7 +555,80 @@ class SeriesFiles:
             path = self.folder / f"{name}.npy"
             out[name] = np.load(path, mmap_mode="r") if count else np.zeros((0, *tail), dtype=dtype)
         self._files.clear()
-        return out
+        return dict(out)
+
+    def release(self) -> None:
+        """Give back the resident pages of every record :meth:`arrays` mapped (see
+        :func:`release_pages`); they are read again from the file (or the page cache) when used."""
+        release_pages(*self._arrays.values())
+
+    def releasing(self, items: Iterable) -> Iterator:
+        """``items``, with :meth:`release` after each is used (a table's chunks made from the records)."""
+        for item in items:
+            yield item
+            self.release()
+
+
+READ_BLOCK_BYTES = 8 << 20
+"""Bytes of the widest array :func:`row_blocks` reads at a time."""
+
+
+def row_blocks(*arrays, size: int | None = None, rows: int | None = None) -> Iterator[tuple]:
+    """Consecutive blocks of rows of ``arrays`` (of equal length), as views, about ``size`` bytes
+    (default :data:`READ_BLOCK_BYTES`) of the widest at a time, or ``rows`` rows. The resident pages of memory-mapped arrays (a streamed run's records,
+    :class:`SeriesFiles`) are given back after each block (:func:`release_pages`), so reading a
+    whole record keeps one block of it resident, not the whole file: pages a process touched in
+    a file's memory map count in its resident memory until they are unmapped."""
+    if not arrays:
+        return
+    width = max(abs(a.strides[0]) if a.ndim and a.strides[0] else a.itemsize for a in arrays)
+    step = rows or max(1, (size or READ_BLOCK_BYTES) // max(width, 1))
+    for start in range(0, len(arrays[0]), step):
+        yield tuple(a[start:start + step] for a in arrays)
+        release_pages(*arrays)
+
+
+def compact(array):
+    """A compact in-memory copy of ``array`` (a record, or a field of one), read block by block
+    (:func:`row_blocks`)."""
+    import numpy as np
+
+    out = np.empty(array.shape, dtype=array.dtype)
+    start = 0
+    for block, in row_blocks(array):
+        out[start:start + len(block)] = block
+        start += len(block)
+    return out
+
+
+def select_rows(keep, *arrays) -> list:
+    """Compact in-memory copies of the rows of ``arrays`` (equal length) where ``keep(*block)`` is
+    true, read block by block (:func:`row_blocks`); the same values, in the same order, as
+    ``[a[keep(*arrays)] for a in arrays]``."""
+    import numpy as np
+
+    parts = [[np.empty((0, *a.shape[1:]), dtype=a.dtype)] for a in arrays]
+    for block in row_blocks(*arrays):
+        mask = keep(*block)
+        for part, column in zip(parts, block):
+            part.append(np.array(column[mask]))
+    return [np.concatenate(part) for part in parts]
+
+
+def release_pages(*arrays) -> None:
+    """Give back the resident pages of the read-only memory maps that ``arrays`` (or the arrays
+    they view) are read from (``madvise(MADV_DONTNEED)``: the data stay in the file and the page
+    cache); nothing for arrays in memory, or where the system has no ``madvise``."""
+    for array in arrays:
+        base = array
+        while base is not None and not isinstance(base, mmap.mmap):
+            base = getattr(base, "base", None)
+        if base is None or base.closed or not hasattr(base, "madvise") or not hasattr(mmap, "MADV_DONTNEED"):
+            continue
+        with memoryview(base) as view:
+            readonly = view.readonly  # a private (copy-on-write) map would lose its changes
+        if readonly:
+            base.madvise(mmap.MADV_DONTNEED)
 
 
 @contextmanager

@@ -11,12 +11,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..results import RunResult
+from ..storage import row_blocks
 
 
 def active_jobs(result: RunResult) -> np.ndarray:
     """Full-time-equivalent jobs of each firm over the reporting window (after warm-up)."""
-    worked = (result.after_warmup(result.output) > 0).sum(axis=0)
-    days = result.after_warmup(result.firms.open_days).sum(axis=0)
+    worked = np.zeros(len(result.firms.ids), dtype=np.int64)
+    days = np.zeros(len(result.firms.ids), dtype=np.int64)
+    for output, open_days in row_blocks(result.after_warmup(result.output), result.after_warmup(result.firms.open_days)):
+        worked += (output > 0).sum(axis=0)
+        days += open_days.sum(axis=0)
     share = np.divide(worked, days, out=np.zeros(len(days)), where=days > 0)
     return result.firms.employees * np.minimum(share, 1.0)
 

@@ -47,6 +47,7 @@ import numpy as np
 
 from ..model.ledger import CATEGORIES, GOVERNMENT, LANDFILL, REGION_HOUSEHOLDS, REGION_SUPPLIERS, TRANSPORT
 from ..results import RunResult
+from ..storage import select_rows
 from . import economic
 
 LOCAL = ("park", "region")
@@ -74,11 +75,12 @@ class Ledger:
 
 
 def window_ledger(result: RunResult) -> Ledger:
+    """The ledger rows of the reporting window, read block by block (:func:`~simulator.storage.select_rows`)."""
     led = result.ledger
-    keep = led.time_days >= result.warmup_days
+    _, payer, payee, category, amount = select_rows(lambda time, *_: time >= result.warmup_days, led.time_days,
+                                                    led.payer, led.payee, led.category, led.amount)
     firms = set(result.firms.ids)
-    return Ledger(payer=led.payer[keep], payee=led.payee[keep], category=led.category[keep],
-                  amount=led.amount[keep], is_firm=np.array([p in firms for p in led.parties]),
+    return Ledger(payer=payer, payee=payee, category=category, amount=amount, is_firm=np.array([p in firms for p in led.parties]),
                   is_local=np.array([loc in LOCAL for loc in led.locations]), parties=led.parties)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..results import RunResult
+from ..storage import select_rows
 from .mci import flow_weighted_mci, material_circularity_indicator
 
 HOURS_PER_DAY = 24.0
@@ -18,6 +19,14 @@ HOURS_PER_DAY = 24.0
 def _mass(result: RunResult, series: str) -> float:
     """Tonnes of a daily (day, material) series after the warm-up."""
     return float(result.after_warmup(result.daily[series]).sum(axis=0) @ result.materials.mass_t)
+
+
+def shipped_after_warmup(result: RunResult, *fields: str) -> list[np.ndarray]:
+    """Columns ``fields`` of the shipments that arrived after the warm-up, as compact arrays read
+    block by block (a streamed run's shipments are never read whole at once)."""
+    ship = result.shipments
+    return select_rows(lambda arrival, *_: arrival >= result.warmup_days, ship["arrival_day"],
+                       *(ship[name] for name in fields))[1:]
 
 
 def material_metrics(result: RunResult) -> dict[str, float]:
@@ -32,8 +41,7 @@ def material_metrics(result: RunResult) -> dict[str, float]:
     energy = _mass(result, "energy_recovered")
     circular_use = secondary - energy
     avoided = window("virgin_avoided")
-    ship = result.shipments[result.shipments["arrival_day"] >= result.warmup_days]
-    link = ship["link"]
+    link, = shipped_after_warmup(result, "link")
     transport_co2e = float((2.0 * result.links.distance_km[link] * result.link_co2e_kg_per_km[link]).sum()) / 1000
 
     co2e_avoided = float(avoided @ mats.co2e_t_per_unit + window("exchanged") @ mats.disposal_co2e_t_per_unit
@@ -109,11 +117,11 @@ def network_metrics(result: RunResult) -> dict[str, float]:
     contracted = np.unique(events["link"][events["event"] == "contract_start"])
     moved = links.quantity > 0
     pairs = {tuple(sorted(p)) for p in zip(links.supplier[moved].tolist(), links.consumer[moved].tolist())}
-    ship = result.shipments[result.shipments["arrival_day"] >= result.warmup_days]
     horizon = result.horizon_days
     explored = searched & (links.found_day < horizon)
     operating = explored & ~np.isnan(links.first_delivery_day)
     outcome = events["event"][np.isin(events["event"], ("signed", "no_deal", "renewed"))]
+    wait, = shipped_after_warmup(result, "wait_days")
     return {
         "link_operation_share": _share(int(operating.sum()), int(explored.sum())),
         "operating_link_distance_km": _mean(links.distance_km[operating]),
@@ -126,8 +134,8 @@ def network_metrics(result: RunResult) -> dict[str, float]:
         "links_contracted": float(len(contracted)),
         "median_discovery_day": float(np.median(waits)) if len(waits) else float("nan"),
         "connectance": _share(len(pairs), n * (n - 1) / 2),
-        "truck_trips": float(len(ship)),
-        "truck_wait_hours_mean": float(ship["wait_days"].mean() * HOURS_PER_DAY) if len(ship) else 0.0,
+        "truck_trips": float(len(wait)),
+        "truck_wait_hours_mean": float(wait.mean() * HOURS_PER_DAY) if len(wait) else 0.0,
         "truck_utilisation": float(result.trucks_busy[-1] / (result.fleet_trucks * horizon)),
     }
 

@@ -16,6 +16,7 @@ import numpy as np
 from ..config import Scenario
 from ..model.ledger import CATEGORIES, REGION_HOUSEHOLDS, REGION_SUPPLIERS
 from ..results import RunResult
+from ..storage import select_rows
 from ..uncertainty import screening_ranges
 
 CHECKS = {
@@ -94,12 +95,15 @@ def _weightiest(result: RunResult, category: str, local_payee: str, smes_only: b
     entries that pay most locally."""
     led = result.ledger
     n = len(result.firms.ids)
-    rows = (led.category == CATEGORIES.index(category)) & (led.payer < n) & (led.time_days >= result.warmup_days)
-    local = rows & (led.payee == led.parties.index(local_payee))
+    code = CATEGORIES.index(category)
+    _, payer, _, payee, amount = select_rows(
+        lambda cat, payer, time, *_: (cat == code) & (payer < n) & (time >= result.warmup_days),
+        led.category, led.payer, led.time_days, led.payee, led.amount)
+    local = payee == led.parties.index(local_payee)
     entries = np.array(result.firms.entry)
     keep = np.array(result.firms.kind) == "sme" if smes_only else np.ones(n, dtype=bool)
-    paid = np.bincount(led.payer[rows], led.amount[rows], n) * keep
-    paid_local = np.bincount(led.payer[local], led.amount[local], n) * keep
+    paid = np.bincount(payer, amount, n) * keep
+    paid_local = np.bincount(payer[local], amount[local], n) * keep
     names = list(dict.fromkeys(entries[keep]))
     by_entry = {e: (paid_local[entries == e].sum(), paid[entries == e].sum()) for e in names}
     total = sum(v[0] for v in by_entry.values())
