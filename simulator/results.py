@@ -172,7 +172,7 @@ class RunResult:
             trucks = self.truck_totals() if trucks is None else trucks
             truck_time = trucks["from_day"]
         link = trucks["link"]
-        time = np.concatenate([truck_time, flows["time_days"]])
+        time = np.concatenate([compact(truck_time), compact(flows["time_days"])])
         order = np.argsort(time, kind="stable")
         shipped = len(link)
         firms = len(self.firms.ids)

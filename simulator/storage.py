@@ -607,12 +607,16 @@ def select_rows(keep, *arrays) -> list:
     ``[a[keep(*arrays)] for a in arrays]``."""
     import numpy as np
 
-    parts = [[np.empty((0, *a.shape[1:]), dtype=a.dtype)] for a in arrays]
+    kept = sum(int(np.count_nonzero(keep(*block))) for block in row_blocks(*arrays))  # sized first: no copies
+    out = [np.empty((kept, *a.shape[1:]), dtype=a.dtype) for a in arrays]
+    start = 0
     for block in row_blocks(*arrays):
         mask = keep(*block)
-        for part, column in zip(parts, block):
-            part.append(np.array(column[mask]))
-    return [np.concatenate(part) for part in parts]
+        stop = start + int(np.count_nonzero(mask))
+        for column, part in zip(out, block):
+            column[start:stop] = part[mask]
+        start = stop
+    return out
 
 
 def release_pages(*arrays) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..results import RunResult
-from ..storage import select_rows
+from ..storage import row_blocks, select_rows
 from .mci import flow_weighted_mci, material_circularity_indicator
 
 HOURS_PER_DAY = 24.0
@@ -114,19 +114,23 @@ def network_metrics(result: RunResult) -> dict[str, float]:
     searched = np.isnan(links.known_from_day)
     waits = np.minimum(links.found_day[searched], result.horizon_days)
     events = result.link_events
-    contracted = np.unique(events["link"][events["event"] == "contract_start"])
+    _, started = select_rows(lambda event, _: event == "contract_start", events["event"], events["link"])
+    contracted = np.unique(started)
     moved = links.quantity > 0
     pairs = {tuple(sorted(p)) for p in zip(links.supplier[moved].tolist(), links.consumer[moved].tolist())}
     horizon = result.horizon_days
     explored = searched & (links.found_day < horizon)
     operating = explored & ~np.isnan(links.first_delivery_day)
-    outcome = events["event"][np.isin(events["event"], ("signed", "no_deal", "renewed"))]
+    negotiations = failed = 0
+    for event, in row_blocks(events["event"]):
+        negotiations += int(np.count_nonzero(np.isin(event, ("signed", "no_deal", "renewed"))))
+        failed += int(np.count_nonzero(event == "no_deal"))
     wait, = shipped_after_warmup(result, "wait_days")
     return {
         "link_operation_share": _share(int(operating.sum()), int(explored.sum())),
         "operating_link_distance_km": _mean(links.distance_km[operating]),
         "discovery_to_delivery_days": _mean(links.first_delivery_day[operating] - links.found_day[operating]),
-        "negotiation_failure_share": _share(int(np.count_nonzero(outcome == "no_deal")), len(outcome)),
+        "negotiation_failure_share": _share(failed, negotiations),
         "link_investment": float(links.investment.sum()),
         "platform_members": float(result.platform_members()[-1]) if horizon else 0.0,
         "links_candidate": float(len(links)),
