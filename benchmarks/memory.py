@@ -19,12 +19,16 @@ Mode ``saved`` measures what ``eipsim run`` does end to end: ``run_and_save`` of
 streamed to the result folder's scratch files, metrics, warnings, every table in ``--format``,
 ``chart_data.json``; figures unless ``--no-figures``, drawn in the measured process), into a
 scratch folder; ``rss_peak_mb`` is then the peak of the whole command and ``run_s`` its wall time.
+Mode ``cli`` runs ``eipsim run`` itself on the park written as a scenario file, in a subprocess
+(charts drawn by its helper processes, as a user's command does); ``rss_peak_mb`` is the peak of
+its largest process (``RUSAGE_CHILDREN``).
 
 Usage (from the repository root)::
 
     python benchmarks/memory.py --firms 1091 --days 11315 --modes stream memory
     python benchmarks/memory.py --firms 1000 --days 365 3650 --modes stream
     python benchmarks/memory.py --firms 1091 --days 11315 --modes saved --no-figures
+    python benchmarks/memory.py --firms 1091 --days 11315 --modes cli
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import resource
 import sys
 import tempfile
 import time
@@ -92,21 +97,46 @@ def measure_saved(n_firms: int, days: int, seed: int, scratch: str, figures: boo
             "rss_metrics_mb": peak / 1e6, "streamed_mb": on_disk / 1e6}
 
 
+def measure_cli(n_firms: int, days: int, seed: int, scratch: str, figures: bool, table_format: str,
+                keep: str | None = None) -> dict:
+    """``eipsim run`` of the park written as a scenario file, in a subprocess (``cli``); meant for a
+    fresh interpreter, whose ``RUSAGE_CHILDREN`` peak is then the largest process of the command
+    (the run, or one of its chart-drawing helpers)."""
+    import subprocess
+
+    from simulator.loader import dump_yaml
+
+    with tempfile.TemporaryDirectory(dir=scratch, prefix=".memory-bench-") as folder:
+        scenario = Path(folder) / "park.yaml"
+        scenario.write_text(dump_yaml(generate_park(n_firms, seed, days)))
+        out = keep or str(Path(folder) / "results")
+        command = [sys.executable, "-m", "simulator", "run", str(scenario), "--out", out, "--quiet",
+                   "--format", table_format, *([] if figures else ["--no-figures"])]
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        run_s = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+        on_disk = sum(p.stat().st_size for p in Path(out).rglob("*") if p.is_file())
+    return {"firms": n_firms, "days": days, "mode": "cli", "run_s": run_s, "rss_peak_mb": peak / 1e6,
+            "rss_run_mb": peak / 1e6, "rss_run_kb_per_firm": peak / n_firms / 1e3,
+            "rss_metrics_mb": peak / 1e6, "streamed_mb": on_disk / 1e6}
+
+
 def in_child(*args) -> dict:
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(measure, args)
 
 
-def saved_in_child(*args) -> dict:
+def saved_in_child(mode: str, *args) -> dict:
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(measure_saved, args)
+        return pool.apply(measure_saved if mode == "saved" else measure_cli, args)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--firms", type=int, nargs="+", default=[1000])
     parser.add_argument("--days", type=int, nargs="+", default=[365, 3650])
-    parser.add_argument("--modes", nargs="+", choices=("memory", "stream", "saved"), default=["stream", "memory"])
+    parser.add_argument("--modes", nargs="+", choices=("memory", "stream", "saved", "cli"), default=["stream", "memory"])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scratch", default=".", help="folder on disk for the streamed files (default: here)")
     parser.add_argument("--no-figures", action="store_true", help="saved: without the figures")
@@ -117,12 +147,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     print(f"{'firms':>6} {'days':>6} {'mode':>6} {'run s':>8} {'peak MB':>8} {'run MB':>8} {'KB/firm':>8} "
           f"{'+metrics MB':>11} {'on disk MB':>10}")
-    print("(saved: run s is the whole run_and_save, peak MB its peak, on disk MB the result folder)")
+    print("(saved, cli: run s is the whole run_and_save or eipsim run, peak MB its peak (cli: of its largest "
+          "process), on disk MB the result folder)")
     for firms in args.firms:
         for days in args.days:
             for mode in args.modes:
-                r = (saved_in_child(firms, days, args.seed, args.scratch, not args.no_figures, args.format, args.keep)
-                     if mode == "saved" else in_child(firms, days, mode, args.seed, args.scratch))
+                r = (saved_in_child(mode, firms, days, args.seed, args.scratch, not args.no_figures, args.format,
+                                    args.keep)
+                     if mode in ("saved", "cli") else in_child(firms, days, mode, args.seed, args.scratch))
                 rows.append(r)
                 print(f"{firms:>6,} {days:>6,} {mode:>6} {r['run_s']:>8.1f} {r['rss_peak_mb']:>8.0f} "
                       f"{r['rss_run_mb']:>8.0f} {r['rss_run_kb_per_firm']:>8.1f} {r['rss_metrics_mb']:>11.0f} "

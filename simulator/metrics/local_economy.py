@@ -191,18 +191,19 @@ def io_table(result: RunResult, ledger: Ledger | None = None) -> IOTable:
     for name in (REGION_SUPPLIERS, LANDFILL, TRANSPORT):   # the government is final demand, not a sector
         if ledger.is_local[index[name]]:
             party_sector[index[name]] = region_idx
-    payer_sector, payee_sector = party_sector[ledger.payer], party_sector[ledger.payee]
+    # sectors gathered for the rows each sum selects (not two int64 arrays over a long run's ledger)
+    payer, payee = ledger.payer, ledger.payee
     from_park = ledger.is_firm[ledger.payer] & (ledger.category != INVESTMENT)
     Z = np.zeros((n, n))
-    inter = from_park & (payee_sector >= 0)
-    np.add.at(Z, (payee_sector[inter], payer_sector[inter]), ledger.amount[inter])
+    inter = from_park & (party_sector >= 0)[ledger.payee]
+    np.add.at(Z, (party_sector[payee[inter]], party_sector[payer[inter]]), ledger.amount[inter])
     to_households = from_park & (ledger.payee == households)
-    household_income = np.bincount(payer_sector[to_households], ledger.amount[to_households], n).astype(float)
+    household_income = np.bincount(party_sector[payer[to_households]], ledger.amount[to_households], n).astype(float)
     # wages of staff living outside and taxes are value added of the park, not imports
     leaks = from_park & ~ledger.is_local[ledger.payee] & (ledger.category != WAGE) & (ledger.category != TAX)
-    imports = np.bincount(payer_sector[leaks], ledger.amount[leaks], n).astype(float)
+    imports = np.bincount(party_sector[payer[leaks]], ledger.amount[leaks], n).astype(float)
     sales = ledger.is_firm[ledger.payee] & np.isin(ledger.category, SALES)
-    output = np.bincount(payee_sector[sales], ledger.amount[sales], n).astype(float)
+    output = np.bincount(party_sector[payee[sales]], ledger.amount[sales], n).astype(float)
     # the regional suppliers' own accounts (module docstring)
     region = result.region
     h, r, w = region.household_local_spending_share, region.supplier_local_respend_share, region.supplier_wage_share
