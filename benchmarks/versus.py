@@ -2,10 +2,11 @@
 
     git archive <commit> | tar -x -C OLD          # any version, as a folder with simulator/, scenarios/
     python benchmarks/versus.py park --trees OLD . --firms 1000 --repeats 2
+    python benchmarks/versus.py park --trees OLD . --firms 1091 --days 11315 --repeats 1
     python benchmarks/versus.py demo --trees OLD . --repeats 3
 
 ``park``: in a fresh interpreter per tree and repeat (the tree first on ``sys.path``), the
-synthetic park of ``scaling.py`` (``generate_park(firms, 20241006)``) runs once; its CPU time
+synthetic park of ``scaling.py`` (``generate_park(firms, 20241006, days)``) runs once; its CPU time
 (``time.process_time``, steadier than wall time on a shared machine) is divided by the CPU time of
 one million bare SimPy events timed in the same interpreter just before and after (a plain
 ``simpy.Environment``, 100 processes x 10,000 ``timeout(1)``; the median of the two). The figure
@@ -39,8 +40,8 @@ from simulator import run_scenario
 from simulator.compose import compose
 from simulator.network import build_network
 
-firms = int(sys.argv[3])
-scenario = compose(scaling.validate_park(scaling.generate_park(firms, 20241006)))
+firms, days = int(sys.argv[3]), int(sys.argv[4])
+scenario = compose(scaling.validate_park(scaling.generate_park(firms, 20241006, days)))
 network = build_network(scenario)
 before = bare_seconds(time.process_time)
 start = time.process_time()
@@ -70,11 +71,11 @@ def bare_seconds(clock=time.perf_counter) -> float:
     return (clock() - start) / 1.0002
 
 
-def park(trees: list[Path], firms: int, repeats: int) -> None:
+def park(trees: list[Path], firms: int, repeats: int, days: int = 365) -> None:
     rows = {tree: [] for tree in trees}
     for _ in range(repeats):
         for tree in trees:
-            out = subprocess.run([sys.executable, "-c", CHILD, str(tree), str(HERE), str(firms)],
+            out = subprocess.run([sys.executable, "-c", CHILD, str(tree), str(HERE), str(firms), str(days)],
                                  capture_output=True, text=True, check=True, cwd=tree)
             rows[tree].append(json.loads(out.stdout.strip().splitlines()[-1]))
     for tree, runs in rows.items():
@@ -82,7 +83,7 @@ def park(trees: list[Path], firms: int, repeats: int) -> None:
         costs = ", ".join(f"{r['million_bare_events']:.2f}" for r in runs)
         cpu = ", ".join(f"{r['cpu_s']:.2f}" for r in runs)
         rss = max(r["peak_rss_mb"] for r in runs)
-        print(f"{tree}: {firms:,} firms x 365 days = {cost:.2f} million bare SimPy events (runs: {costs}; "
+        print(f"{tree}: {firms:,} firms x {days:,} days = {cost:.2f} million bare SimPy events (runs: {costs}; "
               f"CPU s: {cpu}; SimPy events {runs[0]['sim_events']:,}; peak RSS {rss:.0f} MB)")
     if len(trees) == 2:
         a, b = (statistics.median(r["million_bare_events"] for r in rows[t]) for t in trees)
@@ -117,11 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("what", choices=["park", "demo"])
     parser.add_argument("--trees", type=Path, nargs="+", required=True, help="folders holding simulator/")
     parser.add_argument("--firms", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=365, help="simulated days (park only)")
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args(argv)
     trees = [t.resolve() for t in args.trees]
     if args.what == "park":
-        park(trees, args.firms, args.repeats)
+        park(trees, args.firms, args.repeats, args.days)
     else:
         demo(trees, args.repeats)
     return 0
