@@ -226,7 +226,7 @@ class RunResult:
         key, (trips, quantity, value, wait) = _sum_by_key(np.concatenate(keys), np.concatenate(sums, axis=1))
         return {"from_day": (key // n_links * days).astype(np.float64), "link": key % n_links,
                 "trips": trips.astype(np.int64), "quantity": quantity, "value": value,
-                "wait_days_mean": wait / np.maximum(trips, 1)}
+                "wait_days_mean": wait / trips}
 
     def stocks_table(self, rows: range | None = None) -> dict[str, np.ndarray]:
         """End-of-day stock of every store: day, firm, material, level, unit, capacity; for the
