@@ -15,10 +15,7 @@ import numpy as np
 
 from .model.ledger import CATEGORIES, LedgerTable
 from .model.recorder import BOUNDARY_CODES, DAILY_MATERIAL_SERIES
-from .storage import compact
-
-SHIPMENT_BLOCK_ROWS = 1 << 20
-"""Shipments read at a time when they are summed per link and period (:meth:`RunResult.truck_totals`)."""
+from .storage import compact, row_blocks
 
 DAILY_SERIES = DAILY_MATERIAL_SERIES
 """Per (day, material) series: by-products generated, exchanged (delivered), disposed,
@@ -212,11 +209,10 @@ class RunResult:
         """Truck deliveries summed per link and period of :attr:`shipment_period_days` days (by
         arrival day; periods from day 0), in order of period then link: from_day (the period's
         first day), link, trips, quantity, value (paid to the supplier), wait_days_mean (for a
-        truck, before loading). The shipments are read :data:`SHIPMENT_BLOCK_ROWS` at a time."""
-        days, ship, n_links = self.shipment_period_days, self.shipments, max(len(self.links), 1)
+        truck, before loading). The shipments are read a block at a time (:func:`~.storage.row_blocks`)."""
+        days, n_links = self.shipment_period_days, max(len(self.links), 1)
         keys, sums = [np.zeros(0, dtype=np.int64)], [np.zeros((4, 0))]
-        for start in range(0, len(ship), SHIPMENT_BLOCK_ROWS):
-            block = ship[start:start + SHIPMENT_BLOCK_ROWS]
+        for block, in row_blocks(self.shipments):
             key = (block["arrival_day"] // days).astype(np.int64) * n_links + block["link"]
             columns = np.stack([np.ones(len(block)), block["quantity"], block["quantity"] * block["price_per_unit"],
                                 block["wait_days"]])

@@ -10,6 +10,7 @@ import pytest
 from conftest import position
 from helpers import SCENARIOS
 
+from simulator import storage
 from simulator.chartdata import run_chart_data
 from simulator.cli import main
 from simulator.errors import ScenarioError
@@ -77,6 +78,17 @@ def test_truck_rows_per_period_sum_to_the_shipments_of_the_daily_run(runs):
         waited = (flows["wait_days_mean"][truck] * flows["trips"][truck]).sum()
         assert waited == pytest.approx(ship["wait_days"].sum(), rel=1e-12, abs=1e-12)
         assert np.all(np.diff(flows["time_days"]) >= 0)
+
+
+def test_truck_totals_read_in_many_blocks_are_the_totals_read_at_once(runs, monkeypatch):
+    whole = runs["period"].truck_totals()
+    monkeypatch.setattr(storage, "READ_BLOCK_BYTES", 37 * runs["period"].shipments.itemsize)
+    assert len(runs["period"].shipments) > 10 * 37
+    blocks = runs["period"].truck_totals()
+    for name in ("from_day", "link", "trips"):
+        np.testing.assert_array_equal(blocks[name], whole[name])
+    for name in ("quantity", "value", "wait_days_mean"):
+        np.testing.assert_allclose(blocks[name], whole[name], rtol=1e-12, atol=1e-12)
 
 
 def test_indicators_and_charts_do_not_depend_on_what_is_recorded(runs):
