@@ -99,6 +99,10 @@ def write_run_tables(folder: ResultFolder, result: RunResult, currency: str, *, 
     :data:`~simulator.storage.TABLE_CHUNK_ROWS` rows, the IO table as CSV (pymrio's layout);
     ``charts``: processes started to draw the figures (else they are drawn here); ``labels``: the
     firm entries' labels (:func:`simulator.chartdata.firm_labels`) the charts name them by."""
+    # chart data and IO table first: their sums over a long run's ledger and series then come
+    # before the tables' writers (pyarrow's buffers) have grown the process
+    data = run_chart_data(result, replications, geo_origin, labels)
+    table = io_table(result)
     trucks = None if result.shipment_period_days is None else result.truck_totals()  # run.record.shipments
     rows = len(result.flows) + (len(result.shipments) if trucks is None else len(trucks["link"]))
     folder.write_table("flows", result.flows_chunks(TABLE_CHUNK_ROWS, trucks), table_format, rows=rows)
@@ -112,12 +116,10 @@ def write_run_tables(folder: ResultFolder, result: RunResult, currency: str, *, 
     folder.write_table("links", result.links_table(), table_format)
     folder.write_table("events", result.events_chunks(TABLE_CHUNK_ROWS), table_format,
                        rows=len(result.firm_events) + len(result.link_events))
-    table = io_table(result)
     folder.write_text("io_table.csv", io_table_csv(table))
     folder.write_table("io_multipliers", sector_multipliers(table), table_format)
     for name, text in pymrio_files(table, currency).items():
         folder.write_text(f"io/{name}", text)
-    data = run_chart_data(result, replications, geo_origin, labels)
     folder.write_json("chart_data.json", data)
     if figures:
         if charts is None:
