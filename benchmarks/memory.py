@@ -108,7 +108,8 @@ def measure_cli(n_firms: int, days: int, seed: int, scratch: str, figures: bool,
 
     with tempfile.TemporaryDirectory(dir=scratch, prefix=".memory-bench-") as folder:
         scenario = Path(folder) / "park.yaml"
-        scenario.write_text(dump_yaml(generate_park(n_firms, seed, days)))
+        plain = json.loads(json.dumps(generate_park(n_firms, seed, days), default=lambda value: value.item()))
+        scenario.write_text(dump_yaml(plain))  # numpy scalars as plain numbers
         out = keep or str(Path(folder) / "results")
         command = [sys.executable, "-m", "simulator", "run", str(scenario), "--out", out, "--quiet",
                    "--format", table_format, *([] if figures else ["--no-figures"])]
