@@ -9,7 +9,7 @@ from helpers import SCENARIOS
 from matplotlib.collections import LineCollection, PathCollection, PolyCollection
 from matplotlib.text import Text
 
-from simulator.chartdata import run_chart_data
+from simulator.chartdata import firm_labels, run_chart_data
 from simulator.errors import EipsimError
 from simulator.plotting.charts import check_dpi
 from simulator.model.park import run_scenario
@@ -186,3 +186,22 @@ def test_the_demo_map_is_not_stretched_by_its_far_brickworks(demo):
     words = [t.get_text() for t in ax.texts if t.get_gid() == "firm-label"]
     assert "Power plant" in words and not any("_" in w for w in words)
     assert any(w.startswith("Brickworks\n") and "off the map" in w for w in words)
+
+
+def test_a_far_firms_label_covers_no_marker_and_stays_in_the_frame():
+    """The demo's brickworks, named by its long label, was written over the paper mill's marker:
+    a far firm's label now takes the first place clear of markers inside the frame."""
+    scenario, _ = load_scenario(SCENARIOS / "demo.yaml")
+    fig = plot_network(run_chart_data(run_scenario(scenario), labels=firm_labels(scenario)))
+    ax = fig.axes[0]
+    fig.draw_without_rendering()
+    (far,) = [t for t in ax.texts if t.get_gid() == "firm-label" and "off the map" in t.get_text()]
+    box = far.get_window_extent()
+    frame = ax.get_window_extent()
+    assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+    scale = fig.dpi / 72
+    for markers in [c for c in ax.collections if (c.get_gid() or "").startswith("firms:")]:
+        points = ax.transData.transform(markers.get_offsets())
+        for (x, y), area in zip(points, np.broadcast_to(markers.get_sizes(), len(points))):
+            half = np.sqrt(area) / 2 * scale
+            assert not (box.x0 < x + half and x - half < box.x1 and box.y0 < y + half and y - half < box.y1)

@@ -223,21 +223,22 @@ def _label_firms(ax: Axes, firms: list[dict], xy: np.ndarray, xy_true: np.ndarra
         h = len(lines) * 1.25 * fontsize * scale
         px, py = points[at]
         r = radius[at] + 2 * scale
-        spot = None
+        free = []  # (inside the frame, clear of markers, place) of the places no label takes
         inward = np.sign(centre - xy[at]) if is_far else np.zeros(2)
         for sx, sy in _places(inward):
             left = px + (r if sx > 0 else -r - w if sx < 0 else -w / 2)
             bottom = py + (r if sy > 0 else -r - h if sy < 0 else -h / 2)
             rect = (left, bottom, left + w, bottom + h)
-            if not is_far and not (box.x0 <= rect[0] and rect[2] <= box.x1 and box.y0 <= rect[1] and rect[3] <= box.y1):
-                continue
             if any(_hits(rect, other) for other in placed):
                 continue
-            if not is_far and any(_hits(rect, (qx - q, qy - q, qx + q, qy + q))
-                                  for j, ((qx, qy), q) in enumerate(zip(points, radius)) if j != at):
-                continue
-            spot = rect
-            break
+            inside = box.x0 <= rect[0] and rect[2] <= box.x1 and box.y0 <= rect[1] and rect[3] <= box.y1
+            clear = not any(_hits(rect, (qx - q, qy - q, qx + q, qy + q))
+                            for j, ((qx, qy), q) in enumerate(zip(points, radius)) if j != at)
+            free.append((inside, clear, rect))
+        # the first place inside the frame and clear of markers; a far firm is always labelled,
+        # at the first place clear of markers, else the first free one
+        best = sorted(free, key=lambda place: (not (place[0] and place[1]), not place[1]))
+        spot = best[0][2] if best and (is_far or (best[0][0] and best[0][1])) else None
         if spot is None:
             continue
         placed.append(spot)
