@@ -469,7 +469,11 @@ class ResultFolder:
         return TableWriter(self.tmp, name, table_format, rows)
 
     def write_json(self, name: str, data: Any) -> None:
-        self.write_text(name, json_text(data))
+        """``data`` as :func:`json_text` writes it, streamed to the file (a large park's chart data
+        is not held as one text, nor as the million pieces it is joined from)."""
+        with self.path(name).open("w", encoding="utf-8") as handle:
+            json.dump(_json_safe(data), handle, indent=2, ensure_ascii=False)
+            handle.write("\n")
 
     def series(self) -> "SeriesFiles":
         """A sink for a run's chunks (``run_scenario(..., sink=folder.series())``) in the scratch
